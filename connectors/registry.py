@@ -1,0 +1,36 @@
+"""Named connectors: what `ioc connect NAME` runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from connectors.base import Source
+from connectors.simulated import SimulatorSource
+from ioc.contracts import CONTRACTS, DOSSIER, FEEDBACK, SOCIAL
+from ioc.settings import Settings
+
+
+def _simulator(stream: str, settings: Settings):  # noqa: ANN202
+    from connectors.simulators.dossier import DossierSimulator
+    from connectors.simulators.feedback import FeedbackSimulator
+    from connectors.simulators.social import SocialSimulator
+
+    cls = {DOSSIER: DossierSimulator, FEEDBACK: FeedbackSimulator, SOCIAL: SocialSimulator}[stream]
+    return cls(province_code=settings.province_code, seed=settings.sim_seed,
+               rate=settings.sim_rate)
+
+
+def _sim_source(stream: str) -> Callable[[Settings], Source]:
+    def build(settings: Settings) -> Source:
+        return SimulatorSource(f"sim-{stream}", CONTRACTS[stream], _simulator(stream, settings),
+                               backfill_days=settings.sim_backfill_days)
+
+    return build
+
+
+CONNECTORS: dict[str, Callable[[Settings], Source]] = {
+    "sim-dossier": _sim_source(DOSSIER),
+    "sim-feedback": _sim_source(FEEDBACK),
+    "sim-social": _sim_source(SOCIAL),
+}
+SIMULATORS = ("sim-dossier", "sim-feedback", "sim-social")

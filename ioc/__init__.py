@@ -1,0 +1,1 @@
+"""IOC dashboard: domain code (contracts, KPIs, admin units, settings, DB schema, CLI)."""

