@@ -25,6 +25,7 @@ ENV_VARS: dict[str, str] = {
     "IOC_REFRESH_SECONDS": "UI tile refresh interval (default 5)",
     "IOC_BROKER_MAX_MB": "embedded broker memory budget before compaction (default 1024)",
     "IOC_LOG_LEVEL": "logging level (default INFO)",
+    "IOC_CRASH_AFTER_DB_COMMIT": "test only: aggregator exits after the Nth DB commit",
 }
 
 

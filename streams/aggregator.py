@@ -32,6 +32,9 @@ from streams.topics import STREAM_TOPICS
 
 log = logging.getLogger(__name__)
 
+# Test hook: exit hard right after the Nth batch's DB commit, before the Kafka commit.
+CRASH_AFTER_DB_COMMIT = int(os.environ.get("IOC_CRASH_AFTER_DB_COMMIT", "0") or 0)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
@@ -149,6 +152,8 @@ class Aggregator:
             return BatchStats()
         for tp, off in new_offsets.items():
             self.expected[tp] = offsets.Stored(self.cluster_id, off)
+        if self.stats.batches + 1 == CRASH_AFTER_DB_COMMIT:
+            os._exit(17)  # fault injection for the crash test: DB committed, Kafka not
         self._commit_kafka(new_offsets)
         self.stats.batches += 1
         self.stats.records += batch.records

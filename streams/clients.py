@@ -32,7 +32,9 @@ def make_consumer(bootstrap: str, group_id: str | None, client_id: str = "ioc",
         fetch_max_bytes=64 * 1024 * 1024,
         max_partition_fetch_bytes=16 * 1024 * 1024,
         fetch_max_wait_ms=200,
-        session_timeout_ms=30000,
-        heartbeat_interval_ms=3000,
+        # The embedded broker holds a join for about half the session timeout; 6 s (Kafka's
+        # minimum by default) keeps joins near 3 s. Heartbeats run on a background thread.
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=1000,
         max_poll_interval_ms=300000,
     )

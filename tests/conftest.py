@@ -31,9 +31,16 @@ def _reset(engine: Engine) -> None:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
-@pytest.fixture()
-def db_url(tmp_path: Path) -> str:
-    return os.environ.get("IOC_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'ioc.db'}"
+_BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("IOC_TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(params=_BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every database test runs on SQLite, and on PostgreSQL too when IOC_TEST_DATABASE_URL
+    names one (CI sets it)."""
+    if request.param == "postgresql":
+        return os.environ["IOC_TEST_DATABASE_URL"]
+    return f"sqlite:///{tmp_path / 'ioc.db'}"
 
 
 @pytest.fixture()

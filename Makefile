@@ -1,0 +1,31 @@
+# Two commands for a fresh machine: `make run` and `make test`. Both set up everything.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint status clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ioc up
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/ioc bench --events 200000 --json
+
+lint: $(STAMP)
+	$(BIN)/ruff check ioc streams connectors pages tests app.py
+
+status: $(STAMP)
+	$(BIN)/ioc status --json
+
+clean:
+	rm -rf $(VENV) var/*.db var/logs

@@ -1,0 +1,123 @@
+"""`ioc bench`: the raw kafka-python consume rate (our client's ceiling) against the
+aggregator's throughput (first poll → committed state), on the same topics, in one run."""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+
+from ioc.db.engine import make_engine
+from ioc.db.migrate import upgrade
+from ioc.settings import Settings
+from streams.aggregator import Aggregator
+from streams.broker import EmbeddedBroker
+from streams.clients import make_producer
+from streams.lag import end_offsets, group_lag
+from streams.topics import STREAM_TOPICS, ensure_topics
+
+
+def bench_events(n: int, seed: int = 1) -> list[tuple[str, bytes, bytes]]:
+    """(topic, key, value) with the simulators' real stream mix (~85% dossier events)."""
+    from connectors.simulators.dossier import DossierSimulator
+    from connectors.simulators.feedback import FeedbackSimulator
+    from connectors.simulators.social import SocialSimulator
+    from ioc.contracts import CONTRACTS
+
+    end = datetime.now(UTC)
+    out: list[tuple[str, bytes, bytes]] = []
+    sims = [(CONTRACTS[k], cls(seed=seed, rate=4.0)) for k, cls in
+            (("dossier", DossierSimulator), ("feedback", FeedbackSimulator),
+             ("social", SocialSimulator))]
+    t1 = end
+    while len(out) < n:
+        t0 = t1 - timedelta(days=1)
+        for contract, sim in sims:
+            for e in sim.events_between(t0, t1):
+                out.append((contract.topic, str(e[contract.key_field]).encode(),
+                            json.dumps(e, ensure_ascii=False).encode()))
+        t1 = t0
+    return out[:n]
+
+
+def _raw_consume(bootstrap: str, total: int) -> float:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+                             enable_auto_commit=False, auto_offset_reset="earliest",
+                             max_poll_records=20000, fetch_max_bytes=64 * 1024 * 1024,
+                             max_partition_fetch_bytes=16 * 1024 * 1024)
+    tps = [TopicPartition(t, p) for t in STREAM_TOPICS
+           for p in sorted(consumer.partitions_for_topic(t) or [])]
+    consumer.assign(tps)
+    consumer.seek_to_beginning()
+    n = 0
+    t0 = time.perf_counter()
+    while n < total:
+        for recs in consumer.poll(timeout_ms=1000).values():
+            n += len(recs)
+    dt = time.perf_counter() - t0
+    consumer.close()
+    return n / dt
+
+
+def run_bench(settings: Settings, events: int = 200000,
+              database_url: str | None = None) -> dict[str, Any]:
+    broker = None
+    bootstrap = settings.kafka_bootstrap
+    if not bootstrap:
+        broker = EmbeddedBroker().start()
+        bootstrap = broker.bootstrap
+    db_url = database_url or f"sqlite:///{settings.var_dir / f'bench-{uuid.uuid4().hex[:8]}.db'}"
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+        ensure_topics(bootstrap, settings.topic_partitions)
+        t_gen = time.perf_counter()
+        data = bench_events(events)
+        gen_s = time.perf_counter() - t_gen
+        producer = make_producer(bootstrap, client_id="bench")
+        t0 = time.perf_counter()
+        for topic, key, value in data:
+            producer.send(topic, key=key, value=value)
+        producer.flush()
+        produce_eps = len(data) / (time.perf_counter() - t0)
+        producer.close()
+        del data
+        broker_rss = broker.rss_mb() if broker else None
+
+        raw_eps = _raw_consume(bootstrap, events)
+
+        group = f"bench-{uuid.uuid4().hex[:8]}"
+        agg = Aggregator(bootstrap, engine, group=group)
+        ends = end_offsets(bootstrap, list(STREAM_TOPICS))
+        t_first = None
+        while True:
+            t_poll = time.perf_counter()
+            batch = agg.poll_once(timeout_ms=1000)
+            if batch.records and t_first is None:
+                t_first = t_poll
+            if t_first is not None and sum(group_lag(engine, group, agg.cluster_id,
+                                                     ends).values()) == 0:
+                break
+        agg_s = time.perf_counter() - (t_first or time.perf_counter())
+        agg.close()
+        peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return {
+            "events": events,
+            "raw_consume_eps": round(raw_eps),
+            "aggregator_eps": round(events / agg_s),
+            "ratio": round((events / agg_s) / raw_eps, 3),
+            "peak_rss_mb": round(peak_rss, 1),
+            "broker_rss_mb": round(broker_rss, 1) if broker_rss else None,
+            "produce_eps": round(produce_eps),
+            "generate_s": round(gen_s, 1),
+            "database": engine.dialect.name,
+        }
+    finally:
+        engine.dispose()
+        if broker:
+            broker.stop()
