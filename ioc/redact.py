@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_UPPER = "A-ZĐÀ-ỸÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂĨŨƠƯẠ-Ỹ"
-_NAME_WORD = rf"[{_UPPER}][a-zà-ỹđ]+"
+# Every uppercase letter Vietnamese uses (a range like À-Ỹ would also take lowercase ones).
+_UPPER = "".join(c for c in map(chr, range(0x41, 0x1EF9)) if c.isupper() and c.isalpha())
+_LOWER = "".join(c for c in map(chr, range(0x61, 0x1EFA)) if c.islower() and c.isalpha())
+_NAME_WORD = f"[{_UPPER}][{_LOWER}]+"
 
 PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
     ("email", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
@@ -19,18 +21,20 @@ PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
     ("phone", re.compile(r"(?<![\w])(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)"), "[SĐT]"),
     ("citizen_id", re.compile(r"(?<!\d)\d{9}(?!\d)"), "[CMND]"),
     # A private person introducing or being named: "tôi là Nguyễn Văn Hùng", "ông Trần Văn B".
+    # \b keeps "ông" inside "Đông" or "Sông" from counting as a title.
     (
         "person",
         re.compile(
-            rf"(?i:(?<=tôi là )|(?<=tên là )|(?<=tên tôi là )|(?<=ông )|(?<=bà )|(?<=anh )"
-            rf"|(?<=chị )|(?<=em ))(?-i:{_NAME_WORD}(?:\s{_NAME_WORD}){{1,3}})"
+            rf"(?i:\b(?:tôi là|tên tôi là|tên là|ông|bà|anh|chị|em)\s)"
+            rf"(?P<name>{_NAME_WORD}(?:\s{_NAME_WORD}){{1,3}})"
         ),
         "[họ tên]",
     ),
     # Exact home address: house number (+ lane/alley) before a street name.
     (
         "address",
-        re.compile(r"(?i)\b(?:số nhà|nhà số|số)\s*\d+[a-z]?(?:/\d+)*(?:\s*(?:ngõ|ngách|hẻm)\s*\d+)*"),
+        re.compile(r"(?i)\b(?:số nhà|nhà số|số)\s*\d+[a-z]?(?:/\d+)*"
+                   r"(?:\s*(?:ngõ|ngách|hẻm)\s*\d+)*"),
         "[địa chỉ]",
     ),
 ]
@@ -42,7 +46,11 @@ def redact_text(text: str) -> tuple[str, list[str]]:
     """Return the redacted text and the kinds of personal data found."""
     found: list[str] = []
     for kind, pattern, mask in PATTERNS:
-        text, n = pattern.subn(mask, text)
+        if "name" in pattern.groupindex:  # keep the title word, mask only the name
+            text, n = pattern.subn(lambda m, k=mask: m.group(0)[: m.start("name") - m.start()]
+                                   + k, text)
+        else:
+            text, n = pattern.subn(mask, text)
         if n:
             found.append(kind)
     return text, found

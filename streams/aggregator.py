@@ -20,6 +20,7 @@ from kafka import KafkaAdminClient, KafkaProducer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.structs import OffsetAndMetadata
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from ioc.contracts import BY_TOPIC, TOPIC_DLQ
 from ioc.db.schema import aggregator_batches, dead_letters
@@ -145,8 +146,11 @@ class Aggregator:
                     offsets.advance(conn, self.group, tp, self.expected.get(tp),
                                     offsets.Stored(self.cluster_id, off))
                 self._write_heartbeat(conn, batch, committed=True)
-        except offsets.Fenced as exc:
-            log.warning("%s fenced, re-seeking: %s", self.instance, exc)
+        except (offsets.Fenced, OperationalError) as exc:
+            # Rolled back: another instance owns the partition now, or the database hit a
+            # transient error (deadlock, lost connection). Re-read from the stored offsets.
+            log.warning("%s batch rolled back, re-seeking: %s", self.instance,
+                        str(exc).splitlines()[0][:300])
             self.stats.fenced += 1
             self.seek_to_stored(list(self.consumer.assignment()))
             return BatchStats()

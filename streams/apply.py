@@ -39,7 +39,8 @@ def _write_buckets(conn: Connection, table: Table, delta: pl.DataFrame,
                    dims: tuple[str, ...], counters: tuple[str, ...]) -> None:
     if delta.is_empty():
         return
-    upsert(conn, table, delta.to_dicts(), keys=dims, add=counters)
+    # One global order of row locks, so concurrent instances on PostgreSQL cannot deadlock.
+    upsert(conn, table, delta.sort(list(dims)).to_dicts(), keys=dims, add=counters)
 
 
 def _newer(latest: pl.DataFrame, old: pl.DataFrame, key: str) -> pl.DataFrame:
