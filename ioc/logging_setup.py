@@ -24,3 +24,5 @@ def setup_logging(level: str = "INFO", name: str = "ioc") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("kafka").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)  # noisy loop-timing notes

@@ -44,7 +44,7 @@ class Settings:
     consumer_group: str = "ioc-aggregator"
     topic_partitions: int = 3
     sim_seed: int = 20250701
-    sim_backfill_days: int = 30
+    sim_backfill_days: float = 30
     sim_rate: float = 1.0
     freshness_seconds: int = 60
     refresh_seconds: int = 5
@@ -69,10 +69,32 @@ def load_settings() -> Settings:
         consumer_group=_env("IOC_CONSUMER_GROUP", "ioc-aggregator"),
         topic_partitions=int(_env("IOC_TOPIC_PARTITIONS", "3")),
         sim_seed=int(_env("IOC_SIM_SEED", "20250701")),
-        sim_backfill_days=int(_env("IOC_SIM_BACKFILL_DAYS", "30")),
+        sim_backfill_days=float(_env("IOC_SIM_BACKFILL_DAYS", "30")),
         sim_rate=float(_env("IOC_SIM_RATE", "1")),
         freshness_seconds=int(_env("IOC_FRESHNESS_SECONDS", "60")),
         refresh_seconds=int(_env("IOC_REFRESH_SECONDS", "5")),
         broker_max_mb=int(_env("IOC_BROKER_MAX_MB", "1024")),
         log_level=_env("IOC_LOG_LEVEL", "INFO"),
     )
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that makes a child process load exactly these settings."""
+    env = {
+        "IOC_VAR_DIR": str(settings.var_dir),
+        "IOC_DATABASE_URL": settings.database_url,
+        "IOC_PROVINCE_CODE": settings.province_code,
+        "IOC_UI_PORT": str(settings.ui_port),
+        "IOC_CONSUMER_GROUP": settings.consumer_group,
+        "IOC_TOPIC_PARTITIONS": str(settings.topic_partitions),
+        "IOC_SIM_SEED": str(settings.sim_seed),
+        "IOC_SIM_BACKFILL_DAYS": str(settings.sim_backfill_days),
+        "IOC_SIM_RATE": str(settings.sim_rate),
+        "IOC_FRESHNESS_SECONDS": str(settings.freshness_seconds),
+        "IOC_REFRESH_SECONDS": str(settings.refresh_seconds),
+        "IOC_BROKER_MAX_MB": str(settings.broker_max_mb),
+        "IOC_LOG_LEVEL": settings.log_level,
+    }
+    if settings.kafka_bootstrap:
+        env["IOC_KAFKA_BOOTSTRAP"] = settings.kafka_bootstrap
+    return env

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ioc.db.engine import make_engine
 from ioc.db.migrate import upgrade
-from ioc.settings import Settings
+from ioc.settings import Settings, settings_env
 from streams import discovery
 from streams.broker import EmbeddedBroker
 from streams.lag import end_offsets, group_lag
@@ -52,9 +52,8 @@ class Supervisor:
 
     # ------------------------------------------------------------ children
     def _env(self) -> dict[str, str]:
-        return {**os.environ, "IOC_KAFKA_BOOTSTRAP": self.bootstrap,
-                "IOC_DATABASE_URL": self.settings.database_url,
-                "IOC_VAR_DIR": str(self.settings.var_dir), "PYTHONUNBUFFERED": "1"}
+        return {**os.environ, **settings_env(self.settings),
+                "IOC_KAFKA_BOOTSTRAP": self.bootstrap, "PYTHONUNBUFFERED": "1"}
 
     def _spawn(self, child: Child) -> None:
         logs = self.settings.var_dir / "logs"
