@@ -25,13 +25,15 @@ def utc_now() -> datetime:
 class SimulatorSource:
     def __init__(self, connector_id: str, contract: Contract, simulator: Simulator,
                  backfill_days: float = 30, step: timedelta = timedelta(hours=6),
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now,
+                 tick: timedelta = timedelta(seconds=1)) -> None:
         self.connector_id = connector_id
         self.contract = contract
         self.simulator = simulator
         self.backfill = timedelta(days=backfill_days)
         self.step = step
         self.clock = clock
+        self.tick = tick  # live mode: windows shorter than this wait for the next poll
 
     def poll(self, cursor: str | None) -> SourceBatch | None:
         now = self.clock()
@@ -40,7 +42,7 @@ class SimulatorSource:
         else:
             start = datetime.fromisoformat(cursor)
         end = min(start + self.step, now)
-        if end <= start:
+        if end - start < self.tick:
             return None
         events = self.simulator.events_between(start, end)
         return SourceBatch([record_from_event(e) for e in events], cursor=end.isoformat())

@@ -18,6 +18,7 @@ import altair as alt
 import polars as pl
 import pydeck as pdk
 import streamlit as st
+from pydeck.types import String
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -51,7 +52,7 @@ SOCIAL_TILES = ("social.posts", "social.negative_share")
 
 # Heights chosen so the whole Overview fits a 1920×1080 wall screen without scrolling.
 MAP_HEIGHT = 360
-TREND_HEIGHT = 300
+TREND_HEIGHT = 340
 
 
 # --- engine, theme, error guard ---------------------------------------------------------------
@@ -200,8 +201,9 @@ def freshness_html(fr: Freshness, now: datetime | None = None) -> str:
     if fr.last_heartbeat is None:
         detail = vi("no_aggregator")
     else:
-        detail = (f"{vi('updated')} {fmt_age(fr.age_seconds)} {vi('ago')} · "
-                  f"{vi('lag')} {fmt_int(fr.lag)} {vi('records')}")
+        detail = f"{vi('updated')} {fmt_age(fr.age_seconds)} {vi('ago')}"
+        if fr.instances:  # lag is summed over live instances only: none live, no figure
+            detail += f" · {vi('lag')} {fmt_int(fr.lag)} {vi('records')}"
         if fr.dead_letters:
             detail += f" · {fmt_int(fr.dead_letters)} {vi('dead_letters')}"
     clock = local_now(now).strftime("%H:%M:%S %d/%m/%Y")
@@ -330,12 +332,31 @@ def view_for(points: Sequence[dict[str, Any]], height: int) -> pdk.ViewState:
     lat_lo, lat_hi = _trimmed_range([p["lat"] for p in points])
     lon_lo, lon_hi = _trimmed_range([p["lon"] for p in points])
     mid_lat = (lat_lo + lat_hi) / 2
-    # Web Mercator: 256·2^z px per 360° of longitude; a degree of latitude is 1/cos(lat)
-    # times longer. 1.3 leaves a margin for the discs' radii.
+    # deck.gl's Web Mercator: 512·2^z px per 360° of longitude; a degree of latitude is
+    # 1/cos(lat) times longer. 1.1 leaves a margin for the discs' radii.
     span = max(lon_hi - lon_lo, (lat_hi - lat_lo) / math.cos(math.radians(mid_lat)), 0.05)
-    zoom = math.log2(360 * height / (256 * span * 1.3))
+    zoom = math.log2(360 * height / (512 * span * 1.1))
     return pdk.ViewState(latitude=mid_lat, longitude=(lon_lo + lon_hi) / 2,
                          zoom=round(min(max(zoom, 4.5), 12), 2), pitch=0, bearing=0)
+
+
+def spread_labels(ranked: Sequence[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """The first n points (by rank) whose labels do not crowd a better-ranked one: a point
+    within 1/10 of the province's extent of a kept point is skipped. (deck.gl's
+    CollisionFilterExtension does this on the GPU but failed under software WebGL.)"""
+    if not ranked:
+        return []
+    lats = [p["lat"] for p in ranked]
+    lons = [p["lon"] for p in ranked]
+    gap = max(max(lats) - min(lats), max(lons) - min(lons), 0.05) / 10
+    kept: list[dict[str, Any]] = []
+    for p in ranked:
+        if all(abs(p["lat"] - q["lat"]) > gap / 2 or abs(p["lon"] - q["lon"]) > gap
+               for q in kept):
+            kept.append(p)
+            if len(kept) == n:
+                break
+    return kept
 
 
 def _short_name(name: str) -> str:
@@ -346,7 +367,7 @@ def _short_name(name: str) -> str:
 
 
 def commune_deck(points: Sequence[dict[str, Any]], kpi: str, height: int = MAP_HEIGHT,
-                 top_labels: int = 8) -> pdk.Deck:
+                 top_labels: int = 6) -> pdk.Deck:
     """Deck with NO basemap: map_provider=None makes pydeck send the '__MAP_STYLE__'
     placeholder, which Streamlit's frontend reads as 'no base map' and so loads no tiles.
     (map_style=None or "" would make Streamlit fall back to Carto's tile server.)"""
@@ -367,7 +388,8 @@ def commune_deck(points: Sequence[dict[str, Any]], kpi: str, height: int = MAP_H
     )
     # Names of the communes with the highest values, so the map reads without a basemap.
     ranked = sorted((p for p in points if p["value"] is not None), key=lambda p: -p["value"])
-    label_rows = [{**p, "label": _short_name(p["name"])} for p in ranked[:top_labels]]
+    label_rows = [{**p, "label": _short_name(p["name"])}
+                  for p in spread_labels(ranked, top_labels)]
     labels = pdk.Layer(
         "TextLayer",
         data=label_rows,
@@ -377,10 +399,11 @@ def commune_deck(points: Sequence[dict[str, Any]], kpi: str, height: int = MAP_H
         get_size=15,
         get_color=[18, 38, 58, 255],
         get_pixel_offset=[0, -16],
-        # The default set is ASCII, so Vietnamese letters would vanish; "auto" does not survive
-        # Streamlit's JSON conversion (it becomes a function), an explicit list does.
-        character_set=sorted({ch for r in label_rows for ch in r["label"]}) or [" "],
-        font_family='"Source Sans", "Source Sans Pro", sans-serif',
+        # pydeck turns plain strings into expressions (functions in the browser); String()
+        # keeps them literal. The default character set is ASCII: Vietnamese letters would
+        # vanish, "auto" takes them from the data.
+        character_set=String("auto"),
+        font_family=String('"Source Sans", "Source Sans Pro", sans-serif'),
         font_weight=600,
         outline_width=3,
         outline_color=[255, 255, 255, 255],

@@ -52,8 +52,14 @@ CSS = """
 [data-testid="stMainBlockContainer"], .block-container {
   padding-top: 3.9rem; padding-bottom: 1rem; padding-left: 1.6rem; padding-right: 1.6rem;
 }
-/* A wall screen is not a place to deploy from. */
-[data-testid="stAppDeployButton"] { display: none; }
+/* A wall screen is not a place to deploy from, and the "Running… Stop" widget would flash
+   on every tile refresh; our freshness badge says what matters. */
+[data-testid="stAppDeployButton"], [data-testid="stStatusWidget"] { display: none; }
+/* Window selector: neutral blue instead of the theme red, which reads as "alarm" here. */
+button[data-variant="segmented_control"] p { font-size: 1.05rem; font-weight: 600; }
+button[data-variant="segmented_control"][data-selected="true"],
+button[data-variant="segmented_control"][data-selected="true"] * {
+  background: #0b5cad !important; border-color: #0b5cad !important; color: #fff !important; }
 .ioc-title { font-size: 2.1rem; font-weight: 700; line-height: 1.15; margin: 0; color: #12263a; }
 .ioc-subtitle { font-size: 1rem; color: #5f6b7a; margin: .15rem 0 0 0; }
 .ioc-status { display: flex; flex-wrap: wrap; align-items: center; gap: .4rem 1rem;
@@ -93,19 +99,26 @@ CSS = """
 .ioc-channels .name { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .ioc-channels .bar { height: .6rem; border-radius: 3px; background: var(--accent); }
 .ioc-channels .n { font-weight: 700; font-variant-numeric: tabular-nums; text-align: right; }
-.ioc-legend { display: flex; align-items: center; gap: .6rem; font-size: .95rem; color: #37474f; }
-.ioc-legend .ramp { flex: 0 1 16rem; height: .75rem; border-radius: 3px; }
+.ioc-legend { display: flex; flex-wrap: wrap; align-items: center; gap: .3rem .6rem;
+  font-size: .95rem; color: #37474f; }
+.ioc-legend span { white-space: nowrap; }
+.ioc-legend .ramp { flex: 1 1 6rem; max-width: 16rem; height: .75rem; border-radius: 3px; }
 .ioc-legend .nodata { display: inline-block; width: .75rem; height: .75rem; border-radius: 50%;
   background: rgb(176, 184, 194); margin-left: 1rem; }
 /* Tablet and narrow windows: two tiles a row, stream groups stacked. */
 @media (max-width: 1280px) {
   .ioc-row { grid-template-columns: minmax(0, 1fr); }
   .ioc-grid { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  /* No half-empty rows: a tile left alone on its row takes the whole row. */
+  .ioc-tile:nth-child(odd):last-child,
+  .ioc-tile:nth-child(odd):has(+ .ioc-tile.wide) { grid-column: span 2; }
   .ioc-tile .val { font-size: 2.3rem; }
   .ioc-title { font-size: 1.7rem; }
 }
 @media (max-width: 640px) {
   .ioc-grid { grid-template-columns: minmax(0, 1fr); }
+  .ioc-tile.wide, .ioc-tile:nth-child(odd):last-child,
+  .ioc-tile:nth-child(odd):has(+ .ioc-tile.wide) { grid-column: auto; }
 }
 </style>
 """
