@@ -1,0 +1,66 @@
+"""The operator-facing commands, run as processes: ingest → (aggregate) → kpi and status."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from streams.aggregator import Aggregator
+from tests.helpers import drain, feedback_event, now_utc
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _ioc(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ioc.cli", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_ingest_kpi_status(broker, engine, db_url, tmp_path):
+    env = {**os.environ, "IOC_KAFKA_BOOTSTRAP": broker.bootstrap, "IOC_DATABASE_URL": db_url,
+           "IOC_VAR_DIR": str(tmp_path), "IOC_CONSUMER_GROUP": "g-cli"}
+    t = now_utc() - timedelta(hours=3)
+    lines = [json.dumps(feedback_event(f"F-{i}", 1, "received", t, channel="zalo",
+                                       text="Gọi 0912345678 giúp tôi"))
+             for i in range(3)]
+    lines.insert(1, '{"feedback_id": "broken"')
+    path = tmp_path / "pakn.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+
+    out = _ioc(env, "ingest", "--topic", "ioc.feedback.v1", str(path))
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"produced": 3, "dead_lettered": 1, "redacted": 3,
+                                      "errors": 0}
+    assert "0912345678" not in out.stderr  # personal data never reaches the logs
+
+    agg = Aggregator(broker.bootstrap, engine, group="g-cli")
+    try:
+        drain(agg)
+    finally:
+        agg.close()
+
+    kpi = _ioc(env, "kpi", "--json", "--scope", "commune:08494", "--window", "24h")
+    assert kpi.returncode == 0, kpi.stderr
+    rows = json.loads(kpi.stdout)
+    assert all({"kpi", "scope", "window", "value"} <= set(r) for r in rows)
+    received = [r for r in rows if r["kpi"] == "feedback.received"]
+    assert received[0]["value"] == 3 and received[1]["by"] == {"channel": "zalo"}
+    ratio = next(r for r in rows if r["kpi"] == "social.negative_share")
+    assert {"numerator", "denominator"} <= set(ratio)
+
+    bad = _ioc(env, "kpi", "--json", "--window", "2y")
+    assert bad.returncode != 0 and "window must be one of" in bad.stderr
+
+    st = _ioc(env, "status", "--json")
+    assert st.returncode == 0, st.stderr
+    status = json.loads(st.stdout)
+    assert status["broker"]["reachable"] is True
+    assert sum(status["topics"]["ioc.feedback.v1"].values()) == 3
+    assert status["topics"]["ioc.dlq"]["0"] == 1
+    assert status["consumer_lag"]["total"] == 0
+    assert status["dead_letters"]["archived"] == 1
+    assert status["last_committed_batch"] is not None
