@@ -35,6 +35,16 @@ DAY = 86_400
 T = TypeVar("T")
 
 
+class SlotRecord:
+    """Base for compact per-entity lifecycle plans: subclasses list __slots__, set by keyword."""
+
+    __slots__ = ()
+
+    def __init__(self, **kw: Any) -> None:
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
 def iso(epoch: float) -> str:
     """ISO 8601 local time with the +07:00 offset, seconds precision."""
     return datetime.fromtimestamp(epoch, TZ).isoformat(timespec="seconds")

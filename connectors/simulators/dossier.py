@@ -21,6 +21,7 @@ from connectors.simulators.common import (
     HourlySimulator,
     Item,
     Part,
+    SlotRecord,
     Weighted,
     clamp_times,
     commune_picker,
@@ -92,17 +93,12 @@ class _Pool:
         self.online_share = sum(p.weight for p in online) / total_weight
 
 
-class _Plan:
+class _Plan(SlotRecord):
     """Compact lifecycle of one dossier (events are materialised on demand)."""
 
     __slots__ = ("dossier_id", "proc", "agency", "ward_code", "channel", "online_mode",
                  "received", "digitized", "e_result", "paid_online", "applicant_kind",
                  "rating", "events")
-
-    def __init__(self, **kw: Any) -> None:
-        for k, v in kw.items():
-            setattr(self, k, v)
-
 
 def _office_p_online(target: float) -> float:
     """Online probability at the counter that gives `target` overall, given that the

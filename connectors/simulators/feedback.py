@@ -21,6 +21,7 @@ from connectors.simulators.common import (
     HourlySimulator,
     Item,
     Part,
+    SlotRecord,
     Weighted,
     ascii_slug,
     clamp_times,
@@ -156,14 +157,9 @@ def _person(rng: random.Random) -> str:
     return f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
 
 
-class _Plan:
+class _Plan(SlotRecord):
     __slots__ = ("feedback_id", "ward_code", "reason", "channel", "category", "text", "lat",
                  "lon", "address", "agency", "received", "due", "events", "rating")
-
-    def __init__(self, **kw: Any) -> None:
-        for k, v in kw.items():
-            setattr(self, k, v)
-
 
 class FeedbackSimulator(HourlySimulator):
     stream = "feedback"

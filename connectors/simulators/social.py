@@ -19,6 +19,7 @@ from connectors.simulators.common import (
     HourlySimulator,
     Item,
     Part,
+    SlotRecord,
     Weighted,
     ascii_slug,
     commune_picker,
@@ -109,14 +110,9 @@ FORUMS = ("https://www.otofun.net/threads", "https://voz.vn/t", "https://tinhte.
 _B64 = string.ascii_letters + string.digits + "-_"
 
 
-class _Plan:
+class _Plan(SlotRecord):
     __slots__ = ("post_id", "ward_code", "platform", "url", "title", "text", "published",
                  "engagement", "author_ref", "seen")
-
-    def __init__(self, **kw: Any) -> None:
-        for k, v in kw.items():
-            setattr(self, k, v)
-
 
 class SocialSimulator(HourlySimulator):
     stream = "social"
