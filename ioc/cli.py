@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ioc.logging_setup import setup_logging
 from ioc.settings import Settings, load_settings
+from ioc.windows import WINDOW_NAMES
 
 
 def _stop_on_signals() -> threading.Event:
@@ -69,14 +70,21 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_aggregate(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+
     from streams.aggregator import Aggregator
+    from streams.reminders import ReminderScanner
     from streams.topics import ensure_topics
 
     engine = _engine(settings)
     bootstrap = _bootstrap(settings)
     ensure_topics(bootstrap, settings.topic_partitions)
     agg = Aggregator(bootstrap, engine, group=settings.consumer_group,
-                     instance=args.instance)
+                     instance=args.instance, reminder_every_s=settings.reminder_seconds)
+    if settings.reminder_seconds > 0:
+        # Deadline reminders ride on the aggregator: it knows when the state is caught up.
+        agg.reminders = ReminderScanner(engine, agg.producer, settings.province_code,
+                                        timedelta(minutes=settings.reminder_digest_minutes))
     stop = _stop_on_signals()
     try:
         agg.run(stop)
@@ -132,19 +140,27 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_kpi(args: argparse.Namespace, settings: Settings) -> int:
     from ioc.kpis import compute_kpis
+    from ioc.windows import parse_day
 
     scope = args.scope or f"province:{settings.province_code}"
     try:
-        values = compute_kpis(_engine(settings), scope=scope, window=args.window)
+        first = parse_day(args.date_from) if args.date_from else None
+        last = parse_day(args.date_to) if args.date_to else None
+        window = "custom" if first or last else args.window
+        values = compute_kpis(_engine(settings), scope=scope, window=window, first=first,
+                              last=last)
     except ValueError as exc:
         sys.exit(str(exc))
     rows = [v.as_dict() for v in values]
+    if args.stream:
+        rows = [r for r in rows if r["kpi"].startswith(args.stream + ".")]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
     else:
         for r in rows:
             by = f" [{r['by']}]" if r.get("by") else ""
-            print(f"{r['kpi']:<24}{by:<24} {r['window']:>4}  {r['value']}")
+            print(f"{r['kpi']:<32}{by:<24} {r['window']:>7}  {r['value']}"
+                  f"  (trước/prev {r['previous']})")
     return 0
 
 
@@ -198,8 +214,15 @@ def build_parser() -> argparse.ArgumentParser:
     ing.set_defaults(func=cmd_ingest)
     kpi = sub.add_parser("kpi", help="print KPI values")
     kpi.add_argument("--json", action="store_true")
-    kpi.add_argument("--scope", default=None, help="province:CODE | commune:CODE")
-    kpi.add_argument("--window", default="24h", help="24h | 7d | 30d")
+    kpi.add_argument("--scope", default=None,
+                     help="province:CODE | commune:CODE | agency:CODE | procedure:CODE, "
+                          "or several joined by ',' (drill-down)")
+    kpi.add_argument("--window", default="24h", choices=WINDOW_NAMES,
+                     help="today | 24h | 7d | 30d | month | quarter | ytd | custom")
+    kpi.add_argument("--from", dest="date_from", help="custom window: first day, dd/mm/yyyy")
+    kpi.add_argument("--to", dest="date_to", help="custom window: last day, dd/mm/yyyy")
+    kpi.add_argument("--stream", choices=("dossier", "feedback", "social"),
+                     help="only this stream's KPIs")
     kpi.set_defaults(func=cmd_kpi)
     st = sub.add_parser("status", help="broker, topics, lag, freshness, dead letters")
     st.add_argument("--json", action="store_true")

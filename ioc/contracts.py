@@ -78,6 +78,14 @@ DOSSIER_CONTRACT = Contract(
         "paid_online": BOOL,
         "rating": STR,
         "applicant_kind": STR,
+        # The deadline clock pauses while the applicant supplements (one request per dossier,
+        # Decree 61/2018 art. 9): `due_at` stays the deadline without the pause and the
+        # aggregator moves it by the paused working time once the supplement is received.
+        "supplement_requested_at": TIME,
+        "supplement_received_at": TIME,
+        # Whether the procedure is offered as an online public service (null = unknown,
+        # counted as eligible): the denominator of the online rate among eligible dossiers.
+        "online_eligible": BOOL,
     },
     required=(*COMMON_REQUIRED, "dossier_id", "procedure_code", "agency_code", "level",
               "channel", "received_at", "due_at"),
@@ -217,7 +225,28 @@ def validate_event(contract: Contract, event: Any) -> list[str]:
             problems.append("seq: must be >= 1")
     if event.get("ward_code") is None and not event.get("ward_code_reason") and not problems:
         problems.append("ward_code: null without ward_code_reason")
+    if not problems:
+        problems += _time_order_problems(contract, event)
     return problems
+
+
+# (earlier, later) pairs that must not be reversed; equal instants are allowed.
+TIME_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
+    DOSSIER: (("received_at", "completed_at"), ("received_at", "due_at"),
+              ("received_at", "supplement_requested_at"),
+              ("supplement_requested_at", "supplement_received_at")),
+    FEEDBACK: (("received_at", "responded_at"), ("received_at", "closed_at")),
+    SOCIAL: (),
+}
+
+
+def _time_order_problems(contract: Contract, event: dict[str, Any]) -> list[str]:
+    out = []
+    for a, b in TIME_ORDER[contract.stream]:
+        if event.get(a) is not None and event.get(b) is not None:
+            if parse_time(event[b]) < parse_time(event[a]):
+                out.append(f"{b}: {event[b]} is before {a} {event[a]}")
+    return out
 
 
 _POLARS_KIND = {

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ioc.contracts import Contract, polars_schema, time_columns, validate_event
+from ioc.contracts import (
+    TIME_ORDER,
+    Contract,
+    polars_schema,
+    time_columns,
+    validate_event,
+)
 
 ROW = "_row"
 
@@ -56,6 +62,8 @@ def _vector_problems(df: pl.DataFrame, contract: Contract) -> pl.Series:
     bad = bad | ~pl.col("type").is_in(list(contract.types))
     bad = bad | (pl.col("schema") != contract.schema) | (pl.col("seq") < 1)
     bad = bad | (pl.col("ward_code").is_null() & pl.col("ward_code_reason").is_null())
+    for earlier, later in TIME_ORDER[contract.stream]:  # e.g. completed before received
+        bad = bad | (pl.col(f"{later}__t") < pl.col(f"{earlier}__t")).fill_null(False)
     return df.select(bad.fill_null(True).alias("bad")).to_series()
 
 

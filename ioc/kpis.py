@@ -1,17 +1,21 @@
-"""KPI values from the SQL state: windows are filters over hourly buckets, summed in Polars;
-"now" figures come from entity state."""
+"""KPI values from the SQL state (the I/O half; the arithmetic is in ioc.scorecard): windows
+are filters over hourly buckets summed in Polars; state figures come from entity rows."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, Table, and_, func, select
+from sqlalchemy import DateTime, Engine, Table, and_, false, func, or_, select
 
+from ioc.calendar import add_working_days
 from ioc.db import schema as s
-from ioc.kpi_catalogue import BY_CODE, WINDOWS, parse_scope
+from ioc.kpi_catalogue import BY_CODE, DOSSIER_KPIS, WINDOWS, parse_scope
+from ioc.scorecard import ENTITY_COLUMNS, scorecard
+from ioc.targets import load_targets
+from ioc.windows import Period, resolve
 
 
 @dataclass
@@ -26,6 +30,9 @@ class KpiValue:
     label_en: str = ""
     unit: str = "count"
     by: dict[str, str] = field(default_factory=dict)
+    previous: float | int | None = None  # same KPI over the previous equal period
+    change: float | int | None = None  # value − previous (ratios: in fraction points)
+    target: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -42,17 +49,26 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _scope_filter(table: Table, scope: str):  # noqa: ANN202
-    kind, code = parse_scope(scope)
-    col = table.c.province_code if kind == "province" else table.c.ward_code
-    return col == code
+    """SQL condition of a scope; None when the table cannot be cut that way (e.g. social
+    posts have no agency)."""
+    filters = parse_scope(scope)
+    if any(col not in table.c for col in filters):
+        return None
+    return and_(*[table.c[col] == code for col, code in filters.items()])
 
 
 def bucket_frame(engine: Engine, table: Table, scope: str, start: datetime,
                  end: datetime) -> pl.DataFrame:
-    q = select(table).where(_scope_filter(table, scope), table.c.hour >= start,
-                            table.c.hour < end)
+    where = _scope_filter(table, scope)
+    q = select(table).where(table.c.hour >= start, table.c.hour < end)
+    q = q.where(where) if where is not None else q.where(false())
     with engine.connect() as conn:
-        return pl.read_database(q, conn)
+        return pl.read_database(q, conn, schema_overrides=_bucket_types(table))
+
+
+def _bucket_types(table: Table) -> dict[str, pl.DataType]:
+    return {c.name: (pl.Datetime("us") if c.name == "hour" else
+                     pl.String if c.primary_key else pl.Int64) for c in table.columns}
 
 
 def _sum(df: pl.DataFrame, col: str) -> int:
@@ -68,55 +84,111 @@ def _count(engine: Engine, table: Table, *where) -> int:  # noqa: ANN002
 def _kv(code: str, scope: str, window: str, value, num=None, den=None, by=None) -> KpiValue:  # noqa: ANN001
     k = BY_CODE[code]
     return KpiValue(code, scope, window if k.windowed else "now", value, num, den,
-                    k.label_vi, k.label_en, k.unit, by or {})
+                    k.label_vi, k.label_en, k.unit, by or {}, target=k.target)
 
 
 def _ratio(code: str, scope: str, window: str, num: int, den: int) -> KpiValue:
     return _kv(code, scope, window, (num / den) if den else None, num, den)
 
 
+# ---------------------------------------------------------------- dossiers
+
+_DOSSIER_DIMS = ("ward_code", "agency_code", "procedure_code", "sector", "channel", "level")
+
+
+def _entity_frame(engine: Engine, scope: str, start: datetime, end: datetime,
+                  at: datetime) -> pl.DataFrame:
+    """Dossiers that may be open at `at` or were completed in [start, end)."""
+    d = s.dossiers
+    cols = [*ENTITY_COLUMNS, *_DOSSIER_DIMS]
+    q = select(*[d.c[c] for c in cols]).where(
+        _scope_filter(d, scope),
+        or_(and_(d.c.received_at < at, or_(d.c.closed_at.is_(None), d.c.closed_at >= at)),
+            and_(d.c.completed_at >= start, d.c.completed_at < end)))
+    times = {c.name for c in d.columns if isinstance(c.type, DateTime)}
+    schema = {c: (pl.Datetime("us") if c in times else pl.Int64 if c == "proc_minutes"
+                  else pl.String) for c in cols}
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(q)]
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def near_due_limit(at: datetime) -> datetime:
+    """One working day after `at` (naive UTC): the near-due horizon."""
+    return add_working_days(at.replace(tzinfo=UTC), 1).astimezone(UTC).replace(tzinfo=None)
+
+
+def dossier_scorecard(engine: Engine, scope: str, period: Period, now: datetime | None = None,
+                      by: list[str] | None = None) -> pl.DataFrame:
+    """Every dossier KPI of `scope` over `period`, one row per group of `by`."""
+    at = min(period.end, _now(now))
+    buckets = bucket_frame(engine, s.dossier_buckets, scope, period.start, period.end)
+    entities = _entity_frame(engine, scope, period.start, period.end, at)
+    return scorecard(buckets, entities, period.start, period.end, at, near_due_limit(at), by)
+
+
+def _row(df: pl.DataFrame) -> dict[str, Any]:
+    return df.row(0, named=True) if df.height else {}
+
+
+def _change(value, previous):  # noqa: ANN001, ANN202
+    if value is None or previous is None:
+        return None
+    return value - previous
+
+
+def dossier_kpis(engine: Engine, scope: str, period: Period, now: datetime | None = None,
+                 targets: dict[str, float | None] | None = None) -> list[KpiValue]:
+    cur = _row(dossier_scorecard(engine, scope, period, now))
+    prev = _row(dossier_scorecard(engine, scope, period.previous(), now))
+    out = []
+    for k in DOSSIER_KPIS:
+        col = k.column
+        value = cur.get(col, 0 if k.unit == "count" else None)
+        before = prev.get(col, 0 if k.unit == "count" else None)
+        if k.unit == "count":
+            value, before = int(value or 0), int(before or 0)
+        num = int(cur.get(k.num) or 0) if k.num else None
+        den = int(cur.get(k.den) or 0) if k.den else None
+        v = KpiValue(k.code, scope, period.window if k.windowed else "now", value, num, den,
+                     k.label_vi, k.label_en, k.unit, previous=before,
+                     change=_change(value, before),
+                     target=(targets or {}).get(k.code, k.target))
+        out.append(v)
+    return out
+
+
 def compute_kpis(engine: Engine, scope: str = "province:25", window: str = "24h",
-                 now: datetime | None = None) -> list[KpiValue]:
-    if window not in WINDOWS:
-        raise ValueError(f"window must be one of {sorted(WINDOWS)}, got {window!r}")
-    end = _now(now)
-    start = end - WINDOWS[window]
-    out: list[KpiValue] = []
+                 now: datetime | None = None, first: date | None = None,
+                 last: date | None = None) -> list[KpiValue]:
+    """All KPIs of a scope over a window (see ioc.windows), each with its previous period."""
+    period = resolve(window, _now(now), first, last)
+    end = min(period.end, _now(now))
+    start = period.start
+    out = dossier_kpis(engine, scope, period, now, load_targets(engine))
 
-    d = bucket_frame(engine, s.dossier_buckets, scope, start, end)
-    open_d = and_(_scope_filter(s.dossiers, scope), s.dossiers.c.is_open.is_(True))
-    n_open = _count(engine, s.dossiers, open_d)
-    n_overdue = _count(engine, s.dossiers, open_d, s.dossiers.c.due_at < end)
-    received, completed = _sum(d, "received"), _sum(d, "completed")
-    on_time = _sum(d, "completed_on_time") + (n_open - n_overdue)
-    out += [
-        _kv("dossier.received", scope, window, received),
-        _kv("dossier.completed", scope, window, completed),
-        _ratio("dossier.on_time_rate", scope, window, on_time, completed + n_open),
-        _kv("dossier.overdue_open", scope, window, n_overdue),
-        _ratio("dossier.online_rate", scope, window, _sum(d, "received_online"), received),
-    ]
+    if _scope_filter(s.feedback_buckets, scope) is not None:
+        f = bucket_frame(engine, s.feedback_buckets, scope, start, period.end)
+        open_f = and_(_scope_filter(s.feedback, scope), s.feedback.c.is_open.is_(True))
+        out.append(_kv("feedback.received", scope, window, _sum(f, "received")))
+        if f.height:
+            per = f.group_by("channel").agg(pl.col("received").sum()).sort("channel")
+            out += [_kv("feedback.received", scope, window, int(r["received"]),
+                        by={"channel": r["channel"]}) for r in per.iter_rows(named=True)
+                    if r["received"]]
+        out += [
+            _kv("feedback.open", scope, window, _count(engine, s.feedback, open_f)),
+            _kv("feedback.overdue_open", scope, window,
+                _count(engine, s.feedback, open_f, s.feedback.c.due_at < end)),
+        ]
 
-    f = bucket_frame(engine, s.feedback_buckets, scope, start, end)
-    open_f = and_(_scope_filter(s.feedback, scope), s.feedback.c.is_open.is_(True))
-    out.append(_kv("feedback.received", scope, window, _sum(f, "received")))
-    if f.height:
-        per = f.group_by("channel").agg(pl.col("received").sum()).sort("channel")
-        out += [_kv("feedback.received", scope, window, int(r["received"]),
-                    by={"channel": r["channel"]}) for r in per.iter_rows(named=True)
-                if r["received"]]
-    out += [
-        _kv("feedback.open", scope, window, _count(engine, s.feedback, open_f)),
-        _kv("feedback.overdue_open", scope, window,
-            _count(engine, s.feedback, open_f, s.feedback.c.due_at < end)),
-    ]
-
-    so = bucket_frame(engine, s.social_buckets, scope, start, end)
-    posts = _sum(so, "posts")
-    out += [
-        _kv("social.posts", scope, window, posts),
-        _ratio("social.negative_share", scope, window, _sum(so, "negative"), posts),
-    ]
+    if _scope_filter(s.social_buckets, scope) is not None:
+        so = bucket_frame(engine, s.social_buckets, scope, start, period.end)
+        posts = _sum(so, "posts")
+        out += [
+            _kv("social.posts", scope, window, posts),
+            _ratio("social.negative_share", scope, window, _sum(so, "negative"), posts),
+        ]
     return out
 
 

@@ -25,6 +25,10 @@ ENV_VARS: dict[str, str] = {
     "IOC_REFRESH_SECONDS": "UI tile refresh interval (default 5)",
     "IOC_BROKER_MAX_MB": "embedded broker memory budget before compaction (default 1024)",
     "IOC_LOG_LEVEL": "logging level (default INFO)",
+    "IOC_REMINDER_SECONDS": "how often the aggregator looks for near-due/overdue dossiers "
+                            "(default 60; 0 = never)",
+    "IOC_REMINDER_DIGEST_MINUTES": "at most one reminder alert per agency and kind in this "
+                                   "interval (default 60)",
     "IOC_CRASH_AFTER_DB_COMMIT": "test only: aggregator exits after the Nth DB commit",
 }
 
@@ -50,6 +54,8 @@ class Settings:
     refresh_seconds: int = 5
     broker_max_mb: int = 1024
     log_level: str = "INFO"
+    reminder_seconds: float = 60
+    reminder_digest_minutes: float = 60
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -75,6 +81,8 @@ def load_settings() -> Settings:
         refresh_seconds=int(_env("IOC_REFRESH_SECONDS", "5")),
         broker_max_mb=int(_env("IOC_BROKER_MAX_MB", "1024")),
         log_level=_env("IOC_LOG_LEVEL", "INFO"),
+        reminder_seconds=float(_env("IOC_REMINDER_SECONDS", "60")),
+        reminder_digest_minutes=float(_env("IOC_REMINDER_DIGEST_MINUTES", "60")),
     )
 
 
@@ -94,6 +102,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "IOC_REFRESH_SECONDS": str(settings.refresh_seconds),
         "IOC_BROKER_MAX_MB": str(settings.broker_max_mb),
         "IOC_LOG_LEVEL": settings.log_level,
+        "IOC_REMINDER_SECONDS": str(settings.reminder_seconds),
+        "IOC_REMINDER_DIGEST_MINUTES": str(settings.reminder_digest_minutes),
     }
     if settings.kafka_bootstrap:
         env["IOC_KAFKA_BOOTSTRAP"] = settings.kafka_bootstrap

@@ -27,6 +27,8 @@ DOSSIER_ENTITY_COLS = (
     "procedure_code", "procedure_name", "sector", "level", "channel", "online_mode",
     "received_at", "due_at", "completed_at", "closed_at", "digitized", "e_result", "fee_vnd",
     "paid_online", "rating", "applicant_kind", "is_open",
+    "due_at_legal", "supplement_requested_at", "supplement_received_at", "online_eligible",
+    "proc_minutes",
 )
 FEEDBACK_ENTITY_COLS = (
     "feedback_id", "seq", "status", "province_code", "ward_code", "channel", "category",
@@ -50,16 +52,38 @@ def _s(col: str) -> pl.Expr:
 
 # ---------------------------------------------------------------- dossiers
 
+def _lifecycle_columns(df: pl.DataFrame) -> pl.DataFrame:
+    """Effective deadline (moved by a finished supplement pause) and net processing minutes,
+    computed in Python only for the rows that need the working-day calendar."""
+    from ioc.lifecycle import effective_due, processing_minutes
+
+    due, req, rec = df["due_at"].to_list(), df["supplement_requested_at"].to_list(), \
+        df["supplement_received_at"].to_list()
+    got, done = df["received_at"].to_list(), df["completed_at"].to_list()
+    status = df["status"].to_list()
+    eff = [effective_due(d, a, b) if a is not None and b is not None else d
+           for d, a, b in zip(due, req, rec, strict=True)]
+    mins = [processing_minutes(g, c, a, b) if st == "completed" else None
+            for g, c, a, b, st in zip(got, done, req, rec, status, strict=True)]
+    return df.with_columns(
+        pl.col("due_at").alias("due_at_legal"),
+        pl.Series("due_at", eff, dtype=pl.Datetime("us")),
+        pl.Series("proc_minutes", mins, dtype=pl.Int64),
+    )
+
+
 def dossier_entities(events: pl.DataFrame, old: pl.DataFrame) -> pl.DataFrame:
     """New entity rows from the latest event per dossier (already filtered to newer seq)."""
     t = pl.col("type")
     old_closed = old.select("dossier_id", pl.col("closed_at").alias("_old_closed"))
     df = events.join(old_closed, on="dossier_id", how="left")
+    waiting = (pl.col("supplement_requested_at").is_not_null()
+               & pl.col("supplement_received_at").is_null())
     status = (
         pl.when(t.is_in(["returned", "cancelled"])).then(t)
         .when(pl.col("completed_at").is_not_null()).then(pl.lit("completed"))
         .when(t == "rated").then(pl.lit("returned"))
-        .when(t == "supplement_requested").then(pl.lit("supplement"))
+        .when((t == "supplement_requested") | waiting).then(pl.lit("supplement"))
         .when(t == "received").then(pl.lit("received"))
         .otherwise(pl.lit("in_progress"))
     )
@@ -70,7 +94,7 @@ def dossier_entities(events: pl.DataFrame, old: pl.DataFrame) -> pl.DataFrame:
         .otherwise(None)
     )
     df = df.with_columns(status.alias("status"), closed_at.alias("closed_at"))
-    df = df.with_columns(
+    df = _lifecycle_columns(df).with_columns(
         pl.col("status").is_in(OPEN_DOSSIER).alias("is_open"),
         *[_s(c) for c in ("ward_code", "agency_code", "procedure_code", "sector", "level",
                           "channel")],
@@ -85,6 +109,7 @@ def dossier_contributions(states: pl.DataFrame) -> pl.DataFrame:
     dims = [_s(d) for d in DOSSIER_DIMS if d != "hour"]
     zero = {c: pl.lit(0, pl.Int64) for c in DOSSIER_COUNTERS}
     fee = pl.col("fee_vnd").fill_null(0) > 0
+    eligible = pl.col("online_eligible").fill_null(True)  # unknown counts as eligible
     received = states.select(
         _hour("received_at").alias("hour"), *dims,
         **{**zero,
@@ -93,6 +118,9 @@ def dossier_contributions(states: pl.DataFrame) -> pl.DataFrame:
            "received_full_online": (pl.col("online_mode") == "full").fill_null(False)
            .cast(pl.Int64),
            "received_digitized": pl.col("digitized").fill_null(False).cast(pl.Int64),
+           "received_eligible": eligible.cast(pl.Int64),
+           "received_online_eligible": (eligible & (pl.col("channel") == "online"))
+           .cast(pl.Int64),
            "fee_bearing": fee.cast(pl.Int64),
            "paid_online": (fee & pl.col("paid_online").fill_null(False)).cast(pl.Int64)},
     )
@@ -104,6 +132,7 @@ def dossier_contributions(states: pl.DataFrame) -> pl.DataFrame:
            "completed_e_result": pl.col("e_result").fill_null(False).cast(pl.Int64),
            "proc_hours_sum": ((pl.col("completed_at") - pl.col("received_at"))
                               .dt.total_hours()).cast(pl.Int64),
+           "proc_minutes_sum": pl.col("proc_minutes").fill_null(0).cast(pl.Int64),
            "rated": pl.col("rating").is_not_null().cast(pl.Int64),
            "rated_satisfied": (pl.col("rating") == "satisfied").fill_null(False)
            .cast(pl.Int64)},

@@ -29,6 +29,7 @@ from ioc.decode import ROW, decode_batch
 from streams import offsets
 from streams.apply import APPLY
 from streams.clients import make_consumer, make_producer
+from streams.reminders import ReminderScanner
 from streams.topics import STREAM_TOPICS
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,9 @@ class Aggregator:
     def __init__(self, bootstrap: str, engine: Engine, group: str = "ioc-aggregator",
                  instance: str | None = None, max_poll_records: int = 20000,
                  topics: tuple[str, ...] = (*STREAM_TOPICS, TOPIC_DLQ),
-                 producer: KafkaProducer | None = None) -> None:
+                 producer: KafkaProducer | None = None,
+                 reminders: ReminderScanner | None = None,
+                 reminder_every_s: float = 60.0) -> None:
         self.bootstrap = bootstrap
         self.engine = engine
         self.group = group
@@ -98,6 +101,9 @@ class Aggregator:
         self._last_heartbeat = 0.0
         self._lag = 0
         self.consumer.subscribe(list(topics), listener=_Rebalance(self))
+        self.reminders = reminders
+        self.reminder_every_s = reminder_every_s
+        self._last_reminder = 0.0
 
     # ------------------------------------------------------------ offsets
     def seek_to_stored(self, tps: list[TopicPartition]) -> None:
@@ -237,11 +243,24 @@ class Aggregator:
             self._write_heartbeat(conn, batch, committed=False)
 
     # ------------------------------------------------------------ loop
+    def _maybe_remind(self, batch: BatchStats) -> None:
+        # Only when caught up (a partial batch): while a backlog is being read, dossiers may
+        # look open that later events have already completed.
+        if (self.reminders is None or batch.records >= self.max_poll_records
+                or time.monotonic() - self._last_reminder < self.reminder_every_s):
+            return
+        self._last_reminder = time.monotonic()
+        try:
+            self.reminders.scan_once()
+        except Exception:  # noqa: BLE001 - reminders must not stop aggregation; retried later
+            log.exception("reminder scan failed")
+
     def run(self, stop: threading.Event) -> AggregatorStats:
         while not stop.is_set():
             batch = self.poll_once()
             if batch.records:
                 self._heartbeat(batch)
+            self._maybe_remind(batch)
         return self.stats
 
     def close(self) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from ioc.calendar import from_office_time, office_time
 from ioc.db import schema as s
 from tests.helpers import dossier_event, feedback_event, social_event
 
@@ -24,6 +25,17 @@ def _latest(events: list[dict], key: str) -> dict[str, dict]:
     return out
 
 
+def _due(e: dict) -> datetime:
+    """The deadline moved by the paused office time (independent of ioc.lifecycle)."""
+    due = datetime.fromisoformat(e["due_at"])
+    req, rec = e.get("supplement_requested_at"), e.get("supplement_received_at")
+    if req and rec:
+        pause = office_time(datetime.fromisoformat(rec)) - office_time(
+            datetime.fromisoformat(req))
+        due = from_office_time(office_time(due) + pause, at_end=True)
+    return due
+
+
 def expected_totals(events: list[dict[str, Any]]) -> dict[str, int]:
     d = _latest([e for e in events if e["schema"] == "ioc.dossier.v1"], "dossier_id")
     f = _latest([e for e in events if e["schema"] == "ioc.feedback.v1"], "feedback_id")
@@ -35,8 +47,7 @@ def expected_totals(events: list[dict[str, Any]]) -> dict[str, int]:
         done = e["completed_at"] is not None
         c["dossier.completed"] += done
         if done:
-            on_time = datetime.fromisoformat(e["completed_at"]) <= datetime.fromisoformat(
-                e["due_at"])
+            on_time = datetime.fromisoformat(e["completed_at"]) <= _due(e)
             c["dossier.completed_on_time"] += on_time
         c["dossier.returned"] += e["type"] == "returned"
         c["dossier.open"] += (not done) and e["type"] not in ("returned", "cancelled")

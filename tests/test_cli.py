@@ -9,6 +9,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from ioc.kpi_catalogue import DOSSIER_KPIS
 from streams.aggregator import Aggregator
 from tests.helpers import drain, feedback_event, now_utc
 
@@ -53,7 +54,21 @@ def test_ingest_kpi_status(broker, engine, db_url, tmp_path):
     assert {"numerator", "denominator"} <= set(ratio)
 
     bad = _ioc(env, "kpi", "--json", "--window", "2y")
-    assert bad.returncode != 0 and "window must be one of" in bad.stderr
+    assert bad.returncode != 0 and "invalid choice: '2y'" in bad.stderr
+    bad = _ioc(env, "kpi", "--json", "--scope", "ward:1")
+    assert bad.returncode != 0 and "scope must be KIND:CODE" in bad.stderr
+
+    # Every dossier KPI of the catalogue, for a commune, with its previous period.
+    d30 = _ioc(env, "kpi", "--json", "--scope", "commune:08494", "--window", "30d",
+               "--stream", "dossier")
+    assert d30.returncode == 0, d30.stderr
+    rows = json.loads(d30.stdout)
+    assert [r["kpi"] for r in rows] == [k.code for k in DOSSIER_KPIS]
+    assert all({"value", "previous", "change", "target"} <= set(r) for r in rows)
+    custom = _ioc(env, "kpi", "--json", "--from", "01/11/2026", "--to", "30/11/2026",
+                  "--stream", "dossier")
+    assert custom.returncode == 0, custom.stderr
+    assert {r["window"] for r in json.loads(custom.stdout)} == {"custom", "now"}
 
     st = _ioc(env, "status", "--json")
     assert st.returncode == 0, st.stderr

@@ -77,7 +77,9 @@ def seed(engine: Engine, heartbeat_age_s: float) -> None:
         conn.execute(insert(s.dossiers), [
             dict(dossier_id=f"D{i}", seq=1, status=status, province_code="25",
                  ward_code=WARD_A, received_at=now - timedelta(days=5),
-                 due_at=now + timedelta(days=due), is_open=is_open)
+                 due_at=now + timedelta(days=due), is_open=is_open,
+                 completed_at=None if is_open else now - timedelta(days=4),
+                 closed_at=None if is_open else now - timedelta(days=4))
             for i, (status, due, is_open) in enumerate([
                 ("in_progress", -1, True), ("in_progress", -2, True),  # overdue
                 ("in_progress", 2, True),  # open, not yet due
@@ -130,7 +132,7 @@ def test_tiles_show_the_database_figures(app_db: Engine) -> None:
         "dossier.completed": "810",
         # (700 + 10 on time + 1 open not yet due) / (810 completed + 3 open)
         "dossier.on_time_rate": "87,5 %",
-        "dossier.overdue_open": "2",
+        "dossier.overdue": "2",
         "dossier.online_rate": "81,8 %",  # 1010 / 1234
         "feedback.received": "12",
         "feedback.open": "4",

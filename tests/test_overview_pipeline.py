@@ -43,5 +43,5 @@ def test_overview_shows_pipeline_numbers(broker, engine, db_url, monkeypatch):
     # "Now" figures do not move with the clock, so they must match exactly.
     assert kpis["feedback.open"].value > 0
     assert fmt_int(kpis["feedback.open"].value) in html
-    assert fmt_int(kpis["dossier.overdue_open"].value) in html
+    assert fmt_int(kpis["dossier.overdue"].value) in html
     assert "Phú Thọ" in html

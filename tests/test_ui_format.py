@@ -115,8 +115,8 @@ def tile_values(html: str) -> dict[str, str]:
     (_kv("dossier.on_time_rate", 0.70, "ratio"), "bad"),
     (_kv("social.negative_share", 0.20, "ratio"), "good"),  # lower is better, target 25 %
     (_kv("social.negative_share", 0.50, "ratio"), "bad"),
-    (_kv("dossier.overdue_open", 0, window="now"), "good"),
-    (_kv("dossier.overdue_open", 3, window="now"), "bad"),
+    (_kv("dossier.overdue", 0, window="now"), "good"),
+    (_kv("dossier.overdue", 3, window="now"), "bad"),
     (_kv("dossier.received", 120), "neutral"),
     (_kv("dossier.online_rate", None, "ratio"), "neutral"),
 ])
@@ -129,7 +129,7 @@ def test_board_html_shows_formatted_tiles_and_channels() -> None:
         _kv("dossier.received", 12345),
         _kv("dossier.completed", 1000),
         _kv("dossier.on_time_rate", 0.915, "ratio", num=915, den=1000),
-        _kv("dossier.overdue_open", 4, window="now"),
+        _kv("dossier.overdue", 4, window="now"),
         _kv("dossier.online_rate", None, "ratio", num=0, den=0),
         _kv("feedback.received", 30),
         _kv("feedback.received", 20, channel="hotline_1022"),
@@ -142,7 +142,7 @@ def test_board_html_shows_formatted_tiles_and_channels() -> None:
     html = ui.board_html(kpis, "7d")
     assert tile_values(html) == {
         "dossier.received": "12.345", "dossier.completed": "1.000",
-        "dossier.on_time_rate": "91,5 %", "dossier.overdue_open": "4",
+        "dossier.on_time_rate": "91,5 %", "dossier.overdue": "4",
         "dossier.online_rate": "—", "feedback.received": "30", "feedback.open": "9",
         "feedback.overdue_open": "0", "social.posts": "2.000", "social.negative_share": "12,5 %",
     }

@@ -4,7 +4,8 @@ Volumes and shares follow DESIGN.md §5 and the seed articles: ~600 + 11 × comm
 working day (Phú Thọ, 148 communes: ~2,200), office-hour rhythm with a Monday peak and a quiet
 Friday afternoon, Saturday mornings at ~5 %, online submissions around the clock; online share
 ~80 % for provincial agencies and ~74 % at commune level; ~95 % completed on time, ~2 %
-returned, ~1 % cancelled, ~8 % paused for a supplement (the deadline moves by the pause);
+returned, ~1 % cancelled, ~8 % paused for a supplement (the aggregator moves the deadline
+by the pause);
 ratings on ~30 % of completed dossiers, ~80 % satisfied.
 """
 
@@ -238,15 +239,18 @@ class DossierSimulator(HourlySimulator):
             kinds.append("rated")
         times = clamp_times(times, received + part.horizon_s)
 
+        # The contract's due_at is the deadline without the pause; the supplement times let
+        # the aggregator move it (DESIGN §3, ioc.lifecycle).
         due0 = at(legal)
-        due1 = at(legal + pause)
         end_t = times[kinds.index(outcome)]
+        req_t = times[kinds.index("supplement_requested")] if supplement else None
+        rec_t = times[kinds.index("supplement_received")] if supplement else None
         events = []
         for t, kind in zip(times, kinds, strict=True):
-            paused_done = kind not in ("received", "in_progress", "supplement_requested")
-            due = due1 if paused_done else due0
             done = end_t if outcome == "completed" and kind in ("completed", "rated") else None
-            events.append((t, kind, due, done))
+            req = req_t if req_t is not None and t >= req_t else None
+            rec = rec_t if rec_t is not None and t >= rec_t else None
+            events.append((t, kind, due0, done, req, rec))
 
         rating = None
         if rated:
@@ -264,7 +268,7 @@ class DossierSimulator(HourlySimulator):
         )
 
     def _materialize(self, plan: _Plan, index: int) -> dict[str, Any]:
-        t, kind, due, done = plan.events[index]
+        t, kind, due, done, req, rec = plan.events[index]
         proc, agency = plan.proc, plan.agency
         completed = done is not None
         return {
@@ -294,4 +298,7 @@ class DossierSimulator(HourlySimulator):
             "paid_online": plan.paid_online,
             "rating": plan.rating if kind == "rated" else None,
             "applicant_kind": plan.applicant_kind,
+            "supplement_requested_at": iso(req) if req is not None else None,
+            "supplement_received_at": iso(rec) if rec is not None else None,
+            "online_eligible": proc.online_eligible,
         }

@@ -26,8 +26,8 @@ DOSSIER_DIMS = ("hour", "province_code", "ward_code", "agency_code", "procedure_
                 "sector", "channel", "level")
 DOSSIER_COUNTERS = (
     "received", "received_online", "received_full_online", "received_digitized",
-    "fee_bearing", "paid_online",
-    "completed", "completed_on_time", "completed_e_result", "proc_hours_sum",
+    "fee_bearing", "paid_online", "received_eligible", "received_online_eligible",
+    "completed", "completed_on_time", "completed_e_result", "proc_hours_sum", "proc_minutes_sum",
     "returned", "cancelled", "rated", "rated_satisfied",
 )
 FEEDBACK_DIMS = ("hour", "province_code", "ward_code", "channel", "category", "agency_code")
@@ -74,8 +74,8 @@ dossiers = Table(
     Column("online_mode", String(16)),
     Column("received_at", DateTime, nullable=False),
     Column("due_at", DateTime, nullable=False),
-    Column("completed_at", DateTime),
-    Column("closed_at", DateTime),
+    Column("completed_at", DateTime, index=True),  # windows of completions (p90)
+    Column("closed_at", DateTime, index=True),  # "open at T" for the previous period
     Column("digitized", Boolean),
     Column("e_result", Boolean),
     Column("fee_vnd", BigInteger),
@@ -83,6 +83,13 @@ dossiers = Table(
     Column("rating", String(16)),
     Column("applicant_kind", String(16)),
     Column("is_open", Boolean, nullable=False, index=True),
+    # Lifecycle: `due_at` above is the effective deadline (moved by a finished supplement
+    # pause); `due_at_legal` is the source's deadline without pauses.
+    Column("due_at_legal", DateTime),
+    Column("supplement_requested_at", DateTime),
+    Column("supplement_received_at", DateTime),
+    Column("online_eligible", Boolean),
+    Column("proc_minutes", Integer),  # office minutes receipt → result, net of the pause
 )
 
 feedback = Table(
@@ -163,4 +170,30 @@ dead_letters = Table(
     Column("source", String(100)),
     Column("payload", LargeBinary),
     Column("dead_at", DateTime, nullable=False),
+)
+
+# Deadline reminders (outbox): one row per dossier, kind and deadline, so a reminder is sent
+# once even across restarts; rows get an alert_id when grouped per agency, sent_at once the
+# broker acknowledged the alert. A moved deadline (after a supplement) may be reminded again.
+dossier_reminders = Table(
+    "dossier_reminders",
+    metadata,
+    Column("dossier_id", String(64), primary_key=True),
+    Column("kind", String(16), primary_key=True),  # near_due | overdue
+    Column("due_at", DateTime, primary_key=True),
+    Column("province_code", String(8), nullable=False),
+    Column("agency_code", String(64), nullable=False),
+    Column("detected_at", DateTime, nullable=False),
+    Column("alert_id", String(64), index=True),
+    Column("sent_at", DateTime),
+)
+
+# Targets per KPI, editable by ops staff; absent rows fall back to the catalogue default.
+kpi_targets = Table(
+    "kpi_targets",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("target", Float),
+    Column("updated_at", DateTime, nullable=False),
+    Column("updated_by", String(100), nullable=False),
 )

@@ -46,7 +46,7 @@ MAP_KPIS: tuple[str, ...] = ("dossier.received", "dossier.online_rate", "dossier
 
 # Tiles of the Overview, per stream (DESIGN.md §5 first version).
 DOSSIER_TILES = ("dossier.received", "dossier.completed", "dossier.on_time_rate",
-                 "dossier.overdue_open", "dossier.online_rate")
+                 "dossier.overdue", "dossier.online_rate")
 FEEDBACK_TILES = ("feedback.received", "feedback.open", "feedback.overdue_open")
 SOCIAL_TILES = ("social.posts", "social.negative_share")
 
@@ -103,7 +103,7 @@ def tile_status(kv: KpiValue) -> str:
     if kv.unit == "ratio" and k.target is not None:
         gap = (kv.value - k.target) if k.higher_is_better else (k.target - kv.value)
         return "good" if gap >= 0 else ("warn" if gap >= -0.10 else "bad")
-    if kv.kpi.endswith("overdue_open"):
+    if kv.kpi in ("dossier.overdue", "feedback.overdue_open"):
         return "good" if kv.value == 0 else "bad"
     return "neutral"
 
