@@ -1,13 +1,14 @@
 """The dossier scorecard (766 index, DESIGN.md §5) from hourly buckets + entity state (pure).
 
-`scorecard(buckets, entities, start, end, at, near_limit, by)` returns one row per group of `by`
-(none = one row) with every dossier KPI as a column; `ioc.kpi_catalogue` documents them.
+`scorecard(buckets, entities, completions, at, near_limit, by)` returns one row per group of
+`by` (none = one row) with every dossier KPI as a column; `ioc.kpi_catalogue` documents them.
 
 - Window counters are sums of bucket rows whose hour is in ``[start, end)``.
 - State figures (open, paused, overdue, near-due) are evaluated at instant `at` (the end of
   the window, or now if earlier) from entity rows, which keep receipt, close and supplement
   times: so the previous period's backlog is known too, not only today's.
-- The p90 processing time uses the entity rows completed in the window (exact nearest rank).
+- The p90 processing time uses the per-dossier times of the dossiers completed in the window
+  (`completions`), exact nearest rank.
 """
 
 from __future__ import annotations
@@ -56,10 +57,11 @@ def _ratio(num: str, den: str) -> pl.Expr:
     return pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None)
 
 
-def scorecard(buckets: pl.DataFrame, entities: pl.DataFrame, start: datetime, end: datetime,
+def scorecard(buckets: pl.DataFrame, entities: pl.DataFrame, completions: pl.DataFrame,
               at: datetime, near_limit: datetime, by: list[str] | None = None) -> pl.DataFrame:
-    """`buckets`: dossier bucket rows already limited to the scope and window; `entities`:
-    dossier rows of the scope that may be open at `at` or were completed in the window."""
+    """`buckets`: dossier bucket rows (or partial sums) of the scope and window; `entities`:
+    dossier rows of the scope that may be open at `at` (others are ignored); `completions`:
+    `by` columns + proc_minutes of the dossiers completed in the window."""
     by = list(by or [])
     keys = _keys(by)
     b = _with_all(buckets, by)
@@ -73,8 +75,7 @@ def scorecard(buckets: pl.DataFrame, entities: pl.DataFrame, start: datetime, en
         pl.col("_overdue").sum().alias("overdue"),
         pl.col("_near_due").sum().alias("near_due"),
     )
-    done = e.filter((pl.col("status") == "completed") & (pl.col("completed_at") >= start)
-                    & (pl.col("completed_at") < end) & pl.col("proc_minutes").is_not_null())
+    done = _with_all(completions, by).filter(pl.col("proc_minutes").is_not_null())
     p90 = done.group_by(keys).agg(
         pl.col("proc_minutes").sort()
         .get((pl.len() * 0.9).ceil().cast(pl.Int64) - 1).alias("_p90_minutes"))
