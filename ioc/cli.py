@@ -164,6 +164,32 @@ def cmd_kpi(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_targets(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from ioc.kpi_catalogue import BY_CODE
+    from ioc.targets import load_targets, set_target
+
+    engine = _engine(settings)
+    if args.action == "set":
+        if args.code is None or args.value is None:
+            sys.exit("usage: ioc targets set CODE VALUE (VALUE 'none' clears the target)")
+        try:
+            value = None if args.value in ("none", "-") else float(args.value)
+            set_target(engine, args.code, value, by=f"cli:{getpass.getuser()}")
+        except ValueError as exc:
+            sys.exit(str(exc))
+    targets = load_targets(engine)
+    rows = [{"kpi": code, "target": t, "default": BY_CODE[code].target,
+             "label_vi": BY_CODE[code].label_vi} for code, t in targets.items()]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        for r in rows:
+            print(f"{r['kpi']:<32} {r['target']!s:>6}  (mặc định/default {r['default']})")
+    return 0
+
+
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from streams.status import collect_status
 
@@ -224,6 +250,12 @@ def build_parser() -> argparse.ArgumentParser:
     kpi.add_argument("--stream", choices=("dossier", "feedback", "social"),
                      help="only this stream's KPIs")
     kpi.set_defaults(func=cmd_kpi)
+    tg = sub.add_parser("targets", help="list or set KPI targets (ratios 0..1)")
+    tg.add_argument("action", choices=("list", "set"))
+    tg.add_argument("code", nargs="?", help="KPI code, e.g. dossier.online_eligible_rate")
+    tg.add_argument("value", nargs="?", help="target value, or 'none' to clear")
+    tg.add_argument("--json", action="store_true")
+    tg.set_defaults(func=cmd_targets)
     st = sub.add_parser("status", help="broker, topics, lag, freshness, dead letters")
     st.add_argument("--json", action="store_true")
     st.set_defaults(func=cmd_status)
