@@ -10,6 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
+from connectors.cli_commands import add_parsers
 from ioc.logging_setup import setup_logging
 from ioc.settings import Settings, load_settings
 from ioc.windows import WINDOW_NAMES
@@ -266,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="database for the run (default: a fresh SQLite file under var/)")
     b.set_defaults(func=cmd_bench)
     sub.add_parser("ui", help="run only the Streamlit UI").set_defaults(func=cmd_ui)
+    add_parsers(sub)  # ioc import, ioc poll-http (connectors/cli_commands.py)
     return p
 
 
