@@ -48,7 +48,7 @@ DOSSIER_KPIS: tuple[Kpi, ...] = (
        "completed in the window with completed_at > effective due_at", False),
     _d("in_progress", "Hồ sơ đang giải quyết", "Dossiers in progress", "count",
        "open (received, in progress or waiting for a supplement) at the end of the window",
-       windowed=False),
+       False, windowed=False),
     _d("paused", "Chờ bổ sung", "Waiting for supplement", "count",
        "open and waiting for the applicant's supplement at the end of the window (clock paused)",
        False, windowed=False),
@@ -151,3 +151,17 @@ def parse_scope(scope: str) -> dict[str, str]:
                              f"{list(SCOPE_COLUMNS)}, got {scope!r}")
         out[SCOPE_COLUMNS[kind]] = code
     return out
+
+
+def markdown() -> str:
+    """The catalogue as the Markdown table in docs/kpis.md (a test keeps them equal)."""
+    lines = ["| code | nhãn · label | unit | formula | good | target |",
+             "|---|---|---|---|---|---|"]
+    for k in CATALOGUE:
+        good = "↑" if k.higher_is_better else "↓"
+        target = "" if k.target is None else f"{k.target:g}"
+        unit = k.unit + (f" /{k.max_points:g}" if k.max_points else "") + \
+            ("" if k.windowed else ", state")
+        lines.append(f"| `{k.code}` | {k.label_vi} · {k.label_en} | {unit} | {k.formula} | "
+                     f"{good} | {target} |")
+    return "\n".join(lines) + "\n"
