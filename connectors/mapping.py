@@ -247,6 +247,8 @@ class ColumnMapping:
         vals.pop("occurred_at", None)
         if type_ not in ("completed", "rated"):
             vals["completed_at"] = None  # e.g. the return date of a returned dossier
+        if type_ in ("returned", "cancelled"):
+            vals["closed_at"], vals["status"] = occurred, type_  # the state-carrying end
         if vals.get("ward_code") is None and not vals.get("ward_code_reason"):
             vals["ward_code_reason"] = self.missing_ward_reason
 

@@ -86,6 +86,10 @@ DOSSIER_CONTRACT = Contract(
         # Whether the procedure is offered as an online public service (null = unknown,
         # counted as eligible): the denominator of the online rate among eligible dossiers.
         "online_eligible": BOOL,
+        # State-carrying end of the lifecycle: a later `rated` event must still say how and
+        # when the dossier ended (completed_at for results; closed_at for returned/cancelled).
+        "status": STR,
+        "closed_at": TIME,
     },
     required=(*COMMON_REQUIRED, "dossier_id", "procedure_code", "agency_code", "level",
               "channel", "received_at", "due_at"),
@@ -95,6 +99,8 @@ DOSSIER_CONTRACT = Contract(
         "online_mode": ("full", "partial", None),
         "rating": ("satisfied", "neutral", "unsatisfied", None),
         "applicant_kind": ("citizen", "business", None),
+        "status": ("received", "in_progress", "supplement", "completed", "returned",
+                   "cancelled", None),
     },
 )
 
@@ -233,6 +239,7 @@ def validate_event(contract: Contract, event: Any) -> list[str]:
 # (earlier, later) pairs that must not be reversed; equal instants are allowed.
 TIME_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
     DOSSIER: (("received_at", "completed_at"), ("received_at", "due_at"),
+              ("received_at", "closed_at"),
               ("received_at", "supplement_requested_at"),
               ("supplement_requested_at", "supplement_received_at")),
     FEEDBACK: (("received_at", "responded_at"), ("received_at", "closed_at")),

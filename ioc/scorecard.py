@@ -109,7 +109,8 @@ def scorecard(buckets: pl.DataFrame, entities: pl.DataFrame, completions: pl.Dat
         (10 * pl.col("online_payment_rate")).alias("score_payment"),
         (11 * pl.col("digitization_rate") + 11 * pl.col("e_result_rate"))
         .alias("score_digitization"),
-        (18 * pl.min_horizontal(pl.lit(1.0), pl.col("satisfaction_rate") / 0.9))
+        # clip keeps a null rate null (min_horizontal would turn it into full points).
+        (18 * (pl.col("satisfaction_rate") / 0.9).clip(upper_bound=1.0))
         .alias("score_satisfaction"),
     )
     groups = ["score_progress", "score_online", "score_payment", "score_digitization",

@@ -79,18 +79,23 @@ def dossier_entities(events: pl.DataFrame, old: pl.DataFrame) -> pl.DataFrame:
     df = events.join(old_closed, on="dossier_id", how="left")
     waiting = (pl.col("supplement_requested_at").is_not_null()
                & pl.col("supplement_received_at").is_null())
+    ended = pl.col("status").is_in(["returned", "cancelled"]).fill_null(False)
     status = (
         pl.when(t.is_in(["returned", "cancelled"])).then(t)
         .when(pl.col("completed_at").is_not_null()).then(pl.lit("completed"))
-        .when(t == "rated").then(pl.lit("returned"))
+        # A rating after a return or cancellation: the event says which (older producers
+        # that omit `status` are taken as returned, the common case).
+        .when(t == "rated").then(pl.when(ended).then(pl.col("status"))
+                                 .otherwise(pl.lit("returned")))
         .when((t == "supplement_requested") | waiting).then(pl.lit("supplement"))
         .when(t == "received").then(pl.lit("received"))
         .otherwise(pl.lit("in_progress"))
     )
     closed_at = (
         pl.when(pl.col("completed_at").is_not_null()).then(pl.col("completed_at"))
-        .when(t.is_in(["returned", "cancelled"])).then(pl.col("occurred_at"))
-        .when(t == "rated").then(pl.coalesce("_old_closed", "occurred_at"))
+        .when(t.is_in(["returned", "cancelled"])).then(pl.coalesce("closed_at", "occurred_at"))
+        # Without `closed_at` a rating can only keep the stored close time, or use its own.
+        .when(t == "rated").then(pl.coalesce("closed_at", "_old_closed", "occurred_at"))
         .otherwise(None)
     )
     df = df.with_columns(status.alias("status"), closed_at.alias("closed_at"))

@@ -76,7 +76,13 @@ def _lifecycle(rng: random.Random, i: int) -> list[dict]:
                     ["satisfied", "neutral", "unsatisfied"])}))
         elif fate < 0.75:
             t = later()
-            steps.append((rng.choice(["returned", "cancelled"]), t, dict(state)))
+            end = rng.choice(["returned", "cancelled"])
+            closed = {**state, "status": end, "closed_at": iso(t)}
+            steps.append((end, t, closed))
+            if rng.random() < 0.3:  # rated after the return: the event carries the end
+                t = later()
+                steps.append(("rated", t, {**closed, "rating": rng.choice(
+                    ["satisfied", "unsatisfied"])}))
     events = []
     for seq, (kind, at, extra) in enumerate(steps, start=1):
         if at > NOW:  # the future has not happened yet
@@ -127,9 +133,9 @@ def brute_force(events: list[dict], start: datetime, end: datetime, now: datetim
     in_w = lambda x: x is not None and start <= x < end  # noqa: E731
     for e in latest.values():
         rec_at, done = _t(e["received_at"]), _t(e["completed_at"])
-        kind = e["type"]
-        closed = done if done else (_t(e["occurred_at"]) if kind in ("returned", "cancelled")
-                                    else None)
+        kind = e.get("status") if e["type"] == "rated" and not done else e["type"]
+        closed = done if done else (_t(e.get("closed_at") or e["occurred_at"])
+                                    if kind in ("returned", "cancelled") else None)
         eligible = e.get("online_eligible") is not False
         if in_w(rec_at):
             c["received"] += 1

@@ -55,6 +55,11 @@ ONLINE_TARGET = {"province": 0.80, "commune": 0.74}
 _POSTAL = 0.02  # of non-online dossiers come by post (bưu chính công ích)
 
 
+# Event type → the dossier's status after it (the contract's state-carrying `status`).
+_STATUS = {"supplement_requested": "supplement", "supplement_received": "in_progress",
+           "rated": "completed"}
+
+
 @dataclass(frozen=True)
 class _PartSpec:
     name: str
@@ -301,4 +306,6 @@ class DossierSimulator(HourlySimulator):
             "supplement_requested_at": iso(req) if req is not None else None,
             "supplement_received_at": iso(rec) if rec is not None else None,
             "online_eligible": proc.online_eligible,
+            "status": _STATUS.get(kind, kind),
+            "closed_at": iso(t) if kind in ("returned", "cancelled") else None,
         }
