@@ -35,6 +35,7 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/overview.py", "Tổng quan", "Overview", "📊", "overview",
              default=True),
+    PageSpec("pages/dossiers.py", "Hồ sơ TTHC", "Dossiers", "📁", "dossiers"),
 )
 
 
