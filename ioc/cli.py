@@ -85,7 +85,8 @@ def cmd_aggregate(args: argparse.Namespace, settings: Settings) -> int:
     if settings.reminder_seconds > 0:
         # Deadline reminders ride on the aggregator: it knows when the state is caught up.
         agg.reminders = ReminderScanner(engine, agg.producer, settings.province_code,
-                                        timedelta(minutes=settings.reminder_digest_minutes))
+                                        timedelta(minutes=settings.reminder_digest_minutes),
+                                        timedelta(hours=settings.reminder_live_hours))
     stop = _stop_on_signals()
     try:
         agg.run(stop)

@@ -97,3 +97,4 @@ class ScanResult:
     detected: int = 0  # new reminder rows recorded
     alerts: int = 0  # alerts produced (including re-sends of unacknowledged ones)
     dossiers: int = 0  # dossiers covered by the produced alerts
+    waiting: bool = False  # skipped: the dossier stream has not reached the present yet

@@ -29,6 +29,8 @@ ENV_VARS: dict[str, str] = {
                             "(default 60; 0 = never)",
     "IOC_REMINDER_DIGEST_MINUTES": "at most one reminder alert per agency and kind in this "
                                    "interval (default 60)",
+    "IOC_REMINDER_LIVE_HOURS": "reminders wait until the newest dossier receipt is this recent "
+                               "(a backfill is over; default 6)",
     "IOC_CRASH_AFTER_DB_COMMIT": "test only: aggregator exits after the Nth DB commit",
 }
 
@@ -56,6 +58,7 @@ class Settings:
     log_level: str = "INFO"
     reminder_seconds: float = 60
     reminder_digest_minutes: float = 60
+    reminder_live_hours: float = 6
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -83,6 +86,7 @@ def load_settings() -> Settings:
         log_level=_env("IOC_LOG_LEVEL", "INFO"),
         reminder_seconds=float(_env("IOC_REMINDER_SECONDS", "60")),
         reminder_digest_minutes=float(_env("IOC_REMINDER_DIGEST_MINUTES", "60")),
+        reminder_live_hours=float(_env("IOC_REMINDER_LIVE_HOURS", "6")),
     )
 
 
@@ -104,6 +108,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "IOC_LOG_LEVEL": settings.log_level,
         "IOC_REMINDER_SECONDS": str(settings.reminder_seconds),
         "IOC_REMINDER_DIGEST_MINUTES": str(settings.reminder_digest_minutes),
+        "IOC_REMINDER_LIVE_HOURS": str(settings.reminder_live_hours),
     }
     if settings.kafka_bootstrap:
         env["IOC_KAFKA_BOOTSTRAP"] = settings.kafka_bootstrap

@@ -38,11 +38,21 @@ def _utcnow() -> datetime:
 
 class ReminderScanner:
     def __init__(self, engine: Engine, producer: KafkaProducer, province_code: str,
-                 digest: timedelta = timedelta(minutes=60)) -> None:
+                 digest: timedelta = timedelta(minutes=60),
+                 live_within: timedelta = timedelta(hours=6)) -> None:
         self.engine = engine
         self.producer = producer
         self.province_code = province_code
         self.digest = digest
+        self.live_within = live_within
+
+    def _is_live(self, now: datetime) -> bool:
+        """The dossier stream has reached the present: while a backfill or replay is still
+        being read, a dossier whose result is further down the log looks open and late."""
+        with self.engine.connect() as conn:
+            newest = conn.execute(select(func.max(s.dossiers.c.received_at)).where(
+                s.dossiers.c.province_code == self.province_code)).scalar()
+        return newest is not None and newest >= now - self.live_within
 
     # ---------------------------------------------------------------- steps
     def _details(self, ids: list[str]) -> dict[str, dict]:
@@ -134,6 +144,9 @@ class ReminderScanner:
             or _utcnow()
         result = ScanResult()
         resent, resent_rows = self._resend_unsent(at)
+        if not self._is_live(at):
+            result.alerts, result.dossiers, result.waiting = resent, resent_rows, True
+            return result
         result.detected = self._detect(at)
         alerts, covered = self._send_due(at)
         result.alerts = resent + alerts

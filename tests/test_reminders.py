@@ -38,6 +38,9 @@ def _scenario() -> list[dict]:
             supplement_requested_at=iso(NOW - timedelta(days=2))),
         _ev("X-done", "X", NOW - timedelta(days=1), seq=3, type_="completed",
             completed_at=NOW - timedelta(days=2)),
+        # Received 10 minutes ago: the stream is live (reminders wait for that).
+        dossier_event("Z-fresh", 1, "received", NOW - timedelta(minutes=10), agency_code="Z",
+                      due_at=iso(NOW + timedelta(days=5))),
     ]
 
 
@@ -93,6 +96,17 @@ def test_one_alert_per_agency_and_kind_then_digest(broker, engine: Engine,  # no
         unsent = conn.execute(select(func.count()).select_from(s.dossier_reminders)
                               .where(s.dossier_reminders.c.sent_at.is_(None))).scalar()
     assert unsent == 0
+
+
+def test_no_reminder_while_the_stream_is_behind(broker, engine: Engine,  # noqa: ANN001
+                                               loaded: KafkaProducer) -> None:
+    """Seen from two days later with nothing newer received, the state may be a backlog still
+    being read (a backfill): nothing is recorded or sent until the stream is live."""
+    later = ReminderScanner(engine, loaded, "25", live_within=timedelta(hours=6))
+    result = later.scan_once(NOW + timedelta(days=2))
+    assert result.waiting and (result.detected, result.alerts) == (0, 0)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(s.dossier_reminders)).scalar() == 0
 
 
 class _CrashAfterClaim(ReminderScanner):
