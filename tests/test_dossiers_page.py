@@ -20,7 +20,17 @@ from streamlit.testing.v1 import AppTest
 from ioc.calendar import TZ
 from ioc.db import schema as s
 from ioc.kpis import KpiValue
-from ioc.ui import dossier_view as dv
+from ioc.ui.dossier_charts import share_floor
+from ioc.ui.dossier_state import (
+    PageState,
+    file_tag,
+    params_of,
+    scope_of,
+    state_from_params,
+    state_scope,
+)
+from ioc.ui.dossier_tables import daily_grid, deadline_summary, movement_text
+from ioc.ui.dossier_tiles import change_parts, target_text, tile_html, tile_status
 from ioc.windows import Period
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -284,36 +294,36 @@ def test_database_without_schema_shows_a_message_not_a_traceback(
 
 def test_page_state_round_trips_through_the_url() -> None:
     today = date(2026, 11, 21)
-    state = dv.PageState("custom", date(2026, 11, 1), date(2026, 11, 20), WARD_A, AGENCY_A,
+    state = PageState("custom", date(2026, 11, 1), date(2026, 11, 20), WARD_A, AGENCY_A,
                          "1.001193")
-    params = dv.params_of(state)
+    params = params_of(state)
     assert params == {"window": "custom", "from": "2026-11-01", "to": "2026-11-20",
                       "commune": WARD_A, "agency": AGENCY_A, "procedure": "1.001193"}
-    assert dv.state_from_params(params, today) == state
-    assert dv.params_of(dv.PageState()) == {"window": "30d"}
-    assert dv.file_tag(state) == f"custom-2026-11-01-2026-11-20-{WARD_A}-{AGENCY_A}-1.001193"
+    assert state_from_params(params, today) == state
+    assert params_of(PageState()) == {"window": "30d"}
+    assert file_tag(state) == f"custom-2026-11-01-2026-11-20-{WARD_A}-{AGENCY_A}-1.001193"
 
 
 def test_bad_url_values_fall_back_to_defaults() -> None:
     today = date(2026, 11, 21)
-    state = dv.state_from_params({"window": "decade", "commune": "a,b:c",
+    state = state_from_params({"window": "decade", "commune": "a,b:c",
                                   "agency": "x" * 65}, today)
-    assert state == dv.PageState()
+    assert state == PageState()
     # A custom window with a reversed or unreadable range opens the last 30 days.
     for bad in ({"from": "20/11/2026", "to": "01/11/2026"}, {"from": "hôm qua"}):
-        st_ = dv.state_from_params({"window": "custom", **bad}, today)
+        st_ = state_from_params({"window": "custom", **bad}, today)
         assert (st_.first, st_.last) == (date(2026, 10, 23), today)
-    ok = dv.state_from_params({"window": "custom", "from": "01/11/2026", "to": "2026-11-05"},
+    ok = state_from_params({"window": "custom", "from": "01/11/2026", "to": "2026-11-05"},
                               today)
     assert (ok.first, ok.last) == (date(2026, 11, 1), date(2026, 11, 5))
 
 
 def test_scope_strings_follow_the_drill_down() -> None:
-    assert dv.scope_of("25") == "province:25"
-    assert dv.scope_of("25", WARD_A, "", "1.001") == f"province:25,commune:{WARD_A},procedure:1.001"
-    state = dv.PageState(commune=WARD_A, agency=AGENCY_A)
-    assert dv.state_scope("25", state, "commune") == f"province:25,agency:{AGENCY_A}"
-    assert dv.state_scope("25", state, "agency") == f"province:25,commune:{WARD_A}"
+    assert scope_of("25") == "province:25"
+    assert scope_of("25", WARD_A, "", "1.001") == f"province:25,commune:{WARD_A},procedure:1.001"
+    state = PageState(commune=WARD_A, agency=AGENCY_A)
+    assert state_scope("25", state, "commune") == f"province:25,agency:{AGENCY_A}"
+    assert state_scope("25", state, "agency") == f"province:25,commune:{WARD_A}"
 
 
 def _kv(code: str, value: float | None, previous: float | None, unit: str,
@@ -324,36 +334,36 @@ def _kv(code: str, value: float | None, previous: float | None, unit: str,
 
 
 def test_change_arrows_follow_the_good_direction() -> None:
-    assert dv.change_parts(_kv("dossier.on_time_rate", 0.905, 0.75, "ratio")) == (
+    assert change_parts(_kv("dossier.on_time_rate", 0.905, 0.75, "ratio")) == (
         "▲ 15,5 điểm %", "good")
-    assert dv.change_parts(_kv("dossier.overdue", 12, 7, "count")) == ("▲ 5", "bad")
-    assert dv.change_parts(_kv("dossier.processing_days_mean", 2.5, 3.0, "days")) == (
+    assert change_parts(_kv("dossier.overdue", 12, 7, "count")) == ("▲ 5", "bad")
+    assert change_parts(_kv("dossier.processing_days_mean", 2.5, 3.0, "days")) == (
         "▼ 0,5 ngày", "good")
     # The difference of the printed figures: 67,76 and 67,78 both print 67,8 → flat.
-    assert dv.change_parts(_kv("dossier.score_total", 67.76, 67.78, "points")) == ("– 0",
+    assert change_parts(_kv("dossier.score_total", 67.76, 67.78, "points")) == ("– 0",
                                                                                     "flat")
-    assert dv.change_parts(_kv("dossier.score_total", 67.76, 67.66, "points")) == (
+    assert change_parts(_kv("dossier.score_total", 67.76, 67.66, "points")) == (
         "▲ 0,1 điểm", "good")
-    assert dv.change_parts(_kv("dossier.satisfaction_rate", 0.8, None, "ratio")) == ("",
+    assert change_parts(_kv("dossier.satisfaction_rate", 0.8, None, "ratio")) == ("",
                                                                                       "none")
 
 
 def test_tile_status_against_targets() -> None:
-    assert dv.tile_status(_kv("dossier.on_time_rate", 0.96, None, "ratio", 0.95)) == "good"
-    assert dv.tile_status(_kv("dossier.on_time_rate", 0.90, None, "ratio", 0.95)) == "warn"
-    assert dv.tile_status(_kv("dossier.on_time_rate", 0.80, None, "ratio", 0.95)) == "bad"
-    assert dv.tile_status(_kv("dossier.overdue", 0, None, "count")) == "good"
-    assert dv.tile_status(_kv("dossier.near_due", 3, None, "count")) == "warn"
-    assert dv.tile_status(_kv("dossier.received", 3, None, "count")) == "neutral"
-    assert dv.tile_status(_kv("dossier.score_total", 70, None, "points", 60)) == "good"
-    assert dv.target_text(0.95, "ratio", True) == "≥ 95 %"
-    assert dv.target_text(0.955, "ratio", True) == "≥ 95,5 %"
-    assert dv.target_text(3, "days", False) == "≤ 3 ngày"
+    assert tile_status(_kv("dossier.on_time_rate", 0.96, None, "ratio", 0.95)) == "good"
+    assert tile_status(_kv("dossier.on_time_rate", 0.90, None, "ratio", 0.95)) == "warn"
+    assert tile_status(_kv("dossier.on_time_rate", 0.80, None, "ratio", 0.95)) == "bad"
+    assert tile_status(_kv("dossier.overdue", 0, None, "count")) == "good"
+    assert tile_status(_kv("dossier.near_due", 3, None, "count")) == "warn"
+    assert tile_status(_kv("dossier.received", 3, None, "count")) == "neutral"
+    assert tile_status(_kv("dossier.score_total", 70, None, "points", 60)) == "good"
+    assert target_text(0.95, "ratio", True) == "≥ 95 %"
+    assert target_text(0.955, "ratio", True) == "≥ 95,5 %"
+    assert target_text(3, "days", False) == "≤ 3 ngày"
 
 
 def test_points_tile_shows_the_maximum_and_a_bar() -> None:
     kv = _kv("dossier.score_progress", 18.1, 15.0, "points")
-    html = dv.tile_html(kv)
+    html = tile_html(kv)
     assert '<div class="val">18,1<span class="unit">/ 20</span></div>' in html
     assert 'style="width:90%"' in html
     assert "20 × on-time rate" in html  # the formula as the tile's tooltip
@@ -364,15 +374,15 @@ def test_deadline_summary_counts_per_agency() -> None:
         "agency_code": ["A", "A", "B", "C"], "agency_name": ["Sở A", "Sở A", "Sở B", None],
         "state": ["overdue", "near_due", "overdue", "near_due"],
         "late_days": [3.5, -0.2, 1.0, -0.5]})
-    out = dv.deadline_summary(dl, "agency")
+    out = deadline_summary(dl, "agency")
     assert out.rows() == [("A", "Sở A", 1, 1, 2, 3.5), ("B", "Sở B", 1, 0, 1, 1.0),
                           ("C", "C", 0, 1, 1, None)]
-    empty = dv.deadline_summary(dl.clear(), "agency")
+    empty = deadline_summary(dl.clear(), "agency")
     assert empty.is_empty() and "overdue" in empty.columns
 
 
 def test_movement_text() -> None:
-    assert [dv.movement_text(m, p) for m, p in [(3, 5), (-2, 1), (0, 4), (None, None)]] == [
+    assert [movement_text(m, p) for m, p in [(3, 5), (-2, 1), (0, 4), (None, None)]] == [
         "▲3", "▼2", "–", "mới"]
 
 
@@ -380,10 +390,10 @@ def test_daily_grid_fills_missing_days_and_shares() -> None:
     period = Period(datetime(2026, 11, 9, 17), datetime(2026, 11, 12, 17), "custom")  # 10–12/11
     daily = pl.DataFrame({"day": [date(2026, 11, 11)], "received": [5], "completed": [4],
                           "completed_on_time": [3], "received_online": [2]})
-    grid = dv.daily_grid(daily, period, now=datetime(2026, 11, 20, tzinfo=UTC))
+    grid = daily_grid(daily, period, now=datetime(2026, 11, 20, tzinfo=UTC))
     assert grid["day"].to_list() == [date(2026, 11, 10), date(2026, 11, 11),
                                      date(2026, 11, 12)]
     assert grid["received"].to_list() == [0, 5, 0]
     assert grid["on_time_share_pct"].to_list() == [None, 75.0, None]
-    assert dv.share_floor([96.0, 91.0], 0.95) == 80.0
-    assert dv.share_floor([62.0], 0.95) == 60.0
+    assert share_floor([96.0, 91.0], 0.95) == 80.0
+    assert share_floor([62.0], 0.95) == 60.0

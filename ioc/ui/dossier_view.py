@@ -73,6 +73,7 @@ FAST_TTL = max(5, _SETTINGS.refresh_seconds)
 SLOW_TTL = 600  # names and targets barely change
 
 
+# The reads behind load_options and load_names.
 def scope_options(engine: Engine, scope: str, period: Period, column: str) -> list[str]:
     """Codes of `column` (ward_code, agency_code, procedure_code) with data in the scope:
     buckets of the window, plus dossiers still open (an old overdue one counts too)."""
