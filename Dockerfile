@@ -8,7 +8,8 @@ COPY streams streams
 COPY connectors connectors
 COPY pages pages
 COPY app.py app.py
-RUN pip install .
+# Editable: `ioc ui` finds app.py and pages/ in /app, next to the package sources.
+RUN pip install -e .
 RUN useradd --create-home ioc && mkdir -p /app/var && chown ioc /app/var
 USER ioc
 EXPOSE 8501

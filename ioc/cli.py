@@ -215,10 +215,9 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     import subprocess
 
-    app = Path(__file__).resolve().parent.parent / "app.py"
-    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(app),
-                            "--server.port", str(settings.ui_port), "--server.headless", "true",
-                            "--browser.gatherUsageStats", "false"])
+    from ioc.ui.serve import command
+
+    return subprocess.call(command(settings.ui_port))
 
 
 def build_parser() -> argparse.ArgumentParser:

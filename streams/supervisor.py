@@ -108,11 +108,9 @@ class Supervisor:
         ensure_topics(self.bootstrap, self.settings.topic_partitions)
         self.start_pipeline()
         if self.ui:
-            port = str(self.settings.ui_port)
-            self._spawn(Child("ui", [sys.executable, "-m", "streamlit", "run",
-                                     str(ROOT / "app.py"), "--server.port", port,
-                                     "--server.headless", "true",
-                                     "--browser.gatherUsageStats", "false"]))
+            from ioc.ui.serve import command
+
+            self._spawn(Child("ui", command(self.settings.ui_port)))
         return f"http://localhost:{self.settings.ui_port}"
 
     def shutdown(self) -> None:
