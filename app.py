@@ -1,7 +1,8 @@
 """Streamlit entry script: page config, theme, and the navigation built from the user's role.
 
-Run with `ioc ui` (or `streamlit run app.py`). Pages live in pages/; st.navigation decides which
-of them exist, so Streamlit's automatic pages/ discovery never adds its own menu.
+Run with `ioc ui` (it starts Streamlit through ioc/ui/serve.py; see why there). Pages live in
+pages/; st.navigation decides which of them exist, so Streamlit's automatic pages/ discovery
+never adds its own menu.
 """
 
 from __future__ import annotations
