@@ -23,6 +23,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+import polars as pl
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -161,8 +162,31 @@ def working_days_in(first: date, last: date) -> int:
     return _workday_index(last + timedelta(days=1)) - _workday_index(first)
 
 
+def office_times(instants: pl.Series) -> pl.Series:
+    """`office_time` of a whole column of naive-UTC datetimes at once (nulls stay null).
+
+    The calendar lookups run once per distinct local day, the rest is column arithmetic:
+    the aggregator needs this for every completed dossier of a batch.
+    """
+    local = instants.dt.replace_time_zone("UTC").dt.convert_time_zone(str(TZ))
+    days = local.dt.date()
+    uniq = days.drop_nulls().unique().to_list()
+    index = days.replace_strict(uniq, [_workday_index(d) for d in uniq], default=None,
+                                return_dtype=pl.Int64)
+    working = days.replace_strict(uniq, [is_working_day(d) for d in uniq], default=None,
+                                  return_dtype=pl.Boolean)
+    us = ((local.dt.hour().cast(pl.Int64) * 60 + local.dt.minute()) * 60
+          + local.dt.second()) * 1_000_000 + local.dt.microsecond()
+    frame = pl.DataFrame({"n": index, "w": working, "us": us})
+    within = pl.sum_horizontal([(pl.col("us") - start).clip(0, end - start)
+                                for start, end in _SEG_US])
+    return frame.select(
+        (pl.col("n") * DAY_US + pl.when(pl.col("w")).then(within).otherwise(0))
+        .alias(instants.name)).to_series()
+
+
 __all__ = [
     "TZ", "DAY_US", "SEGMENTS", "holiday_dates", "is_working_day", "add_working_days",
     "working_days_between", "office_time", "from_office_time", "next_office_time",
-    "is_office_hours", "working_days_in",
+    "is_office_hours", "working_days_in", "office_times",
 ]

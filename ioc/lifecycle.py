@@ -51,4 +51,4 @@ def processing_minutes(received_at: datetime, completed_at: datetime,
     total = office_time(_aware(completed_at)) - office_time(_aware(received_at))
     if resumed_at is not None and resumed_at <= completed_at:
         total -= pause_office_us(paused_at, resumed_at)
-    return max(0, round(total / MINUTE_US))
+    return max(0, (total + MINUTE_US // 2) // MINUTE_US)  # to the nearest minute, half up

@@ -53,22 +53,30 @@ def _s(col: str) -> pl.Expr:
 # ---------------------------------------------------------------- dossiers
 
 def _lifecycle_columns(df: pl.DataFrame) -> pl.DataFrame:
-    """Effective deadline (moved by a finished supplement pause) and net processing minutes,
-    computed in Python only for the rows that need the working-day calendar."""
-    from ioc.lifecycle import effective_due, processing_minutes
+    """Effective deadline (moved by a finished supplement pause) and net processing minutes.
+    Office times are computed column-wise; only paused dossiers (a few percent) go through
+    the Python deadline arithmetic."""
+    from ioc.calendar import office_times
+    from ioc.lifecycle import MINUTE_US, effective_due
 
-    due, req, rec = df["due_at"].to_list(), df["supplement_requested_at"].to_list(), \
-        df["supplement_received_at"].to_list()
-    got, done = df["received_at"].to_list(), df["completed_at"].to_list()
-    status = df["status"].to_list()
-    eff = [effective_due(d, a, b) if a is not None and b is not None else d
-           for d, a, b in zip(due, req, rec, strict=True)]
-    mins = [processing_minutes(g, c, a, b) if st == "completed" else None
-            for g, c, a, b, st in zip(got, done, req, rec, status, strict=True)]
+    req, rec = office_times(df["supplement_requested_at"]), office_times(
+        df["supplement_received_at"])
+    pause = (rec - req).clip(lower_bound=0).fill_null(0)
+    resumed_before_result = (df["supplement_received_at"] <= df["completed_at"]).fill_null(False)
+    total = office_times(df["completed_at"]) - office_times(df["received_at"])
+    net = total - pl.Series(pause * resumed_before_result.cast(pl.Int64))
+    minutes = ((net + MINUTE_US // 2) // MINUTE_US).clip(lower_bound=0)
+    minutes = pl.DataFrame({"m": minutes, "done": df["status"] == "completed"}).select(
+        pl.when(pl.col("done")).then(pl.col("m"))).to_series()
+    paused = (pause > 0).arg_true().to_list()
+    due = df["due_at"].to_list()
+    req_at, rec_at = df["supplement_requested_at"], df["supplement_received_at"]
+    for i in paused:
+        due[i] = effective_due(due[i], req_at[i], rec_at[i])
     return df.with_columns(
         pl.col("due_at").alias("due_at_legal"),
-        pl.Series("due_at", eff, dtype=pl.Datetime("us")),
-        pl.Series("proc_minutes", mins, dtype=pl.Int64),
+        pl.Series("due_at", due, dtype=pl.Datetime("us")),
+        minutes.cast(pl.Int64).alias("proc_minutes"),
     )
 
 

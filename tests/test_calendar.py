@@ -129,3 +129,17 @@ def test_add_and_between_are_inverse(start: datetime, days: float) -> None:
 @given(a=instants, b=instants)
 def test_between_is_antisymmetric(a: datetime, b: datetime) -> None:
     assert cal.working_days_between(a, b) == -cal.working_days_between(b, a)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.datetimes(min_value=datetime(2025, 12, 1), max_value=datetime(2027, 3, 1))
+                | st.none(), max_size=40))
+def test_office_times_column_equals_office_time(instants: list) -> None:
+    """The aggregator's column-wise office time equals the scalar one, nulls included."""
+    import polars as pl
+
+    from ioc.calendar import office_times
+
+    got = office_times(pl.Series("t", instants, dtype=pl.Datetime("us"))).to_list()
+    want = [None if t is None else cal.office_time(t.replace(tzinfo=UTC)) for t in instants]
+    assert got == want

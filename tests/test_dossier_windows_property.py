@@ -155,7 +155,7 @@ def brute_force(events: list[dict], start: datetime, end: datetime, now: datetim
             req, rsv = _t(e.get("supplement_requested_at")), _t(e.get("supplement_received_at"))
             if rsv is not None and rsv <= done:
                 total -= _pause_us(e)
-            m = max(0, round(total / 60_000_000))
+            m = max(0, (total + 30_000_000) // 60_000_000)  # nearest minute, half up
             c["minutes"] += m
             minutes.append(m)
         if (done and in_w(done)) or (kind in ("returned", "cancelled") and in_w(closed)):
