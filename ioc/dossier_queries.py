@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import polars as pl
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Engine, and_, or_, select, union
 
 from ioc.calendar import TZ, office_time
 from ioc.db import schema as s
@@ -124,6 +124,33 @@ def dossier_list(engine: Engine, scope: str, period: Period, now: datetime | Non
                      and_(d.c.received_at < at,
                           or_(d.c.closed_at.is_(None), d.c.closed_at >= at))))
     return _frame(engine, where, limit)
+
+
+def scope_options(engine: Engine, scope: str, period: Period, column: str) -> list[str]:
+    """Codes of `column` (ward_code, agency_code, procedure_code) with data in the scope:
+    buckets of the window, plus dossiers still open (an old overdue one counts too)."""
+    b, d = s.dossier_buckets, s.dossiers
+    q = union(
+        select(b.c[column]).where(_scope_filter(b, scope), b.c.hour >= period.start,
+                                  b.c.hour < period.end),
+        select(d.c[column]).where(_scope_filter(d, scope), d.c.is_open.is_(True)),
+    )
+    with engine.connect() as conn:
+        return sorted({r[0] for r in conn.execute(q) if r[0]})
+
+
+def code_names(engine: Engine, province_code: str) -> dict[str, dict[str, str]]:
+    """{'agency_code': {code: name}, 'procedure_code': {code: name}} as the dossiers carry
+    them (imported agencies need not be in the simulator's catalogue)."""
+    d = s.dossiers
+    out: dict[str, dict[str, str]] = {}
+    with engine.connect() as conn:
+        for code, name in (("agency_code", "agency_name"),
+                           ("procedure_code", "procedure_name")):
+            q = (select(d.c[code], d.c[name]).where(d.c.province_code == province_code)
+                 .group_by(d.c[code], d.c[name]))
+            out[code] = {c: n for c, n in conn.execute(q) if c and n}
+    return out
 
 
 def local_time(col: str) -> pl.Expr:

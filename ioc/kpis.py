@@ -162,16 +162,20 @@ def _change(value, previous):  # noqa: ANN001, ANN202
 
 
 def dossier_kpis(engine: Engine, scope: str, period: Period, now: datetime | None = None,
-                 targets: dict[str, float | None] | None = None) -> list[KpiValue]:
+                 targets: dict[str, float | None] | None = None,
+                 with_previous: bool = True) -> list[KpiValue]:
     cur = _row(dossier_scorecard(engine, scope, period, now))
-    prev = _row(dossier_scorecard(engine, scope, period.previous(), now))
+    # The previous period doubles the cost; screens that do not show the change skip it.
+    prev = _row(dossier_scorecard(engine, scope, period.previous(), now)) if with_previous \
+        else {}
     out = []
     for k in DOSSIER_KPIS:
         col = k.column
         value = cur.get(col, 0 if k.unit == "count" else None)
-        before = prev.get(col, 0 if k.unit == "count" else None)
+        before = prev.get(col, 0 if k.unit == "count" else None) if with_previous else None
         if k.unit == "count":
-            value, before = int(value or 0), int(before or 0)
+            value = int(value or 0)
+            before = int(before or 0) if with_previous else None
         num = int(cur.get(k.num) or 0) if k.num else None
         den = int(cur.get(k.den) or 0) if k.den else None
         v = KpiValue(k.code, scope, period.window if k.windowed else "now", value, num, den,
@@ -184,12 +188,13 @@ def dossier_kpis(engine: Engine, scope: str, period: Period, now: datetime | Non
 
 def compute_kpis(engine: Engine, scope: str = "province:25", window: str = "24h",
                  now: datetime | None = None, first: date | None = None,
-                 last: date | None = None) -> list[KpiValue]:
-    """All KPIs of a scope over a window (see ioc.windows), each with its previous period."""
+                 last: date | None = None, with_previous: bool = True) -> list[KpiValue]:
+    """All KPIs of a scope over a window (see ioc.windows); dossier KPIs also over the
+    previous equal period unless `with_previous` is False."""
     period = resolve(window, _now(now), first, last)
     end = min(period.end, _now(now))
     start = period.start
-    out = dossier_kpis(engine, scope, period, now, load_targets(engine))
+    out = dossier_kpis(engine, scope, period, now, load_targets(engine), with_previous)
 
     if _scope_filter(s.feedback_buckets, scope) is not None:
         f = bucket_frame(engine, s.feedback_buckets, scope, start, period.end)

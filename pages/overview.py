@@ -36,7 +36,7 @@ window = control.segmented_control(
 def live_board(window: str) -> None:
     with ui.db_guard():
         fresh = freshness(engine, settings.freshness_seconds)
-        kpis = compute_kpis(engine, scope, window)
+        kpis = compute_kpis(engine, scope, window, with_previous=False)  # tiles show no change
         ui.render_freshness(fresh)
         if ui.is_empty(kpis, fresh):
             ui.render_empty()

@@ -11,13 +11,19 @@ from typing import Any
 
 import polars as pl
 import streamlit as st
-from sqlalchemy import Engine, select, union
 
 from ioc import admin_units
-from ioc.db import schema as s
-from ioc.dossier_queries import breakdown, daily_trend, deadline_list, dossier_list, rankings
+from ioc.dossier_queries import (
+    breakdown,
+    code_names,
+    daily_trend,
+    deadline_list,
+    dossier_list,
+    rankings,
+    scope_options,
+)
 from ioc.export import header_for, local_times, to_csv_bytes, to_xlsx_bytes
-from ioc.kpis import KpiValue, _scope_filter, dossier_kpis
+from ioc.kpis import KpiValue, dossier_kpis
 from ioc.settings import load_settings
 from ioc.targets import load_targets
 from ioc.ui import components as ui
@@ -74,33 +80,6 @@ SLOW_TTL = 600  # names and targets barely change
 
 
 # The reads behind load_options and load_names.
-def scope_options(engine: Engine, scope: str, period: Period, column: str) -> list[str]:
-    """Codes of `column` (ward_code, agency_code, procedure_code) with data in the scope:
-    buckets of the window, plus dossiers still open (an old overdue one counts too)."""
-    b, d = s.dossier_buckets, s.dossiers
-    q = union(
-        select(b.c[column]).where(_scope_filter(b, scope), b.c.hour >= period.start,
-                                  b.c.hour < period.end),
-        select(d.c[column]).where(_scope_filter(d, scope), d.c.is_open.is_(True)),
-    )
-    with engine.connect() as conn:
-        return sorted({r[0] for r in conn.execute(q) if r[0]})
-
-
-def code_names(engine: Engine, province_code: str) -> dict[str, dict[str, str]]:
-    """{'agency_code': {code: name}, 'procedure_code': {code: name}} as the dossiers carry
-    them (imported agencies need not be in the simulator's catalogue)."""
-    d = s.dossiers
-    out: dict[str, dict[str, str]] = {}
-    with engine.connect() as conn:
-        for code, name in (("agency_code", "agency_name"),
-                           ("procedure_code", "procedure_name")):
-            q = (select(d.c[code], d.c[name]).where(d.c.province_code == province_code)
-                 .group_by(d.c[code], d.c[name]))
-            out[code] = {c: n for c, n in conn.execute(q) if c and n}
-    return out
-
-
 def commune_names(province_code: str) -> dict[str, str]:
     try:
         return admin_units.commune_names(province_code)
