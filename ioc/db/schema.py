@@ -197,3 +197,61 @@ kpi_targets = Table(
     Column("updated_at", DateTime, nullable=False),
     Column("updated_by", String(100), nullable=False),
 )
+
+# ------------------------------------------------------------------ alerts and access (issue 4)
+# Alert rules ops staff own; every change is kept in rule_audit (who, when, before, after).
+alert_rules = Table(
+    "alert_rules",
+    metadata,
+    Column("rule_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),  # threshold | burst
+    Column("kpi", String(64), nullable=False),
+    Column("scope", String(200), nullable=False),
+    Column("window", String(16), nullable=False),
+    Column("comparator", String(4), nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("pending_minutes", Integer, nullable=False, default=0),
+    Column("hysteresis", Float, nullable=False, default=0.0),
+    Column("severity", String(16), nullable=False),
+    Column("targets", Text, nullable=False, default="[]"),  # JSON list
+    Column("params", Text, nullable=False, default="{}"),  # JSON object (burst method)
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("version", Integer, nullable=False, default=1),
+    Column("updated_at", DateTime, nullable=False),
+    Column("updated_by", String(100), nullable=False),
+)
+
+rule_audit = Table(
+    "rule_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rule_id", String(64), nullable=False, index=True),
+    Column("action", String(16), nullable=False),  # create | update | disable | enable | import
+    Column("actor", String(100), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("before", Text),  # JSON of the rule before (null on create)
+    Column("after", Text),  # JSON of the rule after
+)
+
+# Local accounts: modern password hash only, never the password.
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),  # viewer | operator | admin
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("ok", Boolean, nullable=False),
+    Column("source", String(64)),
+)
