@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from connectors.cli_commands import add_parsers
+from ioc.cli_rules import add_parsers as add_rule_parsers
 from ioc.logging_setup import setup_logging
 from ioc.settings import Settings, load_settings
 from ioc.windows import WINDOW_NAMES
@@ -268,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=cmd_bench)
     sub.add_parser("ui", help="run only the Streamlit UI").set_defaults(func=cmd_ui)
     add_parsers(sub)  # ioc import, ioc poll-http (connectors/cli_commands.py)
+    add_rule_parsers(sub)  # ioc rules … (ioc/cli_rules.py)
     return p
 
 

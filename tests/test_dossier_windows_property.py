@@ -213,7 +213,6 @@ def _apply(engine: Engine, batches: list[list[dict]]) -> None:
 WINDOW = st.sampled_from(["today", "24h", "7d", "30d", "month", "quarter", "ytd", "custom"])
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(seed=st.integers(0, 10**9), n=st.integers(1, 60), window=WINDOW,
