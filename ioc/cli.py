@@ -12,6 +12,7 @@ from pathlib import Path
 
 from connectors.cli_commands import add_parsers
 from ioc.cli_rules import add_parsers as add_rule_parsers
+from ioc.cli_users import add_parsers as add_user_parsers
 from ioc.logging_setup import setup_logging
 from ioc.settings import Settings, load_settings
 from ioc.windows import WINDOW_NAMES
@@ -56,6 +57,9 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     sup.stop_event = stop
     try:
         url = sup.start()
+        from ioc.cli_users import announce_admin
+
+        announce_admin(_engine(settings))  # first run: an admin, password shown once
         print(f"IOC đang chạy · running: {url}  (broker {sup.bootstrap}; Ctrl-C to stop)",
               flush=True)
         sup.watch()
@@ -270,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("ui", help="run only the Streamlit UI").set_defaults(func=cmd_ui)
     add_parsers(sub)  # ioc import, ioc poll-http (connectors/cli_commands.py)
     add_rule_parsers(sub)  # ioc rules … (ioc/cli_rules.py)
+    add_user_parsers(sub)  # ioc users … (ioc/cli_users.py)
     return p
 
 

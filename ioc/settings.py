@@ -31,6 +31,10 @@ ENV_VARS: dict[str, str] = {
                                    "interval (default 60)",
     "IOC_REMINDER_LIVE_HOURS": "reminders wait until the newest dossier receipt is this recent "
                                "(a backfill is over; default 6)",
+    "IOC_ADMIN_PASSWORD": "first-run admin password (min 10 chars); unset = generated and "
+                          "shown once",
+    "IOC_LOGIN_MAX_FAILURES": "failed sign-ins per username before a lock (default 5)",
+    "IOC_LOGIN_LOCK_MINUTES": "failure window and lock length in minutes (default 15)",
     "IOC_CRASH_AFTER_DB_COMMIT": "test only: aggregator exits after the Nth DB commit",
 }
 

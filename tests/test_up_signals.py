@@ -21,8 +21,15 @@ def test_sigterm_stops_every_child(tmp_path: Path):
                              "--no-simulators"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     try:
-        line = proc.stdout.readline()  # blocks until `ioc up` reports it is running
-        assert "running:" in line, line
+        lines: list[str] = []
+        while not lines or "running:" not in lines[-1]:  # blocks until each line comes
+            lines.append(proc.stdout.readline())
+            assert len(lines) < 10 and lines[-1], lines
+        # First run: the generated admin password is shown once, before the running line.
+        assert "admin account created" in lines[0], lines
+        password = lines[1].split("password:")[1].strip()
+        logs = " ".join(f.read_text() for f in (tmp_path / "logs").glob("*.log"))
+        assert len(password) >= 20 and password not in logs
         assert (tmp_path / "broker.json").exists()
         children = psutil.Process(proc.pid).children(recursive=True)
         names = " ".join(" ".join(c.cmdline()) for c in children)
