@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, str] = {
     "view": "viewer",
     "export": "viewer",
     "alert.ack": "operator",
+    "alert.silence": "operator",  # silences mute notifications, never evaluation
     "rule.create": "admin",
     "rule.edit": "admin",
     "rule.disable": "admin",

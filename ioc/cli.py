@@ -79,6 +79,7 @@ def cmd_aggregate(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import timedelta
 
     from streams.aggregator import Aggregator
+    from streams.alert_evaluator import AlertEvaluator, run_deliveries
     from streams.reminders import ReminderScanner
     from streams.topics import ensure_topics
 
@@ -92,7 +93,11 @@ def cmd_aggregate(args: argparse.Namespace, settings: Settings) -> int:
         agg.reminders = ReminderScanner(engine, agg.producer, settings.province_code,
                                         timedelta(minutes=settings.reminder_digest_minutes),
                                         timedelta(hours=settings.reminder_live_hours))
+    # Rules are evaluated as data commits; webhook and e-mail go out from their own thread.
+    agg.alerts = AlertEvaluator(engine, agg.producer)
     stop = _stop_on_signals()
+    threading.Thread(target=run_deliveries, args=(agg.alerts, stop), daemon=True,
+                     name="alert-deliveries").start()
     try:
         agg.run(stop)
     finally:

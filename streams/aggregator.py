@@ -27,6 +27,7 @@ from ioc.db.schema import aggregator_batches, dead_letters
 from ioc.db.upsert import upsert
 from ioc.decode import ROW, decode_batch
 from streams import offsets
+from streams.alert_evaluator import AlertEvaluator
 from streams.apply import APPLY
 from streams.clients import make_consumer, make_producer
 from streams.reminders import ReminderScanner
@@ -85,7 +86,9 @@ class Aggregator:
                  topics: tuple[str, ...] = (*STREAM_TOPICS, TOPIC_DLQ),
                  producer: KafkaProducer | None = None,
                  reminders: ReminderScanner | None = None,
-                 reminder_every_s: float = 60.0) -> None:
+                 reminder_every_s: float = 60.0,
+                 alerts: AlertEvaluator | None = None,
+                 alert_every_s: float = 5.0) -> None:
         self.bootstrap = bootstrap
         self.engine = engine
         self.group = group
@@ -104,6 +107,9 @@ class Aggregator:
         self.reminders = reminders
         self.reminder_every_s = reminder_every_s
         self._last_reminder = 0.0
+        self.alerts = alerts
+        self.alert_every_s = alert_every_s
+        self._last_alerts = 0.0
 
     # ------------------------------------------------------------ offsets
     def seek_to_stored(self, tps: list[TopicPartition]) -> None:
@@ -255,11 +261,26 @@ class Aggregator:
         except Exception:  # noqa: BLE001 - reminders must not stop aggregation; retried later
             log.exception("reminder scan failed")
 
+    def _maybe_evaluate(self, batch: BatchStats) -> None:
+        # Right after a commit (new data), else at least every alert_every_s (the clock moves
+        # overdue figures too); not while a backlog is being read.
+        if self.alerts is None or batch.records >= self.max_poll_records:
+            return
+        due = time.monotonic() - self._last_alerts >= self.alert_every_s
+        if not (batch.records or due):
+            return
+        self._last_alerts = time.monotonic()
+        try:
+            self.alerts.evaluate_once(external=False)
+        except Exception:  # noqa: BLE001 - alerting must not stop aggregation; retried
+            log.exception("alert evaluation failed")
+
     def run(self, stop: threading.Event) -> AggregatorStats:
         while not stop.is_set():
             batch = self.poll_once()
             if batch.records:
                 self._heartbeat(batch)
+            self._maybe_evaluate(batch)
             self._maybe_remind(batch)
         return self.stats
 

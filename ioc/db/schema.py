@@ -255,3 +255,73 @@ login_attempts = Table(
     Column("ok", Boolean, nullable=False),
     Column("source", String(64)),
 )
+
+# One row per alert episode of a rule: pending → firing → acknowledged → resolved (or dropped
+# when a pending condition stopped holding). At most one open episode per rule.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("alert_id", String(64), primary_key=True),
+    Column("rule_id", String(64), nullable=False, index=True),
+    Column("rule_version", Integer, nullable=False),
+    Column("kpi", String(64), nullable=False),
+    Column("scope", String(200), nullable=False),
+    Column("window", String(16), nullable=False),
+    Column("comparator", String(4), nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("state", String(16), nullable=False),  # pending|firing|acknowledged|resolved|dropped
+    Column("is_open", Boolean, nullable=False, index=True),
+    Column("value", Float),  # newest evaluated value
+    Column("pending_since", DateTime),
+    Column("fired_at", DateTime),
+    Column("acked_at", DateTime),
+    Column("acked_by", String(64)),
+    Column("ack_note", Text),
+    Column("resolved_at", DateTime),
+    Column("evaluated_at", DateTime, nullable=False),
+)
+
+alert_history = Table(
+    "alert_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_id", String(64), nullable=False, index=True),
+    Column("rule_id", String(64), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("transition", String(16), nullable=False),  # pend|fire|ack|resolve|drop
+    Column("actor", String(100), nullable=False),  # "evaluator" or a username
+    Column("value", Float),
+    Column("note", Text),
+)
+
+# Silences mute notifications of matching alerts in [starts_at, ends_at); evaluation goes on.
+silences = Table(
+    "silences",
+    metadata,
+    Column("silence_id", String(64), primary_key=True),
+    Column("rule_id", String(64)),  # null = any rule
+    Column("scope_prefix", String(200), nullable=False, default=""),  # "" = any scope
+    Column("starts_at", DateTime, nullable=False),
+    Column("ends_at", DateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# Notification outbox: written in the transition's transaction, delivered after; a crash in
+# between re-delivers with the same alert_id + transition (receivers dedupe on them).
+alert_outbox = Table(
+    "alert_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_id", String(64), nullable=False, index=True),
+    Column("transition", String(16), nullable=False),
+    Column("channel", String(200), nullable=False),  # topic | webhook | email:ADDRESS
+    Column("payload", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("suppressed_by", String(64)),  # silence_id; suppressed rows are never delivered
+    Column("sent_at", DateTime),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+)

@@ -1,0 +1,170 @@
+"""Evaluate the enabled rules against the committed state and deliver their notifications.
+
+The aggregator calls `evaluate_once` after it commits a batch (and every few seconds when
+idle, since overdue figures change with the clock), so an alert is visible within one
+aggregation cycle of the crossing. KPI values come from `ioc.kpis.compute_kpis`, the same
+figures the pages show; transitions come from `ioc.alert_lifecycle.step`; episodes, history
+and the notification outbox are written together (`ioc.alert_store`), delivered after.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from kafka import KafkaProducer
+from sqlalchemy import Engine
+
+from ioc import alert_store as store
+from ioc.alert_lifecycle import NOTIFYING, step
+from ioc.contracts import TOPIC_ALERTS
+from ioc.kpi_catalogue import BY_CODE
+from ioc.kpis import compute_kpis
+from ioc.rule_store import list_stored
+from ioc.rules import Rule
+
+log = logging.getLogger(__name__)
+ALERT_SCHEMA = "ioc.alert.v1"
+
+
+@dataclass
+class EvalResult:
+    evaluated: int = 0
+    transitions: dict[str, int] = field(default_factory=dict)
+    delivered: int = 0
+    failed: int = 0
+
+
+def _naive(now: datetime | None) -> datetime:
+    n = now or datetime.now(UTC)
+    return n.astimezone(UTC).replace(tzinfo=None) if n.tzinfo else n
+
+
+def rule_values(engine: Engine, rules: list[Rule], now: datetime) -> dict[str, float | None]:
+    """The KPI value each rule looks at; one computation per (scope, window)."""
+    cache: dict[tuple[str, str], dict[str, float | None]] = {}
+    out: dict[str, float | None] = {}
+    for r in rules:
+        key = (r.scope, r.window)
+        if key not in cache:
+            try:
+                kv = compute_kpis(engine, r.scope, r.window, now.replace(tzinfo=UTC),
+                                  with_previous=False)
+                cache[key] = {k.kpi: k.value for k in kv if not k.by}
+            except ValueError as exc:  # e.g. a scope that table cannot be cut by
+                log.warning("rule %s: %s", r.rule_id, exc)
+                cache[key] = {}
+        out[r.rule_id] = cache[key].get(r.kpi)
+    return out
+
+
+def payload(rule: Rule, alert_id: str, transition: str, value: float | None,
+            at: datetime) -> dict[str, Any]:
+    k = BY_CODE.get(rule.kpi)
+    label_vi, label_en = (k.label_vi, k.label_en) if k else (rule.kpi, rule.kpi)
+    verb_vi = "vượt ngưỡng" if transition == "fire" else "đã trở lại bình thường"
+    verb_en = "crossed its threshold" if transition == "fire" else "is back to normal"
+    return {
+        "schema": ALERT_SCHEMA, "alert_id": alert_id, "type": "rule",
+        "transition": transition, "rule_id": rule.rule_id, "rule_name": rule.name,
+        "kpi": rule.kpi, "scope": rule.scope, "window": rule.window,
+        "comparator": rule.comparator, "threshold": rule.threshold, "severity": rule.severity,
+        "value": value, "at": at.isoformat() + "Z",
+        "message_vi": f"{label_vi} ({rule.scope}, {rule.window}) {verb_vi}: {value} "
+                      f"{rule.comparator} {rule.threshold}",
+        "message_en": f"{label_en} ({rule.scope}, {rule.window}) {verb_en}: {value} "
+                      f"{rule.comparator} {rule.threshold}",
+    }
+
+
+class AlertEvaluator:
+    def __init__(self, engine: Engine, producer: KafkaProducer | None) -> None:
+        self.engine = engine
+        self.producer = producer
+
+    def evaluate_once(self, now: datetime | None = None, external: bool = True) -> EvalResult:
+        """Evaluate every enabled rule once; deliver to the topic, and to webhook/e-mail
+        too unless `external` is False (the aggregator leaves those, which may wait on
+        retries, to `run_deliveries` in its own thread)."""
+        at = _naive(now)
+        result = EvalResult()
+        stored = list_stored(self.engine, include_disabled=False)
+        values = rule_values(self.engine, [s.rule for s in stored], at)
+        for st in stored:
+            rule, value = st.rule, values.get(st.rule.rule_id)
+            with self.engine.begin() as conn:
+                row = store.open_alert(conn, rule.rule_id)
+                new, transition = step(rule, store.status_of(row), value, at)
+                alert_id = store.record_step(conn, rule, st.version, row, new, transition,
+                                             value, at)
+                if transition in NOTIFYING and alert_id:
+                    silence = next((x for x in store.active_silences(conn, at)
+                                    if x.matches(rule.rule_id, rule.scope, at)), None)
+                    channels = ["topic", *[t for t in rule.targets if t != "banner"]]
+                    store.enqueue(conn, alert_id, transition, channels,
+                                  payload(rule, alert_id, transition, value, at),
+                                  silence.silence_id if silence else None, at)
+            result.evaluated += 1
+            if transition:
+                result.transitions[transition] = result.transitions.get(transition, 0) + 1
+        delivered, failed = self.deliver(at, external=external)
+        result.delivered, result.failed = delivered, failed
+        return result
+
+    def deliver(self, now: datetime, external: bool = True, topic: bool = True
+                ) -> tuple[int, int]:
+        ok_n = fail_n = 0
+        for row in store.pending_deliveries(self.engine):
+            is_topic = row["channel"] == "topic"
+            if (is_topic and not topic) or (not is_topic and not external):
+                continue
+            ok, error = self._send(row)
+            store.mark_delivery(self.engine, row["id"], ok, error, now)
+            ok_n += ok
+            fail_n += not ok
+        return ok_n, fail_n
+
+    def _send(self, row: dict[str, Any]) -> tuple[bool, str | None]:
+        channel, body = row["channel"], row["payload"]
+        try:
+            if channel == "topic":
+                if self.producer is None:
+                    return False, "no Kafka producer"
+                self.producer.send(TOPIC_ALERTS, key=row["alert_id"].encode(),
+                                   value=body.encode(),
+                                   headers=[("alert_id", row["alert_id"].encode()),
+                                            ("transition", row["transition"].encode())]
+                                   ).get(timeout=30)
+                return True, None
+            from streams import notifiers
+
+            webhook, smtp = notifiers.configs_from_env()
+            if channel == "webhook":
+                if webhook is None:
+                    return False, "IOC_WEBHOOK_URL is not set"
+                r = notifiers.send_webhook(webhook, json.loads(body))
+                return r.ok, r.error
+            if channel.startswith("email:"):
+                if smtp is None:
+                    return False, "IOC_SMTP_HOST is not set"
+                subject, text = notifiers.format_alert_email(json.loads(body))
+                r = notifiers.send_email(smtp, [channel.split(":", 1)[1]], subject, text)
+                return r.ok, r.error
+            return False, f"unknown channel {channel!r}"
+        except Exception as exc:  # noqa: BLE001 - a failed delivery is retried next cycle
+            log.warning("delivery %s of %s failed: %r", channel, row["alert_id"], exc)
+            return False, repr(exc)
+
+
+def run_deliveries(evaluator: AlertEvaluator, stop: threading.Event, every_s: float = 5.0
+                   ) -> None:
+    """Webhook and e-mail deliveries, off the aggregation loop (they retry with backoff)."""
+    while not stop.wait(every_s):
+        try:
+            evaluator.deliver(_naive(None), external=True, topic=False)
+        except Exception:  # noqa: BLE001 - retried next round
+            log.exception("alert deliveries failed")
