@@ -35,6 +35,16 @@ ENV_VARS: dict[str, str] = {
                           "shown once",
     "IOC_LOGIN_MAX_FAILURES": "failed sign-ins per username before a lock (default 5)",
     "IOC_LOGIN_LOCK_MINUTES": "failure window and lock length in minutes (default 15)",
+    "IOC_WEBHOOK_URL": "alert webhook endpoint (http/https); unset = no webhook",
+    "IOC_WEBHOOK_SECRET_ENV": "name of the env var holding the webhook HMAC secret "
+                              "(default IOC_WEBHOOK_SECRET)",
+    "IOC_WEBHOOK_SECRET": "webhook HMAC-SHA256 signing secret; unset = requests are unsigned",
+    "IOC_SMTP_HOST": "SMTP server for alert e-mails; unset = no e-mail",
+    "IOC_SMTP_PORT": "SMTP port (default 587 with STARTTLS, else 25)",
+    "IOC_SMTP_FROM": "sender address of alert e-mails (required with IOC_SMTP_HOST)",
+    "IOC_SMTP_STARTTLS": "1/true = upgrade the SMTP connection with STARTTLS (default off)",
+    "IOC_SMTP_USER": "SMTP login user (requires STARTTLS); unset = no login",
+    "IOC_SMTP_PASSWORD": "SMTP login password",
     "IOC_CRASH_AFTER_DB_COMMIT": "test only: aggregator exits after the Nth DB commit",
 }
 
