@@ -129,3 +129,48 @@ def test_pending_duration_and_drop() -> None:
     # no data keeps the state either way
     assert step(rule, s1, None, NOW + timedelta(minutes=40)) == (s1, None)
     assert step(rule, s2, None, NOW + timedelta(hours=5)) == (s2, None)
+
+
+def test_firing_reaches_the_webhook_signed(broker, engine: Engine,  # noqa: ANN001
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The evaluator's outbox delivers to a real local HTTP receiver, which verifies the
+    HMAC signature and sees the alert id once."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from streams.notifiers import verify_signature
+
+    got: list[tuple[bool, dict]] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            ok = verify_signature("s3cret-key", self.headers["X-IOC-Timestamp"], body,
+                                  self.headers["X-IOC-Signature"])
+            got.append((ok, json.loads(body)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:  # noqa: ANN002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("IOC_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}/hook")
+    monkeypatch.setenv("IOC_WEBHOOK_SECRET", "s3cret-key")
+    save_rule(engine, parse_rule(_rule(rule_id="hooked", targets=["webhook"])), actor="test")
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+    agg = Aggregator(broker.bootstrap, engine, group="g-hook")
+    try:
+        _send(producer, "W", 5, NOW - timedelta(hours=1))
+        drain(agg)
+        result = AlertEvaluator(engine, producer).evaluate_once(NOW)
+        AlertEvaluator(engine, producer).evaluate_once(NOW + timedelta(minutes=1))
+    finally:
+        agg.close()
+        server.shutdown()
+        producer.close()
+    assert result.transitions == {FIRE: 1} and result.delivered == 2  # topic + webhook
+    assert len(got) == 1
+    ok, body = got[0]
+    assert ok and body["transition"] == FIRE and body["rule_id"] == "hooked"
