@@ -15,6 +15,7 @@ import polars as pl
 from sqlalchemy import DateTime, Engine, func, or_, select
 
 from ioc.alert_lifecycle import FIRE, Status, step
+from ioc.bursts import burst_reading
 from ioc.db import schema as s
 from ioc.kpi_catalogue import BY_CODE
 from ioc.kpis import _scope_filter, compute_kpis, near_due_limit
@@ -91,7 +92,12 @@ def backtest(engine: Engine, rule: Rule, now: datetime | None = None,
     if rule.window not in WINDOW_NAMES or rule.window == "custom":
         raise ValueError(f"window: {rule.window!r} cannot be backtested")
     hours = instants(now or datetime.now(UTC), days)
-    if rule.kpi.startswith("dossier."):
+    limits: list[float | None] = [None] * len(hours)
+    if rule.kind == "burst":
+        readings = [burst_reading(engine, rule, t) for t in hours]
+        values: list[float | None] = [float(v) for v, _ in readings]
+        limits = [lim for _, lim in readings]
+    elif rule.kpi.startswith("dossier."):
         values = dossier_values(engine, rule, hours)
     else:
         values = [next((k.value for k in compute_kpis(engine, rule.scope, rule.window,
@@ -99,12 +105,12 @@ def backtest(engine: Engine, rule: Rule, now: datetime | None = None,
                                                       with_previous=False)
                         if k.kpi == rule.kpi and not k.by), None) for t in hours]
     status, firings, states = Status(), [], []
-    for t, v in zip(hours, values, strict=True):
-        status, transition = step(rule, status, v, t)
+    for t, v, lim in zip(hours, values, limits, strict=True):
+        status, transition = step(rule, status, v, t, lim)
         if transition == FIRE:
             firings.append(t)
         states.append(status.state)
-    series = pl.DataFrame({"hour": hours, "value": values, "state": states},
+    series = pl.DataFrame({"hour": hours, "value": values, "limit": limits, "state": states},
                           schema={"hour": pl.Datetime("us"), "value": pl.Float64,
-                                  "state": pl.String})
+                                  "limit": pl.Float64, "state": pl.String})
     return BacktestResult(firings, series)

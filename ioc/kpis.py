@@ -216,6 +216,7 @@ def compute_kpis(engine: Engine, scope: str = "province:25", window: str = "24h"
         posts = _sum(so, "posts")
         out += [
             _kv("social.posts", scope, window, posts),
+            _kv("social.negative_posts", scope, window, _sum(so, "negative")),
             _ratio("social.negative_share", scope, window, _sum(so, "negative"), posts),
         ]
     return out

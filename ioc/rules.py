@@ -31,7 +31,7 @@ COMPARATORS: tuple[str, ...] = (">", ">=", "<", "<=")
 SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")
 KINDS: tuple[str, ...] = ("threshold", "burst")
 # Trailing windows only: a rule is evaluated continuously, "custom" has no meaning there.
-RULE_WINDOWS: tuple[str, ...] = ("today", "24h", "7d", "30d")
+RULE_WINDOWS: tuple[str, ...] = ("1h", "today", "24h", "7d", "30d")
 BURST_PARAMS: tuple[str, ...] = ("baseline_weeks", "min_count", "factor")
 
 RULE_ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")

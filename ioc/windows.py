@@ -19,6 +19,7 @@ from ioc.calendar import TZ
 
 WINDOW_LABELS: dict[str, tuple[str, str]] = {
     "today": ("Hôm nay", "Today"),
+    "1h": ("1 giờ", "1 hour"),
     "24h": ("24 giờ", "24 hours"),
     "7d": ("7 ngày", "7 days"),
     "30d": ("30 ngày", "30 days"),
@@ -28,7 +29,8 @@ WINDOW_LABELS: dict[str, tuple[str, str]] = {
     "custom": ("Tùy chọn", "Custom range"),
 }
 WINDOW_NAMES = tuple(WINDOW_LABELS)
-_TRAILING = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+_TRAILING = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7),
+             "30d": timedelta(days=30)}
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from ioc import alert_store as store
 from ioc.alert_lifecycle import NOTIFYING, step
+from ioc.bursts import burst_reading
 from ioc.contracts import TOPIC_ALERTS
 from ioc.kpi_catalogue import BY_CODE
 from ioc.kpis import compute_kpis
@@ -93,12 +94,20 @@ class AlertEvaluator:
         at = _naive(now)
         result = EvalResult()
         stored = list_stored(self.engine, include_disabled=False)
-        values = rule_values(self.engine, [s.rule for s in stored], at)
+        values = rule_values(self.engine, [s.rule for s in stored if s.rule.kind != "burst"],
+                             at)
         for st in stored:
             rule, value = st.rule, values.get(st.rule.rule_id)
+            limit = None
+            if rule.kind == "burst":
+                try:
+                    value, limit = burst_reading(self.engine, rule, at)
+                except ValueError as exc:
+                    log.warning("rule %s: %s", rule.rule_id, exc)
+                    value = None
             with self.engine.begin() as conn:
                 row = store.open_alert(conn, rule.rule_id)
-                new, transition = step(rule, store.status_of(row), value, at)
+                new, transition = step(rule, store.status_of(row), value, at, limit)
                 alert_id = store.record_step(conn, rule, st.version, row, new, transition,
                                              value, at)
                 if transition in NOTIFYING and alert_id:

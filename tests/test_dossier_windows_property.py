@@ -210,7 +210,8 @@ def _apply(engine: Engine, batches: list[list[dict]]) -> None:
             apply_dossiers(conn, decoded.frame.drop("_row"))
 
 
-WINDOW = st.sampled_from(["today", "24h", "7d", "30d", "month", "quarter", "ytd", "custom"])
+WINDOW = st.sampled_from(["today", "1h", "24h", "7d", "30d", "month", "quarter", "ytd",
+                         "custom"])
 
 
 @settings(max_examples=30, deadline=None,

@@ -123,7 +123,7 @@ def test_import_is_all_or_nothing_on_a_bad_rule(engine):
     bad = dataclasses.replace(_rule(rule_id="bad"), window="custom")
     with pytest.raises(RuleError) as exc:
         store.import_rules(engine, [*good, bad], "importer")
-    assert exc.value.errors == ["rule 3 (bad): window: must be one of today, 24h, 7d, 30d, "
+    assert exc.value.errors == ["rule 3 (bad): window: must be one of 1h, today, 24h, 7d, 30d, "
                                 "got 'custom'"]
     with pytest.raises(RuleError, match=r"rule 2 \(on-time.p25\): rule_id: duplicate"):
         store.import_rules(engine, [good[0], good[0]], "importer")

@@ -74,7 +74,7 @@ def test_defaults_and_constants():
     ({"scope": "province:25,province:26"}, "scope: each KIND may appear once"),
     ({"scope": 25}, "scope: must be KIND:CODE"),
     ({"scope": _DROP}, "scope: required"),
-    ({"window": "custom"}, "window: must be one of today, 24h, 7d, 30d, got 'custom'"),
+    ({"window": "custom"}, "window: must be one of 1h, today, 24h, 7d, 30d, got 'custom'"),
     ({"window": "month"}, "window: must be one of"),
     ({"comparator": "="}, "comparator: must be one of > >= < <=, got '='"),
     ({"comparator": _DROP}, "comparator: required"),
@@ -251,7 +251,7 @@ rules:
     assert exc.value.errors == [
         "rule 2 (bad): threshold: must be a number, got 'lots'",
         "rule 3: rule_id: required",
-        "rule 3: window: must be one of today, 24h, 7d, 30d, got '2y'",
+        "rule 3: window: must be one of 1h, today, 24h, 7d, 30d, got '2y'",
         "rule 4 (ok): rule_id: duplicate of rule 1",
     ]
 
