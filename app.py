@@ -1,8 +1,9 @@
-"""Streamlit entry script: page config, theme, and the navigation built from the user's role.
+"""Streamlit entry script: page config, theme, who is signed in, and the navigation built from
+that identity's role (or the anonymous role, IOC_ANONYMOUS_ROLE).
 
 Run with `ioc ui` (it starts Streamlit through ioc/ui/serve.py; see why there). Pages live in
 pages/; st.navigation decides which of them exist, so Streamlit's automatic pages/ discovery
-never adds its own menu.
+never adds its own menu, and a URL to a page outside the role's menu opens the default page.
 """
 
 from __future__ import annotations
@@ -10,8 +11,19 @@ from __future__ import annotations
 import streamlit as st
 
 from ioc.settings import load_settings
-from ioc.ui.components import apply_theme, province_label
-from ioc.ui.nav import current_role, pages_for
+from ioc.ui.components import apply_theme, get_engine, province_label
+from ioc.ui.i18n import bilingual
+from ioc.ui.nav import LOGIN, pages_for, role_label
+from ioc.ui.session import anonymous_role, refresh_identity
+
+# Top-right of the header bar, left of Streamlit's ⋮ menu; fixed so it takes no page height.
+ACCOUNT_CSS = """<style>
+.st-key-ioc_account { position: fixed; top: .8rem; right: 3.6rem; z-index: 999991;
+  width: auto !important; }
+.st-key-ioc_account a { background: #fff; border: 1px solid #b0bec5; border-radius: 999px;
+  padding: .1rem .85rem; }
+.st-key-ioc_account a p { font-size: .95rem; font-weight: 600; color: #12263a; }
+</style>"""
 
 settings = load_settings()
 st.set_page_config(
@@ -23,6 +35,20 @@ st.set_page_config(
 )
 apply_theme()
 
+# Re-read the account each run: a disabled user or a changed role applies at the next click.
+identity = refresh_identity(get_engine(settings.database_url))
+role = identity.role if identity is not None else anonymous_role()
+
 # position="top": no sidebar eating width on wall screens and tablets.
-page = st.navigation(pages_for(current_role()), position="top")
+page = st.navigation(pages_for(role), position="top")
+
+if page.url_path != LOGIN.url_path:
+    st.html(ACCOUNT_CSS)
+    with st.container(key="ioc_account"):
+        if identity is not None:
+            st.page_link(LOGIN.path, icon="👤",
+                         label=f"{identity.username} · {bilingual('Đăng xuất', 'Sign out')}",
+                         help=role_label(identity.role))
+        else:
+            st.page_link(LOGIN.path, icon="🔑", label=bilingual("Đăng nhập", "Sign in"))
 page.run()

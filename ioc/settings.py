@@ -45,6 +45,11 @@ ENV_VARS: dict[str, str] = {
     "IOC_SMTP_STARTTLS": "1/true = upgrade the SMTP connection with STARTTLS (default off)",
     "IOC_SMTP_USER": "SMTP login user (requires STARTTLS); unset = no login",
     "IOC_SMTP_PASSWORD": "SMTP login password",
+    "IOC_ANONYMOUS_ROLE": "role of visitors who have not signed in: viewer (default) or empty "
+                          "= sign-in required for everything",
+    "IOC_AUTH": "local (default) or oidc (st.login; local accounts stay as a fallback)",
+    "IOC_OIDC_ROLE_CLAIM": "OIDC claim holding the role or groups (default ioc_role)",
+    "IOC_OIDC_ROLE_MAP": "claim value → role, e.g. ioc-admins=admin,ioc-ops=operator",
     "IOC_CRASH_AFTER_DB_COMMIT": "test only: aggregator exits after the Nth DB commit",
 }
 

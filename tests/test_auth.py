@@ -193,7 +193,7 @@ def test_old_hash_is_upgraded_on_sign_in(engine: Engine) -> None:
 
 @pytest.mark.parametrize(("role", "allowed"), [
     ("viewer", {"view", "export"}),
-    ("operator", {"view", "export", "alert.ack"}),
+    ("operator", {"view", "export", "alert.ack", "alert.silence"}),
     ("admin", set(auth.PERMISSIONS)),
     ("root", set()),  # unknown role (e.g. a stray OIDC claim) may do nothing
     (None, set()),
