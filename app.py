@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ioc.settings import load_settings
+from ioc.ui.alert_view import render_alert_banner
 from ioc.ui.components import apply_theme, get_engine, province_label
 from ioc.ui.i18n import bilingual
 from ioc.ui.nav import LOGIN, pages_for, role_label
@@ -51,4 +52,6 @@ if page.url_path != LOGIN.url_path:
                          help=role_label(identity.role))
         else:
             st.page_link(LOGIN.path, icon="🔑", label=bilingual("Đăng nhập", "Sign in"))
+# Every page, the wall screen's first: what is firing now (own refreshing fragment).
+render_alert_banner(get_engine(settings.database_url))
 page.run()

@@ -1,0 +1,418 @@
+"""Alerts in the UI: the banner and ticker on top of every page, labels and rows of the Alerts
+page, links to the data behind an alert, and the backtest chart of the Thresholds page.
+
+Pure builders (HTML strings, rows, Altair specs) that the tests call without Streamlit, plus
+thin `render_*` wrappers. Alert rows are the dicts of `ioc.alert_store` (naive UTC times).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import altair as alt
+import polars as pl
+
+from ioc.calendar import TZ
+from ioc.kpi_catalogue import BY_CODE, SCOPE_COLUMNS
+from ioc.ui.i18n import DASH, bilingual, fmt_int, fmt_number, fmt_pct
+
+SEVERITY_RANK: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
+# Background colours with white text (WCAG AA): red, amber (dark enough for white), blue.
+SEVERITY_COLORS: dict[str, str] = {"critical": "#c62828", "warning": "#a15c00",
+                                   "info": "#0b5cad"}
+SEVERITY_LABELS: dict[str, tuple[str, str]] = {
+    "critical": ("Nghiêm trọng", "Critical"),
+    "warning": ("Cảnh báo", "Warning"),
+    "info": ("Thông tin", "Info"),
+}
+SEVERITY_ICONS: dict[str, str] = {"critical": "⛔", "warning": "⚠️", "info": "ℹ️"}
+STATE_LABELS: dict[str, tuple[str, str]] = {
+    "pending": ("Đang chờ", "Pending"),
+    "firing": ("Đang cảnh báo", "Firing"),
+    "acknowledged": ("Đã xác nhận", "Acknowledged"),
+    "resolved": ("Đã trở lại bình thường", "Resolved"),
+    "dropped": ("Bỏ qua (không kéo dài đủ)", "Dropped"),
+}
+TRANSITION_LABELS: dict[str, tuple[str, str]] = {
+    "pend": ("Bắt đầu chờ", "Pending"),
+    "fire": ("Phát cảnh báo", "Fired"),
+    "ack": ("Xác nhận", "Acknowledged"),
+    "resolve": ("Trở lại bình thường", "Resolved"),
+    "drop": ("Bỏ qua", "Dropped"),
+}
+RULE_WINDOW_LABELS: dict[str, tuple[str, str]] = {
+    "today": ("Hôm nay", "Today"),
+    "24h": ("24 giờ", "24 hours"),
+    "7d": ("7 ngày", "7 days"),
+    "30d": ("30 ngày", "30 days"),
+}
+# The Dossiers page has no trailing 24 hours: "today" is its nearest view of recent data.
+DOSSIER_PAGE_WINDOW = {"today": "today", "24h": "today", "7d": "7d", "30d": "30d"}
+BANNER_TOP = 3  # messages spelled out in the banner; the ticker carries all of them
+TIME_FORMAT = "%d/%m %H:%M"
+
+BANNER_CSS = """<style>
+.ioc-alert-banner { border-radius: .6rem; color: #fff; padding: .55rem 1rem .5rem 1rem;
+  margin: 0 0 .6rem 0; box-shadow: 0 1px 3px rgba(0,0,0,.25); }
+.ioc-alert-banner .head { font-size: 1.6rem; font-weight: 800; line-height: 1.2; }
+.ioc-alert-banner .head .en { font-weight: 600; opacity: .9; font-size: 1.2rem; }
+.ioc-alert-banner .counts { font-size: 1.05rem; font-weight: 600; margin-left: .6rem; }
+.ioc-alert-banner .counts span { background: rgba(255,255,255,.22); border-radius: 999px;
+  padding: .05rem .6rem; margin-right: .3rem; white-space: nowrap; }
+.ioc-alert-banner ul.top { margin: .25rem 0 .3rem 0; padding-left: 1.3rem; }
+.ioc-alert-banner ul.top li { font-size: 1.35rem; font-weight: 600; line-height: 1.35;
+  color: #fff; }
+.ioc-alert-banner .ack { font-weight: 500; font-style: italic; opacity: .92; }
+.ioc-ticker { overflow: hidden; white-space: nowrap; background: rgba(0,0,0,.22);
+  border-radius: .4rem; padding: .2rem 0; }
+.ioc-ticker-track { display: inline-block; padding-left: 100%;
+  animation: ioc-ticker-scroll var(--ioc-ticker-seconds, 30s) linear infinite; }
+.ioc-ticker:hover .ioc-ticker-track { animation-play-state: paused; }
+.ioc-ticker .item { display: inline-block; margin-right: 3rem; font-size: 1.15rem; }
+.ioc-ticker .sev { border-radius: .3rem; padding: 0 .4rem; margin-right: .4rem;
+  font-weight: 800; border: 1px solid rgba(255,255,255,.8); }
+@keyframes ioc-ticker-scroll { from { transform: translateX(0); }
+  to { transform: translateX(-100%); } }
+@media (prefers-reduced-motion: reduce) {
+  .ioc-ticker { white-space: normal; }
+  .ioc-ticker-track { animation: none; padding-left: 0; }
+}
+@media (max-width: 1100px) {
+  .ioc-alert-banner .head { font-size: 1.3rem; }
+  .ioc-alert-banner ul.top li { font-size: 1.1rem; }
+}
+</style>"""
+
+
+# --- labels and formatting (pure) ------------------------------------------------------------
+
+def severity_label(severity: str) -> str:
+    return bilingual(*SEVERITY_LABELS.get(severity, (severity, severity)))
+
+
+def state_label(state: str) -> str:
+    return bilingual(*STATE_LABELS.get(state, (state, state)))
+
+
+def window_text(window: str) -> str:
+    return RULE_WINDOW_LABELS.get(window, (window, window))[0]
+
+
+def kpi_label(kpi: str) -> str:
+    k = BY_CODE.get(kpi)
+    return k.label_vi if k else kpi
+
+
+def kpi_unit(kpi: str) -> str:
+    k = BY_CODE.get(kpi)
+    return k.unit if k else "count"
+
+
+def fmt_kpi(value: float | None, kpi: str) -> str:
+    """A value in the KPI's unit: ratio → '91,5 %', days → '2,5 ngày', points → '18,1',
+    count → '12'."""
+    if value is None:
+        return DASH
+    unit = kpi_unit(kpi)
+    if unit == "ratio":
+        return fmt_pct(value)
+    if unit == "days":
+        return f"{fmt_number(value)} ngày"
+    if unit == "points":
+        return fmt_number(value)
+    return fmt_int(value) if float(value).is_integer() else fmt_number(value)
+
+
+def comparison_text(row: Mapping[str, Any]) -> str:
+    """'62,0 % < 95,0 %': the newest value against the comparator and threshold."""
+    kpi = row.get("kpi", "")
+    return (f"{fmt_kpi(row.get('value'), kpi)} {row.get('comparator', '')} "
+            f"{fmt_kpi(row.get('threshold'), kpi)}")
+
+
+def local_time(dt: datetime | None, fmt: str = TIME_FORMAT) -> str:
+    """A naive UTC instant as Vietnam wall-clock text (dd/mm HH:MM)."""
+    if dt is None:
+        return DASH
+    aware = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
+    return aware.astimezone(TZ).strftime(fmt)
+
+
+def scope_text(scope: str, names: Mapping[str, str] | None = None) -> str:
+    """'province:25,commune:04792' → 'Tỉnh Phú Thọ › Phường Tân Hòa' with the names known
+    (`names`: code → name, communes and provinces); unknown codes stay as 'agency:X'."""
+    names = names or {}
+    parts = []
+    for part in (scope or "").split(","):
+        kind, _, code = part.strip().partition(":")
+        if not code:
+            continue
+        if kind == "province":
+            parts.append(names.get(f"province:{code}", f"Tỉnh {code}"))
+        elif kind == "commune":
+            parts.append(names.get(code, f"xã/phường {code}"))
+        elif kind == "agency":
+            parts.append(f"cơ quan {code}")
+        elif kind == "procedure":
+            parts.append(f"thủ tục {code}")
+        else:
+            parts.append(part.strip())
+    return " › ".join(parts) or scope
+
+
+def alert_message(row: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
+    """'Tỷ lệ đúng hạn (Tỉnh Phú Thọ, 24 giờ): 62,0 % < 95,0 %' — what the alert is about."""
+    return (f"{kpi_label(row.get('kpi', ''))} ({scope_text(row.get('scope', ''), names)}, "
+            f"{window_text(row.get('window', ''))}): {comparison_text(row)}")
+
+
+def since_of(row: Mapping[str, Any]) -> datetime | None:
+    """When the alert entered its current state (pending, firing, acknowledged, closed)."""
+    state = row.get("state")
+    if state == "pending":
+        return row.get("pending_since")
+    if state == "acknowledged":
+        return row.get("acked_at") or row.get("fired_at")
+    if state in ("resolved", "dropped"):
+        return row.get("resolved_at")
+    return row.get("fired_at")
+
+
+def by_severity(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Most severe first; firing before acknowledged; newest first within those."""
+    def key(r: Mapping[str, Any]) -> tuple[int, int, float]:
+        fired = r.get("fired_at") or r.get("evaluated_at")
+        ts = fired.replace(tzinfo=UTC).timestamp() if isinstance(fired, datetime) else 0.0
+        return (SEVERITY_RANK.get(r.get("severity", ""), 9),
+                0 if r.get("state") == "firing" else 1, -ts)
+    return sorted(rows, key=key)
+
+
+# --- banner and ticker (pure) ----------------------------------------------------------------
+
+def _ack_text(row: Mapping[str, Any]) -> str:
+    who = row.get("acked_by") or "?"
+    return f"đã xác nhận · acknowledged by {who}"
+
+
+def banner_html(firing: Sequence[Mapping[str, Any]],
+                names: Mapping[str, str] | None = None) -> str:
+    """Banner for the top of every page: the count per severity and the most severe alerts'
+    messages in large type, coloured by the worst severity, then a ticker scrolling through
+    every firing or acknowledged alert (it pauses under the mouse). '' when nothing fires."""
+    rows = [r for r in firing if r.get("state") in ("firing", "acknowledged")]
+    if not rows:
+        return ""
+    rows = by_severity(rows)
+    worst = rows[0].get("severity", "info")
+    color = SEVERITY_COLORS.get(worst, SEVERITY_COLORS["info"])
+    counts = {s: sum(1 for r in rows if r.get("severity") == s) for s in SEVERITY_RANK}
+    count_html = "".join(
+        f'<span data-severity="{s}">{n} {html.escape(SEVERITY_LABELS[s][0].lower())}</span>'
+        for s, n in counts.items() if n)
+    n_open = sum(1 for r in rows if r.get("state") == "firing")
+    head = (f'{SEVERITY_ICONS.get(worst, "")} {len(rows)} cảnh báo đang hoạt động'
+            f' <span class="en">· {len(rows)} active alert{"s" if len(rows) != 1 else ""}'
+            f'{f", {n_open} chưa xác nhận · unacknowledged" if n_open else ""}</span>')
+    top = [r for r in rows if r.get("severity") == worst][:BANNER_TOP]
+    top_html = "".join(
+        f'<li data-alert-id="{html.escape(str(r.get("alert_id", "")))}">'
+        f'{html.escape(alert_message(r, names))}'
+        + (f' <span class="ack">({html.escape(_ack_text(r))})</span>'
+           if r.get("state") == "acknowledged" else "")
+        + "</li>" for r in top)
+    items = []
+    for r in rows:
+        sev = r.get("severity", "info")
+        ack = (f' <span class="ack">— {html.escape(_ack_text(r))}</span>'
+               if r.get("state") == "acknowledged" else "")
+        items.append(
+            f'<span class="item" data-alert-id="{html.escape(str(r.get("alert_id", "")))}" '
+            f'data-state="{html.escape(str(r.get("state", "")))}">'
+            f'<span class="sev" style="background:{SEVERITY_COLORS.get(sev, color)}">'
+            f'{html.escape(SEVERITY_LABELS.get(sev, (sev, sev))[0])}</span>'
+            f'{html.escape(alert_message(r, names))} · từ {local_time(since_of(r))}{ack}</span>')
+    seconds = max(20, 8 * len(items))  # constant reading speed whatever the number of alerts
+    return (f'<div class="ioc-alert-banner" role="alert" data-severity="{worst}" '
+            f'data-count="{len(rows)}" style="background:{color}">'
+            f'<div class="head">{head}<span class="counts">{count_html}</span></div>'
+            f'<ul class="top">{top_html}</ul>'
+            f'<div class="ioc-ticker" aria-label="Tất cả cảnh báo · All alerts">'
+            f'<div class="ioc-ticker-track" style="--ioc-ticker-seconds:{seconds}s">'
+            f'{"".join(items)}</div></div></div>')
+
+
+# --- links to the data behind an alert (pure) ------------------------------------------------
+
+def data_link(kpi: str, scope: str, window: str) -> str:
+    """URL of the page that shows the alert's data: the Dossiers page with the scope and
+    window in its query parameters for dossier KPIs, the Overview for the others."""
+    if not kpi.startswith("dossier."):
+        return "/"
+    params = {"window": DOSSIER_PAGE_WINDOW.get(window, "30d")}
+    for part in (scope or "").split(","):
+        kind, _, code = part.strip().partition(":")
+        if kind in SCOPE_COLUMNS and kind != "province" and code:
+            params[kind] = code
+    return "/dossiers?" + urlencode(params)
+
+
+# --- tables of the Alerts page (pure) --------------------------------------------------------
+
+def alert_rows(alerts: Sequence[Mapping[str, Any]], rule_names: Mapping[str, str],
+               names: Mapping[str, str] | None = None) -> pl.DataFrame:
+    """One row per alert, in the order given, with labels ready to show."""
+    out = []
+    for r in alerts:
+        rule_id = r.get("rule_id", "")
+        name = rule_names.get(rule_id, "")
+        acked = ""
+        if r.get("acked_by"):
+            acked = f"{r['acked_by']}: {r.get('ack_note') or ''}".strip()
+        out.append({
+            "alert_id": r.get("alert_id", ""),
+            "severity": f"{SEVERITY_ICONS.get(r.get('severity', ''), '')} "
+                        f"{SEVERITY_LABELS.get(r.get('severity', ''), (r.get('severity'),))[0]}",
+            "rule": f"{name} ({rule_id})" if name and name != rule_id else rule_id,
+            "kpi": kpi_label(r.get("kpi", "")),
+            "scope": scope_text(r.get("scope", ""), names),
+            "window": window_text(r.get("window", "")),
+            "value_vs_threshold": comparison_text(r),
+            "state": state_label(r.get("state", "")),
+            "since": local_time(since_of(r)),
+            "acked": acked,
+            "data": data_link(r.get("kpi", ""), r.get("scope", ""), r.get("window", "")),
+        })
+    schema = {c: pl.String for c in ALERT_COLUMNS}
+    return pl.DataFrame(out, schema=schema)
+
+
+ALERT_COLUMNS: dict[str, str] = {
+    "alert_id": "Mã cảnh báo · Alert id",
+    "severity": "Mức độ · Severity",
+    "rule": "Quy tắc · Rule",
+    "kpi": "Chỉ số · KPI",
+    "scope": "Phạm vi · Scope",
+    "window": "Khoảng · Window",
+    "value_vs_threshold": "Giá trị so với ngưỡng · Value vs threshold",
+    "state": "Trạng thái · State",
+    "since": "Từ lúc · Since",
+    "acked": "Người xác nhận: ghi chú · Acked by: note",
+    "data": "Dữ liệu · Data",
+}
+
+HISTORY_COLUMNS: dict[str, str] = {
+    "at": "Thời điểm", "alert_id": "Mã cảnh báo", "rule_id": "Quy tắc",
+    "transition": "Sự kiện", "actor": "Người/hệ thống", "value": "Giá trị", "note": "Ghi chú",
+}
+
+
+def history_frame(rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
+    """alert_history rows with the transition spelled out; `at` stays a naive UTC datetime
+    (ioc.export writes it as Vietnam time)."""
+    data = [{"at": r.get("at"), "alert_id": r.get("alert_id"), "rule_id": r.get("rule_id"),
+             "transition": bilingual(*TRANSITION_LABELS.get(r.get("transition", ""),
+                                                            (r.get("transition", ""), ""))),
+             "actor": r.get("actor"), "value": r.get("value"), "note": r.get("note") or ""}
+            for r in rows]
+    schema = {"at": pl.Datetime("us"), "alert_id": pl.String, "rule_id": pl.String,
+              "transition": pl.String, "actor": pl.String, "value": pl.Float64,
+              "note": pl.String}
+    return pl.DataFrame(data, schema=schema)
+
+
+# --- backtest (pure) -------------------------------------------------------------------------
+
+def firing_times_text(firings: Sequence[datetime]) -> str:
+    """'03/11 08:00, 05/11 14:00' in Vietnam time; '—' when it never fired."""
+    return ", ".join(local_time(f) for f in firings) if firings else DASH
+
+
+def _to_local(col: str) -> pl.Expr:
+    return (pl.col(col).dt.replace_time_zone("UTC").dt.convert_time_zone(str(TZ))
+            .dt.replace_time_zone(None))
+
+
+def backtest_chart(series: pl.DataFrame, firings: Sequence[datetime], threshold: float,
+                   kpi: str, height: int = 220) -> alt.Chart:
+    """Value over time (Vietnam time), the threshold as a rule line and a red point at each
+    instant the rule would have fired. Ratios are drawn in % like the form takes them."""
+    scale = 100.0 if kpi_unit(kpi) == "ratio" else 1.0
+    unit = " (%)" if scale == 100.0 else ""
+    frame = (series.select("hour", "value").with_columns(
+        _to_local("hour").alias("t"), (pl.col("value").cast(pl.Float64) * scale).alias("v"))
+        .select("t", "v"))
+    fires = pl.DataFrame({"hour": list(firings)}, schema={"hour": pl.Datetime("us")})
+    if not fires.is_empty() and not frame.is_empty():
+        fires = (fires.with_columns(_to_local("hour").alias("t")).select("t").sort("t")
+                 .join_asof(frame.drop_nulls().sort("t"), on="t", strategy="backward")
+                 .with_columns(pl.col("v").fill_null(threshold * scale)))
+    else:
+        fires = pl.DataFrame({"t": [], "v": []},
+                             schema={"t": pl.Datetime("us"), "v": pl.Float64})
+    x = alt.X("t:T", title="Giờ (giờ Việt Nam) · Hour", axis=alt.Axis(format="%d/%m"))
+    y_title = f"{kpi_label(kpi)}{unit}"
+    line = alt.Chart(frame.to_pandas()).mark_line(color="#0b5cad").encode(
+        x=x, y=alt.Y("v:Q", title=y_title),
+        tooltip=[alt.Tooltip("t:T", format="%d/%m %H:%M", title="Giờ"),
+                 alt.Tooltip("v:Q", format=",.2f", title="Giá trị")])
+    rule = alt.Chart(pl.DataFrame({"y": [threshold * scale]}).to_pandas()).mark_rule(
+        color=SEVERITY_COLORS["critical"], strokeDash=[6, 4]).encode(y="y:Q")
+    points = alt.Chart(fires.to_pandas()).mark_point(
+        color=SEVERITY_COLORS["critical"], filled=True, size=90).encode(
+        x="t:T", y="v:Q", tooltip=[alt.Tooltip("t:T", format="%d/%m %H:%M",
+                                               title="Cảnh báo lúc · Fired at")])
+    return (line + rule + points).properties(height=height)
+
+
+# --- Streamlit wrappers ----------------------------------------------------------------------
+
+def area_names(province_code: str) -> dict[str, str]:
+    """Names for scope_text: commune code → name, 'province:CODE' → province name."""
+    try:
+        from ioc.admin_units import commune_names, province
+        return {**commune_names(province_code),
+                f"province:{province_code}": province(province_code).name}
+    except (ImportError, ValueError):
+        return {}
+
+
+def current_identity() -> Any:
+    """The signed-in Identity, or None. Imported lazily: without the session module every
+    action is refused by the server-side check (ioc.auth.require(None, …))."""
+    try:
+        from ioc.ui.session import current_identity as identity_of_session
+    except ImportError:
+        return None
+    return identity_of_session()
+
+
+def render_alert_banner(engine: Any, refresh_seconds: float | None = None) -> None:
+    """The banner and ticker, re-read every IOC_REFRESH_SECONDS in a fragment. Call it once
+    per run, before the page's own content (app.py does, for every page)."""
+    import streamlit as st
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ioc.alert_store import firing_now
+    from ioc.settings import load_settings
+
+    settings = load_settings()
+    every = refresh_seconds or settings.refresh_seconds
+    names = area_names(settings.province_code)
+    st.html(BANNER_CSS)  # style only: goes to the event container, takes no room
+
+    @st.fragment(run_every=every)
+    def alert_banner() -> None:
+        try:
+            rows = firing_now(engine)
+        except SQLAlchemyError:
+            return  # no schema yet or database away: the page itself says so
+        markup = banner_html(rows, names)
+        if markup:
+            st.markdown(markup, unsafe_allow_html=True)
+
+    alert_banner()
