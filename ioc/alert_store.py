@@ -66,7 +66,7 @@ def status_of(row: dict[str, Any] | None) -> Status:
     return Status(row["state"], since)
 
 
-def _history(conn: Connection, alert_id: str, rule_id: str, at: datetime, transition: str,
+def add_history(conn: Connection, alert_id: str, rule_id: str, at: datetime, transition: str,
              actor: str, value: float | None = None, note: str | None = None) -> None:
     conn.execute(insert(H).values(alert_id=alert_id, rule_id=rule_id, at=at,
                                   transition=transition, actor=actor, value=value, note=note))
@@ -86,7 +86,7 @@ def record_step(conn: Connection, rule: Rule, version: int, row: dict[str, Any] 
             threshold=rule.threshold, severity=rule.severity, state=new.state, is_open=True,
             value=value, pending_since=now if new.state == PENDING else None,
             fired_at=now if new.state == FIRING else None, evaluated_at=now))
-        _history(conn, alert_id, rule.rule_id, now, transition or "", "evaluator", value)
+        add_history(conn, alert_id, rule.rule_id, now, transition or "", "evaluator", value)
         return alert_id
     alert_id = row["alert_id"]
     values: dict[str, Any] = {"value": value, "evaluated_at": now}
@@ -98,7 +98,7 @@ def record_step(conn: Connection, rule: Rule, version: int, row: dict[str, Any] 
             values.update(state=new.state)
             if new.state == FIRING:
                 values["fired_at"] = now
-        _history(conn, alert_id, rule.rule_id, now, transition, "evaluator", value)
+        add_history(conn, alert_id, rule.rule_id, now, transition, "evaluator", value)
     conn.execute(update(A).where(A.c.alert_id == alert_id).values(**values))
     return alert_id
 
@@ -119,7 +119,7 @@ def acknowledge(engine: Engine, alert_id: str, identity: Identity | None, note: 
                              f"{row.state}")
         conn.execute(update(A).where(A.c.alert_id == alert_id, A.c.state == FIRING).values(
             state=ACKNOWLEDGED, acked_at=at, acked_by=who.username, ack_note=note))
-        _history(conn, alert_id, row.rule_id, at, "ack", who.username, row.value, note)
+        add_history(conn, alert_id, row.rule_id, at, "ack", who.username, row.value, note)
 
 
 # ---------------------------------------------------------------- silences

@@ -78,6 +78,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_aggregate(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import timedelta
 
+    from ioc.rules import parse_targets
     from streams.aggregator import Aggregator
     from streams.alert_evaluator import AlertEvaluator, run_deliveries
     from streams.reminders import ReminderScanner
@@ -88,13 +89,18 @@ def cmd_aggregate(args: argparse.Namespace, settings: Settings) -> int:
     ensure_topics(bootstrap, settings.topic_partitions)
     agg = Aggregator(bootstrap, engine, group=settings.consumer_group,
                      instance=args.instance, reminder_every_s=settings.reminder_seconds)
-    if settings.reminder_seconds > 0:
-        # Deadline reminders ride on the aggregator: it knows when the state is caught up.
-        agg.reminders = ReminderScanner(engine, agg.producer, settings.province_code,
-                                        timedelta(minutes=settings.reminder_digest_minutes),
-                                        timedelta(hours=settings.reminder_live_hours))
     # Rules are evaluated as data commits; webhook and e-mail go out from their own thread.
     agg.alerts = AlertEvaluator(engine, agg.producer)
+    if settings.reminder_seconds > 0:
+        # Deadline reminders ride on the aggregator: it knows when the state is caught up.
+        # Their notifications share the alert outbox: the topic now, the rest in the thread.
+        evaluator = agg.alerts
+        agg.reminders = ReminderScanner(
+            engine, settings.province_code,
+            timedelta(minutes=settings.reminder_digest_minutes),
+            timedelta(hours=settings.reminder_live_hours),
+            [t for t in parse_targets(settings.reminder_targets) if t != "banner"],
+            deliver=lambda now: evaluator.deliver(now, external=False))
     stop = _stop_on_signals()
     threading.Thread(target=run_deliveries, args=(agg.alerts, stop), daemon=True,
                      name="alert-deliveries").start()

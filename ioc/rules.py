@@ -132,6 +132,16 @@ def _targets(value: Any, errors: list[str]) -> tuple[str, ...] | None:
     return tuple(out)
 
 
+def parse_targets(value: Sequence[str]) -> tuple[str, ...]:
+    """Notification targets written outside a rule (e.g. IOC_REMINDER_TARGETS); RuleError
+    names the bad entry."""
+    errors: list[str] = []
+    out = _targets(list(value) or ["banner"], errors)
+    if errors or out is None:
+        raise RuleError(errors)
+    return out
+
+
 def _params(kind: str | None, value: Any, errors: list[str]) -> Mapping[str, float] | None:
     if kind != "burst":
         if value not in (None, {}):

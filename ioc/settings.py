@@ -25,12 +25,14 @@ ENV_VARS: dict[str, str] = {
     "IOC_REFRESH_SECONDS": "UI tile refresh interval (default 5)",
     "IOC_BROKER_MAX_MB": "embedded broker memory budget before compaction (default 1024)",
     "IOC_LOG_LEVEL": "logging level (default INFO)",
-    "IOC_REMINDER_SECONDS": "how often the aggregator looks for near-due/overdue dossiers "
-                            "(default 60; 0 = never)",
-    "IOC_REMINDER_DIGEST_MINUTES": "at most one reminder alert per agency and kind in this "
-                                   "interval (default 60)",
-    "IOC_REMINDER_LIVE_HOURS": "reminders wait until the newest dossier receipt is this recent "
-                               "(a backfill is over; default 6)",
+    "IOC_REMINDER_SECONDS": "how often the aggregator looks for near-due/overdue dossiers and "
+                            "feedback (default 60; 0 = never)",
+    "IOC_REMINDER_DIGEST_MINUTES": "new items of an open reminder alert (per agency and kind) "
+                                   "are notified at most once in this interval (default 60)",
+    "IOC_REMINDER_LIVE_HOURS": "reminders of a stream wait until its newest receipt is this "
+                               "recent (a backfill is over; default 6)",
+    "IOC_REMINDER_TARGETS": "where reminders go besides the banner and ioc.alerts, comma-"
+                            "separated: webhook, email:ADDRESS (default none)",
     "IOC_ADMIN_PASSWORD": "first-run admin password (min 10 chars); unset = generated and "
                           "shown once",
     "IOC_LOGIN_MAX_FAILURES": "failed sign-ins per username before a lock (default 5)",
@@ -78,6 +80,7 @@ class Settings:
     reminder_seconds: float = 60
     reminder_digest_minutes: float = 60
     reminder_live_hours: float = 6
+    reminder_targets: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -106,6 +109,8 @@ def load_settings() -> Settings:
         reminder_seconds=float(_env("IOC_REMINDER_SECONDS", "60")),
         reminder_digest_minutes=float(_env("IOC_REMINDER_DIGEST_MINUTES", "60")),
         reminder_live_hours=float(_env("IOC_REMINDER_LIVE_HOURS", "6")),
+        reminder_targets=tuple(t.strip() for t in _env("IOC_REMINDER_TARGETS", "").split(",")
+                               if t.strip()),
     )
 
 
@@ -128,6 +133,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "IOC_REMINDER_SECONDS": str(settings.reminder_seconds),
         "IOC_REMINDER_DIGEST_MINUTES": str(settings.reminder_digest_minutes),
         "IOC_REMINDER_LIVE_HOURS": str(settings.reminder_live_hours),
+        "IOC_REMINDER_TARGETS": ",".join(settings.reminder_targets),
     }
     if settings.kafka_bootstrap:
         env["IOC_KAFKA_BOOTSTRAP"] = settings.kafka_bootstrap

@@ -1,157 +1,219 @@
-"""Deadline reminders to `ioc.alerts`, through a transactional outbox (`dossier_reminders`).
+"""Deadline reminders for dossiers and feedback, in the alert lifecycle (`ioc.reminders`).
 
-1. Re-send alerts whose rows were assigned an alert_id but never acknowledged by the broker
-   (a crash between the DB commit and the produce): same alert_id, so consumers can dedupe.
-2. Record the dossiers that newly entered near-due or overdue (insert-if-absent: concurrent
+Each scan, per stream:
+1. Record the items that newly entered near-due or overdue (insert-if-absent, so concurrent
    aggregator instances cannot double-record).
-3. Group pending rows per agency and kind whose digest interval has passed, assign an
-   alert_id in one transaction (only rows still unassigned), produce with acks=all, mark sent.
+2. Per (kind, agency), step the group's episode with the number of items in that state now:
+   fire, remind (new items in an open episode, once per digest interval) or resolve. The
+   transition, its history row, the claim of the reminded items and the notification outbox
+   rows are written in one transaction; the outbox is delivered after (topic, and webhook /
+   e-mail when `IOC_REMINDER_TARGETS` names them), like rule alerts, so a crash between the
+   commit and the delivery re-delivers with the same ids and never loses one.
+Silences match the group's synthetic rule id and its scope `agency:CODE`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import polars as pl
-from kafka import KafkaProducer
-from sqlalchemy import Engine, func, select, tuple_, update
+from sqlalchemy import Connection, Engine, func, select, tuple_, update
 
-from ioc.contracts import TOPIC_ALERTS
+from ioc import alert_store as store
+from ioc import dossier_queries, feedback_queries
+from ioc.alert_lifecycle import ACTIVE, FIRE, RESOLVE, step
+from ioc.catalogue import agency as agency_info
 from ioc.db import schema as s
 from ioc.db.upsert import upsert
-from ioc.dossier_queries import deadline_list
-from ioc.reminders import ScanResult, alert_event, alert_id, due_groups, new_reminders
+from ioc.reminders import (
+    REMIND,
+    RULE_PREFIX,
+    STREAMS,
+    Group,
+    ScanResult,
+    alert_event,
+    counts,
+    digest_passed,
+    new_reminders,
+)
 
 log = logging.getLogger(__name__)
-R = s.dossier_reminders
+R = s.deadline_reminders
+# Per stream: the deadline query, its id column and the table whose newest receipt says
+# whether the stream has reached the present.
+_SOURCES: dict[str, tuple[Callable[..., pl.DataFrame], str, Any]] = {
+    "dossier": (dossier_queries.deadline_list, "dossier_id", s.dossiers),
+    "feedback": (feedback_queries.deadline_list, "feedback_id", s.feedback),
+}
 
 
 class _Taken(Exception):
     pass
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+def _naive(now: datetime | None) -> datetime:
+    n = now or datetime.now(UTC)
+    return n.astimezone(UTC).replace(tzinfo=None) if n.tzinfo else n
 
 
 class ReminderScanner:
-    def __init__(self, engine: Engine, producer: KafkaProducer, province_code: str,
+    def __init__(self, engine: Engine, province_code: str,
                  digest: timedelta = timedelta(minutes=60),
-                 live_within: timedelta = timedelta(hours=6)) -> None:
+                 live_within: timedelta = timedelta(hours=6),
+                 targets: Sequence[str] = (),
+                 deliver: Callable[[datetime], object] | None = None) -> None:
         self.engine = engine
-        self.producer = producer
         self.province_code = province_code
         self.digest = digest
         self.live_within = live_within
+        self.channels = ["topic", *targets]
+        self.deliver = deliver  # e.g. AlertEvaluator.deliver: sends the outbox
 
-    def _is_live(self, now: datetime) -> bool:
-        """The dossier stream has reached the present: while a backfill or replay is still
-        being read, a dossier whose result is further down the log looks open and late."""
+    def _is_live(self, table: Any, now: datetime) -> bool:  # noqa: ANN401 - a Table
+        """The stream has reached the present: while a backfill or replay is still being
+        read, an item whose result is further down the log looks open and late."""
         with self.engine.connect() as conn:
-            newest = conn.execute(select(func.max(s.dossiers.c.received_at)).where(
-                s.dossiers.c.province_code == self.province_code)).scalar()
+            newest = conn.execute(select(func.max(table.c.received_at)).where(
+                table.c.province_code == self.province_code)).scalar()
         return newest is not None and newest >= now - self.live_within
 
     # ---------------------------------------------------------------- steps
-    def _details(self, ids: list[str]) -> dict[str, dict]:
-        d = s.dossiers
-        cols = (d.c.dossier_id, d.c.procedure_code, d.c.procedure_name, d.c.ward_code,
-                d.c.agency_name)
-        with self.engine.connect() as conn:
-            return {r[0]: dict(r._mapping) for r in conn.execute(
-                select(*cols).where(d.c.dossier_id.in_(ids)))}
-
-    def _produce(self, aid: str, rows: list[dict], now: datetime) -> None:
-        info = self._details([r["dossier_id"] for r in rows])
-        items = [{**r, **info.get(r["dossier_id"], {})} for r in rows]
-        agency, kind = rows[0]["agency_code"], rows[0]["kind"]
-        names = [i.get("agency_name") for i in items if i.get("agency_name")]
-        event = alert_event(aid, self.province_code, agency, names[0] if names else None, kind,
-                            items, now)
-        value = json.dumps(event, ensure_ascii=False).encode()
-        self.producer.send(TOPIC_ALERTS, key=agency.encode(), value=value,
-                           headers=[("alert_id", aid.encode())]).get(timeout=30)
-        with self.engine.begin() as conn:
-            conn.execute(update(R).where(R.c.alert_id == aid, R.c.sent_at.is_(None))
-                         .values(sent_at=now))
-
-    def _resend_unsent(self, now: datetime) -> tuple[int, int]:
-        with self.engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(
-                select(R).where(R.c.alert_id.is_not(None), R.c.sent_at.is_(None)))]
-        by_alert: dict[str, list[dict]] = {}
-        for r in rows:
-            by_alert.setdefault(r["alert_id"], []).append(r)
-        for aid, group in by_alert.items():
-            self._produce(aid, group, now)
-        return len(by_alert), len(rows)
-
-    def _detect(self, now: datetime) -> int:
-        dl = deadline_list(self.engine, f"province:{self.province_code}", now)
+    def _detect(self, stream: str, dl: pl.DataFrame, id_col: str, now: datetime) -> int:
         if dl.is_empty():
             return 0
-        keys = list(zip(dl["dossier_id"], dl["state"], dl["due_at"], strict=True))
+        keys = list(zip(dl[id_col], dl["state"], dl["due_at"], strict=True))
         known: set = set()
         with self.engine.connect() as conn:
             for i in range(0, len(keys), 500):
-                q = select(R.c.dossier_id, R.c.kind, R.c.due_at).where(
-                    tuple_(R.c.dossier_id, R.c.kind, R.c.due_at).in_(keys[i:i + 500]))
+                q = select(R.c.item_id, R.c.kind, R.c.due_at).where(
+                    R.c.stream == stream,
+                    tuple_(R.c.item_id, R.c.kind, R.c.due_at).in_(keys[i:i + 500]))
                 known.update(tuple(r) for r in conn.execute(q))
-        rows = new_reminders(dl.with_columns(pl.lit(self.province_code).alias("province_code")),
-                             known, now)
+        rows = new_reminders(stream, dl, id_col, known, self.province_code, now)
         if rows:
             with self.engine.begin() as conn:
-                upsert(conn, R, rows, keys=("dossier_id", "kind", "due_at"))
+                upsert(conn, R, rows, keys=("stream", "item_id", "kind", "due_at"))
         return len(rows)
 
-    def _send_due(self, now: datetime) -> tuple[int, int]:
+    def _open_groups(self, stream: str) -> set[Group]:
+        """Groups with an open episode: they must be stepped even when their count is 0."""
         with self.engine.connect() as conn:
-            pending = [dict(r._mapping) for r in conn.execute(
-                select(R).where(R.c.alert_id.is_(None)))]
-            last = {(a, k): t for a, k, t in conn.execute(
-                select(R.c.agency_code, R.c.kind, func.max(R.c.sent_at))
-                .where(R.c.sent_at.is_not(None)).group_by(R.c.agency_code, R.c.kind))}
-        alerts = dossiers = 0
-        for (agency, kind), rows in sorted(due_groups(pending, last, now, self.digest).items()):
-            aid = alert_id(agency, kind, rows)
-            try:
-                self._claim(aid, rows)
-            except _Taken:
-                continue  # another instance claimed some of these rows: it sends them
-            self._produce(aid, rows, now)
-            alerts += 1
-            dossiers += len(rows)
-        return alerts, dossiers
+            rows = conn.execute(select(s.alerts.c.rule_id, s.alerts.c.scope).where(
+                s.alerts.c.is_open.is_(True),
+                s.alerts.c.rule_id.like(f"{RULE_PREFIX}{stream}.%")))
+            out = set()
+            for rule_id, scope in rows:
+                kind = rule_id[len(RULE_PREFIX) + len(stream) + 1:].split(".", 1)[0]
+                code = scope.partition(":")[2]
+                out.add(Group(stream, kind, "" if code == "-" else code))
+            return out
 
-    def _claim(self, aid: str, rows: list[dict]) -> None:
-        """Assign the alert id to rows still unassigned, all or none (one transaction)."""
-        keys = [(r["dossier_id"], r["kind"], r["due_at"]) for r in rows]
+    def _agency_name(self, group: Group, items: list[dict]) -> str | None:
+        names = [i["agency_name"] for i in items if i.get("agency_name")]
+        if names:
+            return names[0]
+        try:
+            return agency_info(self.province_code, group.agency_code).name
+        except ValueError:
+            return None
+
+    def _advance(self, group: Group, count: int, current: dict[tuple, dict],
+                 now: datetime) -> str | None:
+        """Step one group's episode and write what follows, all in one transaction."""
+        rule = group.rule()
         with self.engine.begin() as conn:
-            n = 0
-            for i in range(0, len(keys), 500):
-                n += conn.execute(update(R).where(
-                    R.c.alert_id.is_(None),
-                    tuple_(R.c.dossier_id, R.c.kind, R.c.due_at).in_(keys[i:i + 500]))
-                    .values(alert_id=aid)).rowcount
-            if n != len(keys):
-                raise _Taken  # rolls the transaction back
+            row = store.open_alert(conn, rule.rule_id)
+            new, transition = step(rule, store.status_of(row), float(count), now)
+            aid = store.record_step(conn, rule, 0, row, new, transition, float(count), now)
+            unsent = self._unsent(conn, group)
+            # Items no longer in that state (done, or near-due turned overdue) before their
+            # notification went out: nothing to remind any more.
+            stale = [k for k in unsent if k not in current]
+            items = [{**current[k], "item_id": k[0], "due_at": k[2]}
+                     for k in unsent if k in current]
+            if transition == FIRE or transition == RESOLVE:
+                notify = transition
+            elif (row is not None and row["state"] in ACTIVE and items
+                  and digest_passed(self._last_notified(conn, row["alert_id"]), now,
+                                    self.digest)):
+                notify = REMIND
+                store.add_history(conn, row["alert_id"], rule.rule_id, now, REMIND, "evaluator",
+                               float(count), f"{len(items)} new")
+            else:
+                notify = None
+            if notify is None or aid is None:
+                return None
+            if notify == RESOLVE:
+                items = []
+            self._claim(conn, group, [(i["item_id"], group.kind, i["due_at"]) for i in items],
+                        aid, now)
+            self._claim(conn, group, stale, None, now)
+            event = alert_event(aid, group, notify, self.province_code,
+                                self._agency_name(group, items), items, count, now)
+            silence = next((x for x in store.active_silences(conn, now)
+                            if x.matches(rule.rule_id, rule.scope, now)), None)
+            store.enqueue(conn, aid, notify, self.channels, event,
+                          silence.silence_id if silence else None, now)
+            return notify
+
+    def _unsent(self, conn: Connection, group: Group) -> list[tuple]:
+        return [tuple(r) for r in conn.execute(
+            select(R.c.item_id, R.c.kind, R.c.due_at).where(
+                R.c.stream == group.stream, R.c.kind == group.kind,
+                R.c.agency_code == group.agency_code, R.c.sent_at.is_(None)))]
+
+    def _last_notified(self, conn: Connection, alert_id: str) -> datetime | None:
+        return conn.execute(select(func.max(R.c.sent_at)).where(R.c.alert_id == alert_id)
+                            ).scalar()
+
+    def _claim(self, conn: Connection, group: Group, keys: list[tuple], alert_id: str | None,
+               now: datetime) -> None:
+        """Mark the items notified in `alert_id`, all or none: if another instance took
+        some meanwhile, the whole transaction rolls back and that instance notifies."""
+        n = 0
+        for i in range(0, len(keys), 500):
+            n += conn.execute(update(R).where(
+                R.c.stream == group.stream, R.c.sent_at.is_(None),
+                tuple_(R.c.item_id, R.c.kind, R.c.due_at).in_(keys[i:i + 500]))
+                .values(alert_id=alert_id, sent_at=now)).rowcount
+        if n != len(keys):
+            raise _Taken
 
     # ---------------------------------------------------------------- public
     def scan_once(self, now: datetime | None = None) -> ScanResult:
-        at = (now.astimezone(UTC).replace(tzinfo=None) if now and now.tzinfo else now) \
-            or _utcnow()
+        at = _naive(now)
         result = ScanResult()
-        resent, resent_rows = self._resend_unsent(at)
-        if not self._is_live(at):
-            result.alerts, result.dossiers, result.waiting = resent, resent_rows, True
-            return result
-        result.detected = self._detect(at)
-        alerts, covered = self._send_due(at)
-        result.alerts = resent + alerts
-        result.dossiers = resent_rows + covered
-        if result.alerts:
-            log.info("reminders: %d new, %d alert(s) covering %d dossier(s)", result.detected,
-                     result.alerts, result.dossiers)
+        for stream in STREAMS:
+            query, id_col, table = _SOURCES[stream]
+            if not self._is_live(table, at):
+                result.waiting = True
+                continue
+            dl = query(self.engine, f"province:{self.province_code}", at)
+            result.detected += self._detect(stream, dl, id_col, at)
+            current = {(r[id_col], r["state"], r["due_at"]): r for r in dl.iter_rows(named=True)}
+            now_counts = counts(stream, dl)
+            for group in sorted(set(now_counts) | self._open_groups(stream),
+                                key=lambda g: (g.kind, g.agency_code)):
+                try:
+                    notify = self._advance(group, now_counts.get(group, 0), current, at)
+                except _Taken:
+                    continue
+                if notify == FIRE:
+                    result.fired += 1
+                elif notify == REMIND:
+                    result.reminded += 1
+                elif notify == RESOLVE:
+                    result.resolved += 1
+        with self.engine.connect() as conn:
+            result.items = conn.execute(select(func.count()).select_from(R).where(
+                R.c.sent_at == at, R.c.alert_id.is_not(None))).scalar() or 0
+        if result.fired or result.reminded or result.resolved:
+            log.info("reminders: %d new item(s); %d fired, %d reminded, %d resolved",
+                     result.detected, result.fired, result.reminded, result.resolved)
+            if self.deliver is not None:
+                self.deliver(at)
         return result
+

@@ -132,6 +132,34 @@ def test_banner_shows_the_firing_alert_most_severe_first() -> None:
     assert "animation-play-state: paused" in av.BANNER_CSS
 
 
+def test_banner_sums_reminder_episodes_up_instead_of_one_line_per_agency() -> None:
+    def rem(agency: str, kind: str, n: int, state: str = "firing", stream: str = "dossier"
+            ) -> dict:
+        return alert_row(f"rem-{stream}-{kind}-{agency}", state=state,
+                         rule_id=f"rem.{stream}.{kind}.{agency}", kpi=f"{stream}.{kind}",
+                         scope=f"agency:{agency}", window="now", comparator=">", threshold=0,
+                         value=n, severity="critical" if kind == "overdue" else "warning")
+    reminders = [rem(f"UBND-{i:05d}", "overdue", 2) for i in range(40)] + \
+        [rem("SYT-25", "overdue", 5, state="acknowledged"), rem("SYT-25", "near_due", 3),
+         rem("UBND-08494", "overdue", 1, stream="feedback")]
+    warn = alert_row("warn-1", severity="warning")
+    out = html.unescape(av.banner_html([warn, *reminders]))
+    # The rule alert is counted and spelled out; the 43 reminder episodes are 4 lines.
+    assert "1 cảnh báo đang hoạt động" in out and 'data-count="44"' in out
+    assert 'data-severity="critical"' in out  # overdue reminders are critical
+    top = out.split('<ul class="top">')[1].split("</ul>")[0]
+    assert top.count("<li") == 3 and 'data-alert-id="warn-1"' in top  # the rule first
+    assert "Nhắc hạn: 85 hồ sơ quá hạn tại 41 cơ quan" in top
+    assert "(1 đã xác nhận · acknowledged)" in top
+    ticker = out.split('class="ioc-ticker-track"')[1]
+    assert ticker.count('class="item"') == 4
+    assert "Nhắc hạn: 1 phản ánh quá hạn tại 1 cơ quan" in ticker
+    assert "Nhắc hạn: 3 hồ sơ sắp đến hạn tại 1 cơ quan" in ticker
+    # Only reminders: the banner still shows, headed as reminders.
+    only = html.unescape(av.banner_html(reminders[:2]))
+    assert "Nhắc hạn xử lý" in only and "Nhắc hạn: 4 hồ sơ quá hạn tại 2 cơ quan" in only
+
+
 def test_banner_escapes_text_from_the_database() -> None:
     out = av.banner_html([alert_row(scope="agency:<script>x</script>", acked_by="<b>")])
     assert "<script>" not in out and "&lt;script&gt;" in out

@@ -172,20 +172,22 @@ dead_letters = Table(
     Column("dead_at", DateTime, nullable=False),
 )
 
-# Deadline reminders (outbox): one row per dossier, kind and deadline, so a reminder is sent
-# once even across restarts; rows get an alert_id when grouped per agency, sent_at once the
-# broker acknowledged the alert. A moved deadline (after a supplement) may be reminded again.
-dossier_reminders = Table(
-    "dossier_reminders",
+# Deadline reminders: one row per item (dossier or feedback report), kind and deadline, so an
+# item is reminded once even across restarts. `alert_id` is the episode it was notified in,
+# `sent_at` when that notification was written to the outbox (null = not notified yet). A
+# deadline moved by a supplement pause is a new deadline and may be reminded again.
+deadline_reminders = Table(
+    "deadline_reminders",
     metadata,
-    Column("dossier_id", String(64), primary_key=True),
+    Column("stream", String(16), primary_key=True),  # dossier | feedback
+    Column("item_id", String(64), primary_key=True),
     Column("kind", String(16), primary_key=True),  # near_due | overdue
     Column("due_at", DateTime, primary_key=True),
     Column("province_code", String(8), nullable=False),
     Column("agency_code", String(64), nullable=False),
     Column("detected_at", DateTime, nullable=False),
     Column("alert_id", String(64), index=True),
-    Column("sent_at", DateTime),
+    Column("sent_at", DateTime, index=True),
 )
 
 # Targets per KPI, editable by ops staff; absent rows fall back to the catalogue default.

@@ -43,15 +43,27 @@ TRANSITION_LABELS: dict[str, tuple[str, str]] = {
     "ack": ("Xác nhận", "Acknowledged"),
     "resolve": ("Trở lại bình thường", "Resolved"),
     "drop": ("Bỏ qua", "Dropped"),
+    "remind": ("Nhắc thêm hồ sơ/phản ánh mới", "Reminded new items"),
+}
+# Deadline-reminder episodes (ioc.reminders): one per stream, kind and agency. The banner sums
+# them up per stream and kind instead of one line per agency.
+REMINDER_LABELS: dict[tuple[str, str], tuple[str, str]] = {
+    ("dossier", "overdue"): ("hồ sơ quá hạn", "overdue dossiers"),
+    ("dossier", "near_due"): ("hồ sơ sắp đến hạn", "dossiers near due"),
+    ("feedback", "overdue"): ("phản ánh quá hạn", "overdue feedback"),
+    ("feedback", "near_due"): ("phản ánh sắp đến hạn", "feedback near due"),
 }
 RULE_WINDOW_LABELS: dict[str, tuple[str, str]] = {
+    "now": ("Hiện tại", "Now"),
+    "1h": ("1 giờ", "1 hour"),
     "today": ("Hôm nay", "Today"),
     "24h": ("24 giờ", "24 hours"),
     "7d": ("7 ngày", "7 days"),
     "30d": ("30 ngày", "30 days"),
 }
 # The Dossiers page has no trailing 24 hours: "today" is its nearest view of recent data.
-DOSSIER_PAGE_WINDOW = {"today": "today", "24h": "today", "7d": "7d", "30d": "30d"}
+DOSSIER_PAGE_WINDOW = {"now": "30d", "1h": "today", "today": "today", "24h": "today",
+                       "7d": "7d", "30d": "30d"}
 BANNER_TOP = 3  # messages spelled out in the banner; the ticker carries all of them
 TIME_FORMAT = "%d/%m %H:%M"
 
@@ -102,9 +114,13 @@ def window_text(window: str) -> str:
     return RULE_WINDOW_LABELS.get(window, (window, window))[0]
 
 
+# KPIs that only reminder episodes carry (not in the catalogue).
+EXTRA_KPI_LABELS = {"feedback.near_due_open": "Phản ánh sắp đến hạn"}
+
+
 def kpi_label(kpi: str) -> str:
     k = BY_CODE.get(kpi)
-    return k.label_vi if k else kpi
+    return k.label_vi if k else EXTRA_KPI_LABELS.get(kpi, kpi)
 
 
 def kpi_unit(kpi: str) -> str:
@@ -199,32 +215,79 @@ def _ack_text(row: Mapping[str, Any]) -> str:
     return f"đã xác nhận · acknowledged by {who}"
 
 
+def reminder_summary(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Open reminder episodes summed per (stream, kind): agencies, items, severity and how
+    many are not yet acknowledged, most severe first."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        stream, kind = reminder_key(str(r.get("rule_id", "")))
+        s = out.setdefault((stream, kind), {"stream": stream, "kind": kind, "agencies": 0,
+                                            "items": 0, "unacked": 0,
+                                            "severity": r.get("severity", "info")})
+        s["agencies"] += 1
+        s["items"] += int(r.get("value") or 0)
+        s["unacked"] += r.get("state") == "firing"
+    return sorted(out.values(), key=lambda s: (SEVERITY_RANK.get(s["severity"], 9),
+                                               s["stream"], s["kind"]))
+
+
+def reminder_key(rule_id: str) -> tuple[str, str]:
+    """'rem.dossier.overdue.UBND-08494' → ('dossier', 'overdue')."""
+    parts = rule_id.split(".")
+    return (parts[1], parts[2]) if len(parts) > 3 else ("", "")
+
+
+def reminder_text(s: Mapping[str, Any]) -> str:
+    vi, en = REMINDER_LABELS.get((s["stream"], s["kind"]), (s["kind"], s["kind"]))
+    return (f"Nhắc hạn: {fmt_int(s['items'])} {vi} tại {fmt_int(s['agencies'])} cơ quan"
+            f" · {en} at {fmt_int(s['agencies'])} agencies")
+
+
 def banner_html(firing: Sequence[Mapping[str, Any]],
                 names: Mapping[str, str] | None = None) -> str:
     """Banner for the top of every page: the count per severity and the most severe alerts'
     messages in large type, coloured by the worst severity, then a ticker scrolling through
-    every firing or acknowledged alert (it pauses under the mouse). '' when nothing fires."""
-    rows = [r for r in firing if r.get("state") in ("firing", "acknowledged")]
-    if not rows:
+    every firing or acknowledged alert (it pauses under the mouse). Deadline reminders, one
+    episode per agency, are summed up in one line per stream and kind so they never crowd
+    out the rules ops staff set. '' when nothing fires."""
+    from ioc.reminders import is_reminder
+
+    active = [r for r in firing if r.get("state") in ("firing", "acknowledged")]
+    if not active:
         return ""
-    rows = by_severity(rows)
-    worst = rows[0].get("severity", "info")
+    rows = by_severity([r for r in active if not is_reminder(str(r.get("rule_id", "")))])
+    summary = reminder_summary(r for r in active if is_reminder(str(r.get("rule_id", ""))))
+    ranks = [SEVERITY_RANK.get(str(r.get("severity")), 9) for r in rows] + \
+        [SEVERITY_RANK.get(s["severity"], 9) for s in summary]
+    worst = {v: k for k, v in SEVERITY_RANK.items()}.get(min(ranks), "info")
     color = SEVERITY_COLORS.get(worst, SEVERITY_COLORS["info"])
     counts = {s: sum(1 for r in rows if r.get("severity") == s) for s in SEVERITY_RANK}
     count_html = "".join(
         f'<span data-severity="{s}">{n} {html.escape(SEVERITY_LABELS[s][0].lower())}</span>'
         for s, n in counts.items() if n)
     n_open = sum(1 for r in rows if r.get("state") == "firing")
-    head = (f'{SEVERITY_ICONS.get(worst, "")} {len(rows)} cảnh báo đang hoạt động'
-            f' <span class="en">· {len(rows)} active alert{"s" if len(rows) != 1 else ""}'
-            f'{f", {n_open} chưa xác nhận · unacknowledged" if n_open else ""}</span>')
-    top = [r for r in rows if r.get("severity") == worst][:BANNER_TOP]
+    if rows:
+        head = (f'{SEVERITY_ICONS.get(worst, "")} {len(rows)} cảnh báo đang hoạt động'
+                f' <span class="en">· {len(rows)} active alert{"s" if len(rows) != 1 else ""}'
+                f'{f", {n_open} chưa xác nhận · unacknowledged" if n_open else ""}</span>')
+    else:
+        head = (f'{SEVERITY_ICONS.get(worst, "")} Nhắc hạn xử lý'
+                f' <span class="en">· Deadline reminders</span>')
+    # The rules ops staff set come first, then the reminder lines.
+    top = [r for r in rows if r.get("severity") == rows[0].get("severity")][:BANNER_TOP] \
+        if rows else []
     top_html = "".join(
         f'<li data-alert-id="{html.escape(str(r.get("alert_id", "")))}">'
         f'{html.escape(alert_message(r, names))}'
         + (f' <span class="ack">({html.escape(_ack_text(r))})</span>'
            if r.get("state") == "acknowledged" else "")
         + "</li>" for r in top)
+    if len(top) < BANNER_TOP:
+        top_html += "".join(
+            f'<li data-reminder="{s["stream"]}.{s["kind"]}">{html.escape(reminder_text(s))}'
+            + (f' <span class="ack">({s["agencies"] - s["unacked"]} đã xác nhận · '
+               f'acknowledged)</span>' if s["unacked"] < s["agencies"] else "")
+            + "</li>" for s in summary[:BANNER_TOP - len(top)])
     items = []
     for r in rows:
         sev = r.get("severity", "info")
@@ -236,9 +299,17 @@ def banner_html(firing: Sequence[Mapping[str, Any]],
             f'<span class="sev" style="background:{SEVERITY_COLORS.get(sev, color)}">'
             f'{html.escape(SEVERITY_LABELS.get(sev, (sev, sev))[0])}</span>'
             f'{html.escape(alert_message(r, names))} · từ {local_time(since_of(r))}{ack}</span>')
+    for s in summary:
+        sev = s["severity"]
+        items.append(
+            f'<span class="item" data-reminder="{s["stream"]}.{s["kind"]}">'
+            f'<span class="sev" style="background:{SEVERITY_COLORS.get(sev, color)}">'
+            f'{html.escape(SEVERITY_LABELS.get(sev, (sev, sev))[0])}</span>'
+            f'{html.escape(reminder_text(s))}</span>')
+    n_all = len(rows) + sum(s["agencies"] for s in summary)
     seconds = max(20, 8 * len(items))  # constant reading speed whatever the number of alerts
     return (f'<div class="ioc-alert-banner" role="alert" data-severity="{worst}" '
-            f'data-count="{len(rows)}" style="background:{color}">'
+            f'data-count="{n_all}" style="background:{color}">'
             f'<div class="head">{head}<span class="counts">{count_html}</span></div>'
             f'<ul class="top">{top_html}</ul>'
             f'<div class="ioc-ticker" aria-label="Tất cả cảnh báo · All alerts">'
@@ -252,7 +323,7 @@ def data_link(kpi: str, scope: str, window: str) -> str:
     """URL of the page that shows the alert's data: the Dossiers page with the scope and
     window in its query parameters for dossier KPIs, the Overview for the others."""
     if not kpi.startswith("dossier."):
-        return "/"
+        return "/"  # feedback and social KPIs are on the Overview
     params = {"window": DOSSIER_PAGE_WINDOW.get(window, "30d")}
     for part in (scope or "").split(","):
         kind, _, code = part.strip().partition(":")
@@ -270,6 +341,9 @@ def alert_rows(alerts: Sequence[Mapping[str, Any]], rule_names: Mapping[str, str
     for r in alerts:
         rule_id = r.get("rule_id", "")
         name = rule_names.get(rule_id, "")
+        if not name and rule_id.startswith("rem."):
+            vi, en = REMINDER_LABELS.get(reminder_key(rule_id), ("", ""))
+            name = f"Nhắc hạn · Reminder: {vi}" if vi else ""
         acked = ""
         if r.get("acked_by"):
             acked = f"{r['acked_by']}: {r.get('ack_note') or ''}".strip()
