@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, func, select, tuple_, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, tuple_, update
 
 from ioc import alert_store as store
 from ioc import dossier_queries, feedback_queries
@@ -98,18 +98,56 @@ class ReminderScanner:
                 upsert(conn, R, rows, keys=("stream", "item_id", "kind", "due_at"))
         return len(rows)
 
-    def _open_groups(self, stream: str) -> set[Group]:
-        """Groups with an open episode: they must be stepped even when their count is 0."""
+    def _open_episodes(self, stream: str) -> dict[Group, dict]:
+        """Open episodes of the stream's groups (they must be stepped even when their count
+        is 0), each with `last_notified`."""
+        A = s.alerts
         with self.engine.connect() as conn:
-            rows = conn.execute(select(s.alerts.c.rule_id, s.alerts.c.scope).where(
-                s.alerts.c.is_open.is_(True),
-                s.alerts.c.rule_id.like(f"{RULE_PREFIX}{stream}.%")))
-            out = set()
-            for rule_id, scope in rows:
-                kind = rule_id[len(RULE_PREFIX) + len(stream) + 1:].split(".", 1)[0]
-                code = scope.partition(":")[2]
-                out.add(Group(stream, kind, "" if code == "-" else code))
+            rows = [dict(r._mapping) for r in conn.execute(
+                select(A.c.alert_id, A.c.rule_id, A.c.scope, A.c.state, A.c.value).where(
+                    A.c.is_open.is_(True), A.c.rule_id.like(f"{RULE_PREFIX}{stream}.%")))]
+            last = dict(conn.execute(
+                select(R.c.alert_id, func.max(R.c.sent_at)).where(
+                    R.c.stream == stream, R.c.alert_id.in_([r["alert_id"] for r in rows]))
+                .group_by(R.c.alert_id)).all()) if rows else {}
+        out = {}
+        for r in rows:
+            kind = r["rule_id"][len(RULE_PREFIX) + len(stream) + 1:].split(".", 1)[0]
+            code = r["scope"].partition(":")[2]
+            out[Group(stream, kind, "" if code == "-" else code)] = {
+                **r, "last_notified": last.get(r["alert_id"])}
+        return out
+
+    def _unsent_by_group(self, stream: str) -> dict[Group, list[tuple]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(R.c.kind, R.c.agency_code, R.c.item_id, R.c.kind,
+                                       R.c.due_at).where(R.c.stream == stream,
+                                                         R.c.sent_at.is_(None)))
+            out: dict[Group, list[tuple]] = {}
+            for kind, agency, *key in rows:
+                out.setdefault(Group(stream, kind, agency), []).append(tuple(key))
             return out
+
+    def _needs_step(self, count: int, episode: dict | None, unsent: list[tuple],
+                    current: dict[tuple, dict], now: datetime) -> bool:
+        """Whether the group may take a transition or notify (then `_advance` decides in a
+        transaction); otherwise only its value is refreshed, in bulk. Most groups, most
+        scans, are in this second case: one transaction each would cost seconds."""
+        if episode is None:
+            return count > 0
+        if count == 0 or any(k not in current for k in unsent):
+            return True
+        return bool(unsent) and digest_passed(episode["last_notified"], now, self.digest)
+
+    def _refresh_values(self, values: dict[str, float], now: datetime) -> None:
+        if not values:
+            return
+        A = s.alerts
+        with self.engine.begin() as conn:
+            conn.execute(update(A).where(A.c.alert_id == bindparam("aid"),
+                                         A.c.is_open.is_(True))
+                         .values(value=bindparam("v"), evaluated_at=now),
+                         [{"aid": a, "v": v} for a, v in values.items()])
 
     def _agency_name(self, group: Group, items: list[dict]) -> str | None:
         names = [i["agency_name"] for i in items if i.get("agency_name")]
@@ -195,10 +233,18 @@ class ReminderScanner:
             result.detected += self._detect(stream, dl, id_col, at)
             current = {(r[id_col], r["state"], r["due_at"]): r for r in dl.iter_rows(named=True)}
             now_counts = counts(stream, dl)
-            for group in sorted(set(now_counts) | self._open_groups(stream),
+            episodes = self._open_episodes(stream)
+            unsent = self._unsent_by_group(stream)
+            values: dict[str, float] = {}
+            for group in sorted(set(now_counts) | set(episodes),
                                 key=lambda g: (g.kind, g.agency_code)):
+                count, episode = now_counts.get(group, 0), episodes.get(group)
+                if not self._needs_step(count, episode, unsent.get(group, []), current, at):
+                    if episode is not None and episode["value"] != count:
+                        values[episode["alert_id"]] = float(count)
+                    continue
                 try:
-                    notify = self._advance(group, now_counts.get(group, 0), current, at)
+                    notify = self._advance(group, count, current, at)
                 except _Taken:
                     continue
                 if notify == FIRE:
@@ -207,6 +253,7 @@ class ReminderScanner:
                     result.reminded += 1
                 elif notify == RESOLVE:
                     result.resolved += 1
+            self._refresh_values(values, at)
         with self.engine.connect() as conn:
             result.items = conn.execute(select(func.count()).select_from(R).where(
                 R.c.sent_at == at, R.c.alert_id.is_not(None))).scalar() or 0
