@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from ioc.db.engine import make_engine
 from ioc.db.migrate import upgrade
-from ioc.db.schema import metadata
 from streams.broker import EmbeddedBroker
 from streams.topics import ensure_topics
+from tests.helpers import reset_database
 
 
 @pytest.fixture()
@@ -23,12 +23,6 @@ def broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
     with EmbeddedBroker(log_path=tmp_path / "broker.log") as b:
         ensure_topics(b.bootstrap, 3)
         yield b
-
-
-def _reset(engine: Engine) -> None:
-    metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 _BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("IOC_TEST_DATABASE_URL") else [])
@@ -47,7 +41,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def engine(db_url: str) -> Iterator[Engine]:
     eng = make_engine(db_url)
     if eng.dialect.name != "sqlite":
-        _reset(eng)  # shared server database: start every test from an empty schema
+        reset_database(eng)  # shared server database: start every test from an empty schema
     upgrade(eng)
     yield eng
     eng.dispose()

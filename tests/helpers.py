@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData
 
+from ioc.db.schema import metadata
 from streams.aggregator import Aggregator
 from streams.lag import end_offsets, group_lag
 from streams.topics import STREAM_TOPICS
@@ -106,3 +107,12 @@ def read_topic(bootstrap: str, topic: str, expect: int, timeout: float = 30.0) -
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def reset_database(engine: Engine) -> None:
+    """Empty a shared server database: our tables, then whatever an older schema left (a
+    table a migration since dropped, alembic_version)."""
+    metadata.drop_all(engine)
+    leftover = MetaData()
+    leftover.reflect(engine)
+    leftover.drop_all(engine)

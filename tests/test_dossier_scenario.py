@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 
 from connectors.jsonl_file import JsonlFileSource
 from connectors.runtime import ConnectorRuntime, run_until_idle
@@ -66,7 +66,7 @@ from streams.aggregator import Aggregator
 from streams.broker import EmbeddedBroker
 from streams.clients import make_producer
 from streams.topics import ensure_topics
-from tests.helpers import drain
+from tests.helpers import drain, reset_database
 from tests.scenario_data import (
     BY_ID,
     DOSSIERS,
@@ -169,9 +169,7 @@ def scenario(request: pytest.FixtureRequest,
            else f"sqlite:///{tmp / 'ioc.db'}")
     engine = make_engine(url)
     if engine.dialect.name != "sqlite":  # shared server database: start from an empty schema
-        s.metadata.drop_all(engine)
-        with engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        reset_database(engine)
     upgrade(engine)
     with EmbeddedBroker(log_path=tmp / "broker.log") as broker:
         ensure_topics(broker.bootstrap, 3)
