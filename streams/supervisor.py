@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -37,6 +38,17 @@ class Child:
     name: str
     argv: list[str]
     proc: subprocess.Popen | None = None
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # As the web server does: a port left in TIME_WAIT by the last run is free.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("", port))
+        except OSError:
+            return False
+        return True
 
 
 @dataclass
@@ -93,6 +105,11 @@ class Supervisor:
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> str:
+        if self.ui and not port_is_free(self.settings.ui_port):
+            # Fail before starting anything: otherwise the UI child restarts forever while
+            # the banner says "running" on a port another program answers.
+            raise SystemExit(f"cổng {self.settings.ui_port} đang bận · port "
+                             f"{self.settings.ui_port} is in use: set IOC_UI_PORT to a free one")
         self.settings.var_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(self.settings.database_url)
         upgrade(engine)
