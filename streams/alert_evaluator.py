@@ -14,6 +14,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from kafka import KafkaProducer
@@ -21,9 +22,17 @@ from sqlalchemy import Engine
 
 from ioc import alert_store as store
 from ioc.alert_lifecycle import NOTIFYING, step
+from ioc.alert_text import (
+    area_names,
+    comparison_text,
+    fmt_kpi,
+    kpi_label,
+    scope_text,
+    window_text,
+)
 from ioc.bursts import burst_reading
 from ioc.contracts import TOPIC_ALERTS
-from ioc.kpi_catalogue import BY_CODE
+from ioc.kpi_catalogue import BY_CODE, parse_scope
 from ioc.kpis import compute_kpis
 from ioc.rule_store import list_stored
 from ioc.rules import Rule
@@ -63,22 +72,39 @@ def rule_values(engine: Engine, rules: list[Rule], now: datetime) -> dict[str, f
     return out
 
 
+@lru_cache(maxsize=8)
+def _names(scope: str) -> dict[str, str]:
+    province = parse_scope(scope).get("province_code")
+    return area_names(province) if province else {}
+
+
 def payload(rule: Rule, alert_id: str, transition: str, value: float | None,
             at: datetime) -> dict[str, Any]:
+    """The notification record; its messages read like the banner (place names, values in
+    their unit: '98,7 % < 99,0 %')."""
+    row = {"kpi": rule.kpi, "scope": rule.scope, "window": rule.window,
+           "comparator": rule.comparator, "threshold": rule.threshold, "value": value}
     k = BY_CODE.get(rule.kpi)
-    label_vi, label_en = (k.label_vi, k.label_en) if k else (rule.kpi, rule.kpi)
-    verb_vi = "vượt ngưỡng" if transition == "fire" else "đã trở lại bình thường"
-    verb_en = "crossed its threshold" if transition == "fire" else "is back to normal"
+    label_en = k.label_en if k else rule.kpi
+    where_vi = (f"{kpi_label(rule.kpi)} ({scope_text(rule.scope, _names(rule.scope))}, "
+                f"{window_text(rule.window)})")
+    where_en = f"{label_en} ({rule.scope}, {rule.window})"
+    limit = f"{rule.comparator} {fmt_kpi(rule.threshold, rule.kpi)}"
+    if transition == "fire":
+        text_vi = f"{where_vi}: {comparison_text(row)} — vượt ngưỡng"
+        text_en = f"{where_en} crossed its threshold: {comparison_text(row)}"
+    else:  # the value no longer meets the condition: show it beside the threshold
+        text_vi = (f"{where_vi}: {fmt_kpi(value, rule.kpi)} — đã trở lại bình thường "
+                   f"(ngưỡng {limit})")
+        text_en = f"{where_en} is back to normal: {fmt_kpi(value, rule.kpi)} (threshold {limit})"
     return {
         "schema": ALERT_SCHEMA, "alert_id": alert_id, "type": "rule",
         "transition": transition, "rule_id": rule.rule_id, "rule_name": rule.name,
         "kpi": rule.kpi, "scope": rule.scope, "window": rule.window,
         "comparator": rule.comparator, "threshold": rule.threshold, "severity": rule.severity,
         "value": value, "at": at.isoformat() + "Z",
-        "message_vi": f"{label_vi} ({rule.scope}, {rule.window}) {verb_vi}: {value} "
-                      f"{rule.comparator} {rule.threshold}",
-        "message_en": f"{label_en} ({rule.scope}, {rule.window}) {verb_en}: {value} "
-                      f"{rule.comparator} {rule.threshold}",
+        "message_vi": f"{rule.name}: {text_vi}",
+        "message_en": f"{rule.name}: {text_en}",
     }
 
 

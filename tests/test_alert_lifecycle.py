@@ -26,6 +26,9 @@ OPERATOR = Identity("op1", "operator")
 VIEWER = Identity("leader", "viewer")
 
 
+ADMIN_ID = Identity("test", "admin")
+
+
 def _rule(**kw) -> dict:  # noqa: ANN003
     base = dict(rule_id="busy-commune", name="Nhiều hồ sơ", kind="threshold",
                 kpi="dossier.received", scope="commune:08494", window="24h", comparator=">",
@@ -47,7 +50,7 @@ def _alerts_on_topic(bootstrap: str, expect: int) -> list[dict]:
 
 
 def test_across_the_threshold_and_back(broker, engine: Engine) -> None:  # noqa: ANN001
-    save_rule(engine, parse_rule(_rule()), actor="test")
+    save_rule(engine, parse_rule(_rule()), ADMIN_ID)
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
     agg = Aggregator(broker.bootstrap, engine, group="g-alerts")
     ev = AlertEvaluator(engine, producer)
@@ -93,7 +96,7 @@ def test_across_the_threshold_and_back(broker, engine: Engine) -> None:  # noqa:
 
 def test_silence_suppresses_notification_not_evaluation(broker, engine: Engine) -> None:  # noqa: ANN001
     save_rule(engine, parse_rule(_rule(rule_id="silenced", targets=["banner", "webhook"])),
-              actor="test")
+              ADMIN_ID)
     with pytest.raises(PermissionDenied):
         store.add_silence(engine, VIEWER, NOW, NOW + timedelta(hours=2), "bảo trì")
     store.add_silence(engine, OPERATOR, NOW - timedelta(minutes=5), NOW + timedelta(hours=2),
@@ -158,7 +161,7 @@ def test_firing_reaches_the_webhook_signed(broker, engine: Engine,  # noqa: ANN0
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("IOC_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}/hook")
     monkeypatch.setenv("IOC_WEBHOOK_SECRET", "s3cret-key")
-    save_rule(engine, parse_rule(_rule(rule_id="hooked", targets=["webhook"])), actor="test")
+    save_rule(engine, parse_rule(_rule(rule_id="hooked", targets=["webhook"])), ADMIN_ID)
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
     agg = Aggregator(broker.bootstrap, engine, group="g-hook")
     try:
@@ -174,3 +177,17 @@ def test_firing_reaches_the_webhook_signed(broker, engine: Engine,  # noqa: ANN0
     assert len(got) == 1
     ok, body = got[0]
     assert ok and body["transition"] == FIRE and body["rule_id"] == "hooked"
+
+
+def test_notification_messages_read_like_the_banner() -> None:
+    from streams.alert_evaluator import payload
+
+    rule = parse_rule(_rule(rule_id="dung-han", name="Đúng hạn Lâm Thao",
+                            kpi="dossier.on_time_rate", scope="province:25,commune:08494",
+                            window="30d", comparator="<", threshold=0.99, hysteresis=0))
+    fire = payload(rule, "a1", "fire", 0.987, datetime(2026, 11, 20, 2))
+    assert fire["message_vi"] == ("Đúng hạn Lâm Thao: Tỷ lệ đúng hạn (Tỉnh Phú Thọ › Xã Lâm "
+                                  "Thao, 30 ngày): 98,7 % < 99,0 % — vượt ngưỡng")
+    back = payload(rule, "a1", "resolve", 0.995, datetime(2026, 11, 20, 5))
+    assert back["message_vi"].endswith("99,5 % — đã trở lại bình thường (ngưỡng < 99,0 %)")
+    assert back["message_en"].endswith("is back to normal: 99,5 % (threshold < 99,0 %)")

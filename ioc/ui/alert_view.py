@@ -16,57 +16,41 @@ from urllib.parse import urlencode
 import altair as alt
 import polars as pl
 
+from ioc.alert_text import (  # noqa: F401 - re-exported for the pages and tests
+    EXTRA_KPI_LABELS,
+    REMINDER_LABELS,
+    RULE_WINDOW_LABELS,
+    SEVERITY_LABELS,
+    SEVERITY_RANK,
+    STATE_LABELS,
+    TIME_FORMAT,
+    TRANSITION_LABELS,
+    alert_message,
+    area_names,
+    comparison_text,
+    fmt_kpi,
+    kpi_label,
+    kpi_unit,
+    local_time,
+    reminder_key,
+    reminder_text,
+    scope_text,
+    severity_label,
+    state_label,
+    window_text,
+)
 from ioc.calendar import TZ
-from ioc.kpi_catalogue import BY_CODE, SCOPE_COLUMNS
-from ioc.ui.i18n import DASH, bilingual, fmt_int, fmt_number, fmt_pct
+from ioc.kpi_catalogue import SCOPE_COLUMNS
+from ioc.ui.i18n import DASH, bilingual
 
-SEVERITY_RANK: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
 # Background colours with white text (WCAG AA): red, amber (dark enough for white), blue.
 SEVERITY_COLORS: dict[str, str] = {"critical": "#c62828", "warning": "#a15c00",
                                    "info": "#0b5cad"}
-SEVERITY_LABELS: dict[str, tuple[str, str]] = {
-    "critical": ("Nghiêm trọng", "Critical"),
-    "warning": ("Cảnh báo", "Warning"),
-    "info": ("Thông tin", "Info"),
-}
 SEVERITY_ICONS: dict[str, str] = {"critical": "⛔", "warning": "⚠️", "info": "ℹ️"}
-STATE_LABELS: dict[str, tuple[str, str]] = {
-    "pending": ("Đang chờ", "Pending"),
-    "firing": ("Đang cảnh báo", "Firing"),
-    "acknowledged": ("Đã xác nhận", "Acknowledged"),
-    "resolved": ("Đã trở lại bình thường", "Resolved"),
-    "dropped": ("Bỏ qua (không kéo dài đủ)", "Dropped"),
-}
-TRANSITION_LABELS: dict[str, tuple[str, str]] = {
-    "pend": ("Bắt đầu chờ", "Pending"),
-    "fire": ("Phát cảnh báo", "Fired"),
-    "ack": ("Xác nhận", "Acknowledged"),
-    "resolve": ("Trở lại bình thường", "Resolved"),
-    "drop": ("Bỏ qua", "Dropped"),
-    "remind": ("Nhắc thêm hồ sơ/phản ánh mới", "Reminded new items"),
-}
-# Deadline-reminder episodes (ioc.reminders): one per stream, kind and agency. The banner sums
-# them up per stream and kind instead of one line per agency.
-REMINDER_LABELS: dict[tuple[str, str], tuple[str, str]] = {
-    ("dossier", "overdue"): ("hồ sơ quá hạn", "overdue dossiers"),
-    ("dossier", "near_due"): ("hồ sơ sắp đến hạn", "dossiers near due"),
-    ("feedback", "overdue"): ("phản ánh quá hạn", "overdue feedback"),
-    ("feedback", "near_due"): ("phản ánh sắp đến hạn", "feedback near due"),
-}
-RULE_WINDOW_LABELS: dict[str, tuple[str, str]] = {
-    "now": ("Hiện tại", "Now"),
-    "1h": ("1 giờ", "1 hour"),
-    "today": ("Hôm nay", "Today"),
-    "24h": ("24 giờ", "24 hours"),
-    "7d": ("7 ngày", "7 days"),
-    "30d": ("30 ngày", "30 days"),
-}
 # The Dossiers page has no trailing 24 hours: "today" is its nearest view of recent data.
 DOSSIER_PAGE_WINDOW = {"now": "30d", "1h": "today", "today": "today", "24h": "today",
                        "7d": "7d", "30d": "30d"}
 BANNER_TOP = 3  # messages spelled out in the banner; the ticker carries all of them
-TIME_FORMAT = "%d/%m %H:%M"
-
 BANNER_CSS = """<style>
 .ioc-alert-banner { border-radius: .6rem; color: #fff; padding: .55rem 1rem .5rem 1rem;
   margin: 0 0 .6rem 0; box-shadow: 0 1px 3px rgba(0,0,0,.25); }
@@ -101,90 +85,6 @@ BANNER_CSS = """<style>
 
 
 # --- labels and formatting (pure) ------------------------------------------------------------
-
-def severity_label(severity: str) -> str:
-    return bilingual(*SEVERITY_LABELS.get(severity, (severity, severity)))
-
-
-def state_label(state: str) -> str:
-    return bilingual(*STATE_LABELS.get(state, (state, state)))
-
-
-def window_text(window: str) -> str:
-    return RULE_WINDOW_LABELS.get(window, (window, window))[0]
-
-
-# KPIs that only reminder episodes carry (not in the catalogue).
-EXTRA_KPI_LABELS = {"feedback.near_due_open": "Phản ánh sắp đến hạn"}
-
-
-def kpi_label(kpi: str) -> str:
-    k = BY_CODE.get(kpi)
-    return k.label_vi if k else EXTRA_KPI_LABELS.get(kpi, kpi)
-
-
-def kpi_unit(kpi: str) -> str:
-    k = BY_CODE.get(kpi)
-    return k.unit if k else "count"
-
-
-def fmt_kpi(value: float | None, kpi: str) -> str:
-    """A value in the KPI's unit: ratio → '91,5 %', days → '2,5 ngày', points → '18,1',
-    count → '12'."""
-    if value is None:
-        return DASH
-    unit = kpi_unit(kpi)
-    if unit == "ratio":
-        return fmt_pct(value)
-    if unit == "days":
-        return f"{fmt_number(value)} ngày"
-    if unit == "points":
-        return fmt_number(value)
-    return fmt_int(value) if float(value).is_integer() else fmt_number(value)
-
-
-def comparison_text(row: Mapping[str, Any]) -> str:
-    """'62,0 % < 95,0 %': the newest value against the comparator and threshold."""
-    kpi = row.get("kpi", "")
-    return (f"{fmt_kpi(row.get('value'), kpi)} {row.get('comparator', '')} "
-            f"{fmt_kpi(row.get('threshold'), kpi)}")
-
-
-def local_time(dt: datetime | None, fmt: str = TIME_FORMAT) -> str:
-    """A naive UTC instant as Vietnam wall-clock text (dd/mm HH:MM)."""
-    if dt is None:
-        return DASH
-    aware = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
-    return aware.astimezone(TZ).strftime(fmt)
-
-
-def scope_text(scope: str, names: Mapping[str, str] | None = None) -> str:
-    """'province:25,commune:04792' → 'Tỉnh Phú Thọ › Phường Tân Hòa' with the names known
-    (`names`: code → name, communes and provinces); unknown codes stay as 'agency:X'."""
-    names = names or {}
-    parts = []
-    for part in (scope or "").split(","):
-        kind, _, code = part.strip().partition(":")
-        if not code:
-            continue
-        if kind == "province":
-            parts.append(names.get(f"province:{code}", f"Tỉnh {code}"))
-        elif kind == "commune":
-            parts.append(names.get(code, f"xã/phường {code}"))
-        elif kind == "agency":
-            parts.append(f"cơ quan {code}")
-        elif kind == "procedure":
-            parts.append(f"thủ tục {code}")
-        else:
-            parts.append(part.strip())
-    return " › ".join(parts) or scope
-
-
-def alert_message(row: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
-    """'Tỷ lệ đúng hạn (Tỉnh Phú Thọ, 24 giờ): 62,0 % < 95,0 %' — what the alert is about."""
-    return (f"{kpi_label(row.get('kpi', ''))} ({scope_text(row.get('scope', ''), names)}, "
-            f"{window_text(row.get('window', ''))}): {comparison_text(row)}")
-
 
 def since_of(row: Mapping[str, Any]) -> datetime | None:
     """When the alert entered its current state (pending, firing, acknowledged, closed)."""
@@ -229,18 +129,6 @@ def reminder_summary(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         s["unacked"] += r.get("state") == "firing"
     return sorted(out.values(), key=lambda s: (SEVERITY_RANK.get(s["severity"], 9),
                                                s["stream"], s["kind"]))
-
-
-def reminder_key(rule_id: str) -> tuple[str, str]:
-    """'rem.dossier.overdue.UBND-08494' → ('dossier', 'overdue')."""
-    parts = rule_id.split(".")
-    return (parts[1], parts[2]) if len(parts) > 3 else ("", "")
-
-
-def reminder_text(s: Mapping[str, Any]) -> str:
-    vi, en = REMINDER_LABELS.get((s["stream"], s["kind"]), (s["kind"], s["kind"]))
-    return (f"Nhắc hạn: {fmt_int(s['items'])} {vi} tại {fmt_int(s['agencies'])} cơ quan"
-            f" · {en} at {fmt_int(s['agencies'])} agencies")
 
 
 def banner_html(firing: Sequence[Mapping[str, Any]],
@@ -444,16 +332,6 @@ def backtest_chart(series: pl.DataFrame, firings: Sequence[datetime], threshold:
 
 
 # --- Streamlit wrappers ----------------------------------------------------------------------
-
-def area_names(province_code: str) -> dict[str, str]:
-    """Names for scope_text: commune code → name, 'province:CODE' → province name."""
-    try:
-        from ioc.admin_units import commune_names, province
-        return {**commune_names(province_code),
-                f"province:{province_code}": province(province_code).name}
-    except (ImportError, ValueError):
-        return {}
-
 
 def current_identity() -> Any:
     """The signed-in Identity, or None. Imported lazily: without the session module every
