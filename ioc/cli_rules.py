@@ -14,15 +14,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ioc.auth import Identity
 from ioc.settings import Settings
 
 
-def _actor() -> str:
+def _actor() -> Identity:
+    """Whoever runs the CLI holds the database credentials, so they act as an admin; the
+    audit trail records them as cli:LOGIN."""
     try:
         user = getpass.getuser()
     except (OSError, KeyError):  # no login name in some containers
         user = "unknown"
-    return f"cli:{user}"[:100]  # rule_audit.actor is String(100)
+    return Identity(f"cli:{user}"[:100], "admin")  # rule_audit.actor is String(100)
 
 
 def _engine_for(settings: Settings):  # noqa: ANN202

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from ioc.auth import Identity, require
 from ioc.db import schema as s
 from ioc.rules import Rule, RuleError, parse_rule, rule_to_dict
 
@@ -91,12 +92,14 @@ def _load(conn: Connection, rule_id: str, lock: bool = False) -> StoredRule | No
     return _from_row(row) if row is not None else None
 
 
-def _write(conn: Connection, rule: Rule, actor: str, action: str | None,
+def _write(conn: Connection, rule: Rule, who: Identity, action: str | None,
            create_only: bool = False) -> str:
     """Create or update one rule inside `conn`'s transaction; returns "create", "update" or
-    "unchanged". `action` overrides the audit action (import)."""
+    "unchanged". `action` overrides the audit action (import). The permission is checked
+    here, on what the write really is (a create or an edit), whatever path called it."""
     at = _now()
     old = _load(conn, rule.rule_id, lock=True)
+    actor = require(who, "rule.create" if old is None else "rule.edit").username
     if old is not None and create_only:
         raise RuleExists(f"rule_id: rule {rule.rule_id!r} already exists")
     if old is None:
@@ -155,16 +158,23 @@ def audit_trail(engine: Engine, rule_id: str | None = None) -> list[AuditEntry]:
 
 # ------------------------------------------------------------------------------ writes
 
-def save_rule(engine: Engine, rule: Rule, actor: str, create_only: bool = False) -> str:
+def _identity(who: Identity | None) -> Identity:
+    return require(who, "view")  # signed in at all; the write checks the real action
+
+
+def save_rule(engine: Engine, rule: Rule, who: Identity | None,
+              create_only: bool = False) -> str:
     """Create or update a rule; returns "create", "update" or "unchanged" (nothing written).
-    `create_only` refuses an existing id (RuleExists) instead of replacing it."""
+    `create_only` refuses an existing id (RuleExists) instead of replacing it. Raises
+    PermissionDenied unless `who` may create (or edit) rules."""
     rule = _checked(rule)
     with engine.begin() as conn:
-        return _write(conn, rule, actor, None, create_only)
+        return _write(conn, rule, _identity(who), None, create_only)
 
 
-def set_enabled(engine: Engine, rule_id: str, enabled: bool, actor: str) -> bool:
+def set_enabled(engine: Engine, rule_id: str, enabled: bool, who: Identity | None) -> bool:
     """Enable or disable a rule; False when it already was (no audit row, no new version)."""
+    actor = require(who, "rule.disable").username
     with engine.begin() as conn:
         old = _load(conn, rule_id, lock=True)
         if old is None:
@@ -181,7 +191,8 @@ def set_enabled(engine: Engine, rule_id: str, enabled: bool, actor: str) -> bool
     return True
 
 
-def import_rules(engine: Engine, rules: Iterable[Rule], actor: str) -> dict[str, str]:
+def import_rules(engine: Engine, rules: Iterable[Rule], who: Identity | None
+                 ) -> dict[str, str]:
     """Create or update many rules in ONE transaction: all are written or none is.
     Rules absent from `rules` are kept (import never deletes). Returns {rule_id: "create" |
     "update" | "unchanged"}; audit rows carry the action "import"."""
@@ -201,7 +212,7 @@ def import_rules(engine: Engine, rules: Iterable[Rule], actor: str) -> dict[str,
     if errors:
         raise RuleError(errors)  # before any write: nothing to roll back
     with engine.begin() as conn:
-        return {r.rule_id: _write(conn, r, actor, "import") for r in checked}
+        return {r.rule_id: _write(conn, r, _identity(who), "import") for r in checked}
 
 
 def changed_fields(entry: AuditEntry) -> dict[str, tuple[Any, Any]]:

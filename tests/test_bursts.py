@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, insert
 
 from ioc.alert_lifecycle import FIRE, Status, step
+from ioc.auth import Identity
 from ioc.backtest import backtest, instants
 from ioc.bursts import burst_limit, burst_reading
 from ioc.db import schema as s
@@ -26,6 +27,9 @@ def _feedback(engine: Engine, counts: dict[datetime, int], ward: str = WARD) -> 
              "agency_code": f"UBND-{ward}", "received": n} for h, n in counts.items()]
     with engine.begin() as conn:
         conn.execute(insert(s.feedback_buckets), rows)
+
+
+ADMIN_ID = Identity("test", "admin")
 
 
 def _rule(**kw):  # noqa: ANN003, ANN202
@@ -49,7 +53,7 @@ def test_same_hour_of_previous_weeks(engine: Engine) -> None:
     _feedback(engine, {HOUR: 6}, ward="04795")  # nor another commune
     _feedback(engine, {HOUR: 6})
     assert burst_reading(engine, _rule(), NOW) == (6, 6.0)  # 6 is not > 6
-    save_rule(engine, _rule(), actor="test")
+    save_rule(engine, _rule(), ADMIN_ID)
     ev = AlertEvaluator(engine, None)
     assert ev.evaluate_once(NOW).transitions == {}
     with engine.begin() as conn:  # one more report in the same hour

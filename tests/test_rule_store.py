@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ioc import rule_store as store
+from ioc.auth import Identity, PermissionDenied
 from ioc.cli_rules import add_parsers
 from ioc.db import schema as s
 from ioc.rules import RuleError, parse_rule, rule_to_dict, rules_from_yaml, rules_to_yaml
@@ -26,6 +27,10 @@ BURST = {"rule_id": "pakn-burst", "kind": "burst", "kpi": "feedback.received",
          "params": {"baseline_weeks": 4, "min_count": 10, "factor": 3}}
 
 
+def admin(name: str) -> Identity:
+    return Identity(name, "admin")
+
+
 def _rule(**changes):  # noqa: ANN003, ANN202
     return parse_rule({**BASE, **changes})
 
@@ -37,15 +42,15 @@ def _count(engine, table) -> int:  # noqa: ANN001
 
 def test_create_update_disable_enable_audit(engine):
     r1 = _rule()
-    assert store.save_rule(engine, r1, "alice") == "create"
+    assert store.save_rule(engine, r1, admin("alice")) == "create"
     assert store.get_rule(engine, r1.rule_id) == r1
     sr = store.get_stored(engine, r1.rule_id)
     assert (sr.version, sr.updated_by) == (1, "alice")
 
     r2 = dataclasses.replace(r1, threshold=0.85, severity="critical")
-    assert store.save_rule(engine, r2, "bob") == "update"
-    assert store.set_enabled(engine, r1.rule_id, False, "carol") is True
-    assert store.set_enabled(engine, r1.rule_id, True, "dave") is True
+    assert store.save_rule(engine, r2, admin("bob")) == "update"
+    assert store.set_enabled(engine, r1.rule_id, False, admin("carol")) is True
+    assert store.set_enabled(engine, r1.rule_id, True, admin("dave")) is True
 
     sr = store.get_stored(engine, r1.rule_id)
     assert (sr.rule, sr.version, sr.updated_by) == (r2, 4, "dave")
@@ -69,10 +74,10 @@ def test_create_update_disable_enable_audit(engine):
 
 def test_unchanged_writes_nothing(engine):
     r = _rule()
-    store.save_rule(engine, r, "alice")
+    store.save_rule(engine, r, admin("alice"))
     before = store.get_stored(engine, r.rule_id)
-    assert store.save_rule(engine, _rule(), "bob") == "unchanged"
-    assert store.set_enabled(engine, r.rule_id, True, "bob") is False
+    assert store.save_rule(engine, _rule(), admin("bob")) == "unchanged"
+    assert store.set_enabled(engine, r.rule_id, True, admin("bob")) is False
     after = store.get_stored(engine, r.rule_id)
     assert (after.version, after.updated_by, after.updated_at) == (
         before.version, before.updated_by, before.updated_at)
@@ -80,9 +85,9 @@ def test_unchanged_writes_nothing(engine):
 
 
 def test_disabled_rules_and_filters(engine):
-    store.save_rule(engine, _rule(), "a")
-    store.save_rule(engine, parse_rule(BURST), "a")
-    store.set_enabled(engine, "pakn-burst", False, "a")
+    store.save_rule(engine, _rule(), admin("a"))
+    store.save_rule(engine, parse_rule(BURST), admin("a"))
+    store.set_enabled(engine, "pakn-burst", False, admin("a"))
     assert [r.rule_id for r in store.list_rules(engine)] == ["on-time.p25", "pakn-burst"]
     assert [r.rule_id for r in store.list_rules(engine, include_disabled=False)] == [
         "on-time.p25"]
@@ -94,7 +99,7 @@ def test_disabled_rules_and_filters(engine):
 
 def test_missing_rule(engine):
     with pytest.raises(store.RuleNotFound) as exc:
-        store.set_enabled(engine, "nope", False, "a")
+        store.set_enabled(engine, "nope", False, admin("a"))
     assert str(exc.value) == "rule_id: no rule 'nope'"
     assert isinstance(exc.value, KeyError)
     with pytest.raises(store.RuleNotFound):
@@ -103,9 +108,9 @@ def test_missing_rule(engine):
 
 
 def test_create_only_refuses_existing(engine):
-    store.save_rule(engine, _rule(), "a")
+    store.save_rule(engine, _rule(), admin("a"))
     with pytest.raises(store.RuleExists, match="rule_id: rule 'on-time.p25' already exists"):
-        store.save_rule(engine, _rule(threshold=0.5), "b", create_only=True)
+        store.save_rule(engine, _rule(threshold=0.5), admin("b"), create_only=True)
     assert store.get_rule(engine, "on-time.p25").threshold == 0.9
     assert len(store.audit_trail(engine)) == 1
 
@@ -113,26 +118,26 @@ def test_create_only_refuses_existing(engine):
 def test_invalid_rule_object_is_refused(engine):
     bad = dataclasses.replace(_rule(), threshold=7.0)  # bypassed parse_rule
     with pytest.raises(RuleError, match="threshold: .* between 0 and 1"):
-        store.save_rule(engine, bad, "a")
+        store.save_rule(engine, bad, admin("a"))
     assert _count(engine, s.alert_rules) == 0
 
 
 def test_import_is_all_or_nothing_on_a_bad_rule(engine):
-    store.save_rule(engine, _rule(), "a")
+    store.save_rule(engine, _rule(), admin("a"))
     good = [_rule(threshold=0.8), parse_rule(BURST)]
     bad = dataclasses.replace(_rule(rule_id="bad"), window="custom")
     with pytest.raises(RuleError) as exc:
-        store.import_rules(engine, [*good, bad], "importer")
+        store.import_rules(engine, [*good, bad], admin("importer"))
     assert exc.value.errors == ["rule 3 (bad): window: must be one of 1h, today, 24h, 7d, 30d, "
                                 "got 'custom'"]
     with pytest.raises(RuleError, match=r"rule 2 \(on-time.p25\): rule_id: duplicate"):
-        store.import_rules(engine, [good[0], good[0]], "importer")
+        store.import_rules(engine, [good[0], good[0]], admin("importer"))
     assert store.list_rules(engine) == [_rule()]
     assert len(store.audit_trail(engine)) == 1
 
 
 def test_import_rolls_back_when_a_write_fails(engine, monkeypatch):
-    store.save_rule(engine, _rule(), "a")
+    store.save_rule(engine, _rule(), admin("a"))
     real = store._write
     calls = []
 
@@ -144,17 +149,18 @@ def test_import_rolls_back_when_a_write_fails(engine, monkeypatch):
 
     monkeypatch.setattr(store, "_write", failing)
     with pytest.raises(RuntimeError):
-        store.import_rules(engine, [_rule(threshold=0.5), parse_rule(BURST)], "importer")
+        store.import_rules(engine, [_rule(threshold=0.5), parse_rule(BURST)],
+                           admin("importer"))
     assert calls == ["on-time.p25", "pakn-burst"]
     assert store.list_rules(engine) == [_rule()]  # the first (updated) rule rolled back too
     assert [e.action for e in store.audit_trail(engine)] == ["create"]
 
 
 def test_import_actions_and_export_round_trip(engine):
-    store.save_rule(engine, _rule(), "a")
-    store.save_rule(engine, _rule(rule_id="stale", threshold=0.5), "a")
+    store.save_rule(engine, _rule(), admin("a"))
+    store.save_rule(engine, _rule(rule_id="stale", threshold=0.5), admin("a"))
     rules = [_rule(), _rule(rule_id="stale", threshold=0.6), parse_rule(BURST)]
-    assert store.import_rules(engine, rules, "importer") == {
+    assert store.import_rules(engine, rules, admin("importer")) == {
         "on-time.p25": "unchanged", "stale": "update", "pakn-burst": "create"}
     imports = [e for e in store.audit_trail(engine) if e.action == "import"]
     assert [(e.rule_id, e.actor) for e in imports] == [("stale", "importer"),
@@ -162,18 +168,18 @@ def test_import_actions_and_export_round_trip(engine):
     assert imports[0].before["threshold"] == 0.5 and imports[0].after["threshold"] == 0.6
     assert imports[1].before is None and imports[1].after["version"] == 1
 
-    store.set_enabled(engine, "stale", False, "a")
+    store.set_enabled(engine, "stale", False, admin("a"))
     exported = rules_to_yaml(store.list_rules(engine))
     n_audit = len(store.audit_trail(engine))
     # Importing our own export changes nothing …
-    assert set(store.import_rules(engine, rules_from_yaml(exported), "x").values()) == {
+    assert set(store.import_rules(engine, rules_from_yaml(exported), admin("x")).values()) == {
         "unchanged"}
     assert len(store.audit_trail(engine)) == n_audit
     assert rules_to_yaml(store.list_rules(engine)) == exported
     # … and into an empty database it restores equal rules.
     with engine.begin() as conn:
         conn.execute(s.alert_rules.delete())
-    store.import_rules(engine, rules_from_yaml(exported), "restore")
+    store.import_rules(engine, rules_from_yaml(exported), admin("restore"))
     assert rules_to_yaml(store.list_rules(engine)) == exported
     assert store.get_rule(engine, "stale").enabled is False
 
@@ -268,3 +274,19 @@ def test_cli_add_existing_needs_replace(engine, db_url, capsys):
     _cli(db_url, *flags, "--threshold", "2", "--replace")
     assert capsys.readouterr().out == "x: create\nx: update\n"
     assert store.get_rule(engine, "x").threshold == 2.0
+
+
+@pytest.mark.parametrize("who", [None, Identity("leader", "viewer"), Identity("op1", "operator")])
+def test_only_an_admin_writes_rules_whatever_the_path(engine, who):  # noqa: ANN001
+    """The store checks the identity itself: a page, the CLI or an import that forgets to
+    check still cannot let a viewer or an operator create, edit, disable or import."""
+    store.save_rule(engine, _rule(), admin("a"))
+    before = store.audit_trail(engine)
+    for write in (lambda: store.save_rule(engine, _rule(rule_id="new-one"), who),
+                  lambda: store.save_rule(engine, _rule(threshold=0.5), who),
+                  lambda: store.set_enabled(engine, _rule().rule_id, False, who),
+                  lambda: store.import_rules(engine, [_rule(threshold=0.4)], who)):
+        with pytest.raises(PermissionDenied):
+            write()
+    assert [r.rule for r in store.list_stored(engine)] == [_rule()]
+    assert store.audit_trail(engine) == before
