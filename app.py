@@ -18,12 +18,22 @@ from ioc.ui.nav import LOGIN, pages_for, role_label
 from ioc.ui.session import anonymous_role, refresh_identity
 
 # Top-right of the header bar, left of Streamlit's ⋮ menu; fixed so it takes no page height.
+# The top menu stops short of it (it is at most 24rem wide, 15rem on tablets; a longer name
+# ends in "…"): otherwise, on a 1024 px tablet, the menu's "N more" button (the pages that do
+# not fit) lay under it and could not be clicked.
 ACCOUNT_CSS = """<style>
 .st-key-ioc_account { position: fixed; top: .8rem; right: 3.6rem; z-index: 999991;
   width: auto !important; }
+.st-key-ioc_account, .st-key-ioc_account a { max-width: 24rem; }
 .st-key-ioc_account a { background: #fff; border: 1px solid #b0bec5; border-radius: 999px;
   padding: .1rem .85rem; }
-.st-key-ioc_account a p { font-size: .95rem; font-weight: 600; color: #12263a; }
+.st-key-ioc_account a p { font-size: .95rem; font-weight: 600; color: #12263a;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+header [data-testid="stTopNav"] { max-width: calc(100vw - 3.6rem - 24rem - 1.5rem); }
+@media (max-width: 1280px) {
+  .st-key-ioc_account, .st-key-ioc_account a { max-width: 15rem; }
+  header [data-testid="stTopNav"] { max-width: calc(100vw - 3.6rem - 15rem - 1.5rem); }
+}
 </style>"""
 
 settings = load_settings()

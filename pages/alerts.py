@@ -42,6 +42,10 @@ def rule_names() -> dict[str, str]:
         return {}
 
 
+LIST_ORDER = ("severity", "rule", "scope", "value_vs_threshold", "state", "since", "acked",
+              "data", "kpi", "window", "alert_id")
+ACK_FLASH = "alerts_ack_flash"  # shown once after the rerun that clears the note
+
 with ui.db_guard():
     names_of_rules = rule_names()
 
@@ -72,12 +76,17 @@ with ui.db_guard():
             if frame.is_empty():
                 st.success(bilingual("Không có cảnh báo nào", "No alerts"), icon="✅")
                 return
-            config = {c: st.column_config.TextColumn(label) for c, label in
-                      av.ALERT_COLUMNS.items() if c != "data"}
+            # A long rule name must not push the state and who acknowledged (with the note)
+            # out of a tablet's view.
+            widths = {"rule": "medium", "state": "medium", "acked": "large"}
+            config = {c: st.column_config.TextColumn(label, width=widths.get(c)) for c, label
+                      in av.ALERT_COLUMNS.items() if c != "data"}
             config["data"] = st.column_config.LinkColumn(
                 av.ALERT_COLUMNS["data"], display_text=bilingual("Xem dữ liệu", "Open data"))
+            # What a wall screen must show without scrolling the grid sideways comes first
+            # (who acknowledged, with the note); the long alert id goes last.
             st.dataframe(frame.to_pandas(), hide_index=True, width="stretch",
-                         column_config=config, key="alerts_table")
+                         column_config=config, column_order=LIST_ORDER, key="alerts_table")
             st.caption(bilingual("“Xem dữ liệu” mở trang Hồ sơ TTHC (hoặc Tổng quan) đúng "
                                  "phạm vi của cảnh báo, trong thẻ mới",
                                  "“Open data” opens the alert's scope on the Dossiers page "
@@ -94,16 +103,28 @@ with tab_ack, ui.db_guard():
               if r["state"] == "firing"]
     st.caption(bilingual("Cán bộ vận hành trở lên xác nhận đã tiếp nhận xử lý; ghi chú bắt buộc",
                          "Operators and admins acknowledge; a note is required"))
+    flash = st.session_state.pop(ACK_FLASH, None)
+    if flash:
+        st.success(flash)
+        # Set before the widget exists: the browser would send the old text back otherwise.
+        st.session_state["alerts_ack_note"] = ""
     if not firing:
         st.info(bilingual("Không có cảnh báo nào đang chờ xác nhận",
                           "No firing alert to acknowledge"))
     else:
         by_id = {r["alert_id"]: r for r in av.by_severity(firing)}
+
+        def ack_choice(a: str) -> str:
+            # The rule too: two rules on one KPI and scope give the same message.
+            r = by_id[a]
+            rule = r["rule_id"]
+            named = f"{names_of_rules[rule]} ({rule})" if names_of_rules.get(rule) else rule
+            return (f"{av.SEVERITY_LABELS.get(r['severity'], ('',))[0]} · {named} · "
+                    f"{av.alert_message(r, names)}")
+
         with st.form("alerts_ack_form", clear_on_submit=False):
-            alert_id = st.selectbox(
-                bilingual("Cảnh báo", "Alert"), list(by_id), key="alerts_ack_id",
-                format_func=lambda a: f"{av.SEVERITY_LABELS.get(by_id[a]['severity'], ('',))[0]}"
-                f" · {av.alert_message(by_id[a], names)}")
+            alert_id = st.selectbox(bilingual("Cảnh báo", "Alert"), list(by_id),
+                                    key="alerts_ack_id", format_func=ack_choice)
             note = st.text_area(bilingual("Ghi chú (đang làm gì)", "Note (what is being done)"),
                                 key="alerts_ack_note", max_chars=1000)
             ack = st.form_submit_button(bilingual("Xác nhận", "Acknowledge"), type="primary")
@@ -117,7 +138,11 @@ with tab_ack, ui.db_guard():
                 st.error(bilingual("Không xác nhận được", "Cannot acknowledge")
                          + f": {str(exc).strip(chr(39))}", icon="⚠️")
             else:
-                st.success(bilingual("Đã xác nhận", "Acknowledged") + f": {alert_id}")
+                # The note is cleared on the rerun: the picker moves on to the next firing
+                # alert, which must not be acknowledged with this one's note by a second click.
+                st.session_state[ACK_FLASH] = (bilingual("Đã xác nhận", "Acknowledged")
+                                               + f": {alert_id}")
+                st.rerun()
 
 with tab_silence, ui.db_guard():
     st.caption(bilingual(
@@ -177,11 +202,14 @@ with tab_history, ui.db_guard():
     else:
         st.dataframe(
             local_times(hist).to_pandas(), hide_index=True, width="stretch",
-            key="alerts_history",
+            key="alerts_history",  # the long alert id last: event, who and note fit a tablet
+            column_order=("at", "rule_id", "transition", "actor", "value", "note", "alert_id"),
             column_config={
                 "at": st.column_config.DatetimeColumn(av.HISTORY_COLUMNS["at"],
                                                       format="DD/MM/YYYY HH:mm"),
-                **{c: label for c, label in av.HISTORY_COLUMNS.items() if c != "at"}})
+                "note": st.column_config.TextColumn(av.HISTORY_COLUMNS["note"], width="large"),
+                **{c: label for c, label in av.HISTORY_COLUMNS.items()
+                   if c not in ("at", "note")}})
         d1, d2 = st.columns(2)
         d1.download_button("⬇ Tải CSV", to_csv_bytes(hist, av.HISTORY_COLUMNS),
                            "lich-su-canh-bao.csv", "text/csv", key="alerts_history_csv")

@@ -33,7 +33,8 @@ def _md(text: str) -> str:
 engine = ui.get_engine(load_settings().database_url)
 identity = current_identity()
 
-st.markdown(f'<p class="ioc-title">{bilingual("Đăng nhập", "Sign in")}</p>',
+# A <div>, as on the other pages: Streamlit's own `p` style would shrink a <p class=ioc-title>.
+st.markdown(f'<div class="ioc-title">{bilingual("Đăng nhập", "Sign in")}</div>',
             unsafe_allow_html=True)
 flash = st.session_state.pop(FLASH_KEY, None)
 if flash:
@@ -49,7 +50,7 @@ with middle:
             if identity.source == "oidc":
                 st.logout()  # ends the provider session cookie; reruns by itself
             sign_out()
-            st.session_state[FLASH_KEY] = bilingual("Đã đăng xuất.", "Signed out.")
+            st.session_state[FLASH_KEY] = bilingual("Đã đăng xuất", "Signed out")
             st.rerun()
     else:
         if auth_mode() == "oidc":

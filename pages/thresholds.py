@@ -34,8 +34,12 @@ names = av.area_names(province)
 identity = av.current_identity()
 NEW = ""  # the rule picker's "new rule" choice
 CANDIDATE = "thr_candidate"  # validated rule waiting to be saved (after its backtest)
+BACKTEST = "thr_backtest"  # (rule, result) shown: the Save click's rerun does not redo it
 COMPARATOR_LABELS = {">": "> lớn hơn", ">=": "≥ từ … trở lên", "<": "< nhỏ hơn",
                      "<=": "≤ từ … trở xuống"}
+AUDIT_ACTIONS = {"create": ("Tạo mới", "create"), "update": ("Sửa", "update"),
+                 "enable": ("Bật", "enable"), "disable": ("Tắt", "disable"),
+                 "import": ("Nhập từ tệp", "import")}
 TARGETS = ("banner", "webhook")
 TARGET_LABELS = {"banner": "Băng cảnh báo trên màn hình · Banner", "webhook": "Webhook"}
 
@@ -94,12 +98,17 @@ def show_backtest(rule: Rule) -> None:
                           "The 30-day backtest is not available yet; the rule can still be "
                           "saved."), icon="ℹ️")
         return
-    try:
-        with st.spinner(bilingual("Đang chạy thử 30 ngày…", "Backtesting 30 days…")):
-            result = backtest(engine, rule, now=None, days=30)
-    except Exception as exc:  # noqa: BLE001 - a failing backtest must not block the save
-        st.warning(bilingual("Không chạy thử được", "Backtest failed") + f": {exc}")
-        return
+    cached = st.session_state.get(BACKTEST)
+    if cached is not None and cached[0] == rule:
+        result = cached[1]  # seconds of SQL on 30 days: a Save click must not wait for it again
+    else:
+        try:
+            with st.spinner(bilingual("Đang chạy thử 30 ngày…", "Backtesting 30 days…")):
+                result = backtest(engine, rule, now=None, days=30)
+        except Exception as exc:  # noqa: BLE001 - a failing backtest must not block the save
+            st.warning(bilingual("Không chạy thử được", "Backtest failed") + f": {exc}")
+            return
+        st.session_state[BACKTEST] = (rule, result)
     st.markdown(f"**{bilingual('Chạy thử 30 ngày qua', 'Backtest, last 30 days')}:** "
                 f"sẽ cảnh báo **{result.count}** lần · would have fired "
                 f"**{result.count}** time{'s' if result.count != 1 else ''}")
@@ -142,7 +151,7 @@ with ui.db_guard():
             try:
                 who = require(identity, "rule.disable")
                 rule_store.set_enabled(engine, current.rule_id, not current.enabled,
-                                       who.username)
+                                       who)
             except PermissionDenied as exc:
                 st.error(bilingual("Không có quyền", "Not allowed") + f": {exc}", icon="🔒")
             except rule_store.RuleNotFound as exc:
@@ -235,6 +244,7 @@ with ui.db_guard():
                                       type="primary")
 
     if check:
+        st.session_state.pop(BACKTEST, None)  # validating again backtests on fresh data
         ratio = BY_CODE[kpi].unit == "ratio"
         targets = [*channels, *(f"email:{e.strip()}" for e in email_text.split(",")
                                 if e.strip())]
@@ -272,7 +282,7 @@ with ui.db_guard():
             action = "rule.edit" if candidate.rule_id in by_id else "rule.create"
             try:
                 who = require(identity, action)
-                result = rule_store.save_rule(engine, candidate, actor=who.username,
+                result = rule_store.save_rule(engine, candidate, who,
                                               create_only=current is None)
             except PermissionDenied as exc:
                 st.error(bilingual("Không có quyền lưu", "Not allowed to save") + f": {exc}",
@@ -293,7 +303,9 @@ with ui.db_guard():
         st.markdown(f"#### {bilingual('Nhật ký thay đổi', 'Audit trail')}")
         trail = rule_store.audit_trail(engine, current.rule_id)
         rows = [{"Thời điểm · At": av.local_time(e.at, "%d/%m/%Y %H:%M"),
-                 "Thao tác · Action": e.action, "Người · Actor": e.actor,
+                 "Thao tác · Action": bilingual(*AUDIT_ACTIONS.get(e.action,
+                                                                   (e.action, ""))),
+                 "Người · Actor": e.actor,
                  "Thay đổi · Changes": "; ".join(f"{k}: {b!r} → {a!r}" for k, (b, a)
                                                  in rule_store.changed_fields(e).items())}
                 for e in reversed(trail)]

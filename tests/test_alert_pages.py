@@ -64,7 +64,7 @@ def alert_row(alert_id: str = "ontime-tanhoa-1", state: str = "firing", **kw: ob
 
 
 def seed(engine: Engine, *rows: dict) -> None:
-    rule_store.save_rule(engine, parse_rule(RULE), "test")
+    rule_store.save_rule(engine, parse_rule(RULE), ADMIN)
     with engine.begin() as conn:
         conn.execute(insert(s.alerts), list(rows) or [alert_row()])
 
@@ -249,6 +249,30 @@ def test_an_operator_acknowledges_with_a_note_only(app_db: Engine) -> None:
     assert [(h["transition"], h["actor"]) for h in hist] == [("ack", "op1")]
 
 
+def test_after_an_ack_the_note_is_cleared_for_the_next_alert(app_db: Engine) -> None:
+    # Two rules on the same KPI and scope: the picker tells them apart by the rule.
+    other = {**RULE, "rule_id": "ontime-tanhoa-b", "name": "Đúng hạn Tân Hòa (B)"}
+    rule_store.save_rule(app_db, parse_rule(other), ADMIN)
+    seed(app_db, alert_row(), alert_row("ontime-tanhoa-b-1", rule_id="ontime-tanhoa-b",
+                                        fired_at=_now() - timedelta(minutes=5)))
+    at = run_page(ALERTS, OPERATOR)
+    picker = at.selectbox(key="alerts_ack_id")
+    labels = picker.options  # AppTest gives the shown labels
+    assert any("Đúng hạn Tân Hòa (B) (ontime-tanhoa-b)" in x for x in labels), labels
+    assert any("Đúng hạn Tân Hòa (ontime-tanhoa) ·" in x for x in labels), labels
+    picker.set_value("ontime-tanhoa-1")
+    at.text_area(key="alerts_ack_note").input("đã gọi UBND phường")
+    click(at, "Xác nhận")
+    assert state_of(app_db) == ("acknowledged", "op1", "đã gọi UBND phường")
+    assert any("Đã xác nhận" in m.value and "ontime-tanhoa-1" in m.value for m in at.success)
+    assert at.text_area(key="alerts_ack_note").value == ""  # not reused for the next one
+    left = at.selectbox(key="alerts_ack_id").options  # only the other alert is firing
+    assert len(left) == 1 and "(ontime-tanhoa-b)" in left[0], left
+    click(at, "Xác nhận")  # a second click without a new note acknowledges nothing
+    assert any("note:" in e.value for e in at.error), [e.value for e in at.error]
+    assert state_of(app_db, "ontime-tanhoa-b-1")[0] == "firing"
+
+
 def test_a_viewer_cannot_silence(app_db: Engine) -> None:
     seed(app_db)
     at = run_page(ALERTS, VIEWER)
@@ -318,16 +342,19 @@ def test_an_admin_saves_after_a_backtest_and_sees_the_audit_trail(
     assert calls and calls[0][0].threshold == pytest.approx(0.9) and calls[0][1] == 30
     assert any("would have fired **1** time" in m.value for m in at.markdown)
     assert len(at.get("vega_lite_chart")) == 1
+    at.run()  # any rerun (a fragment, a click elsewhere) shows the same backtest …
+    assert len(calls) == 1 and any("would have fired **1** time" in m.value for m in at.markdown)
     click(at, "Lưu quy tắc")
+    assert len(calls) == 1  # … and the Save click does not wait for it a second time
     stored = rule_store.list_stored(app_db)
     assert [(sr.rule.rule_id, sr.rule.threshold, sr.updated_by) for sr in stored] == [
         ("ontime-province", 0.9, "boss")]
     assert stored[0].rule.scope == "province:25"
     assert at.selectbox(key="thr_pick").value == "ontime-province"
     audit = table(at, "Thao tác · Action")
-    assert audit["Thao tác · Action"].to_list() == ["create"]
+    assert audit["Thao tác · Action"].to_list() == ["Tạo mới · create"]
     # Disable: audited as well.
     click(at, "Tắt quy tắc")
     assert rule_store.get_rule(app_db, "ontime-province").enabled is False
-    assert table(at, "Thao tác · Action")["Thao tác · Action"].to_list() == ["disable",
-                                                                            "create"]
+    assert table(at, "Thao tác · Action")["Thao tác · Action"].to_list() == [
+        "Tắt · disable", "Tạo mới · create"]
