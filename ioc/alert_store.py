@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, and_, insert, or_, select, update
 from ioc.alert_lifecycle import ACKNOWLEDGED, FIRING, OK, PENDING, Status
 from ioc.auth import Identity, require
 from ioc.db import schema as s
+from ioc.reminders import RULE_PREFIX
 from ioc.rules import Rule
 
 A, H, S, OB = s.alerts, s.alert_history, s.silences, s.alert_outbox
@@ -176,10 +177,26 @@ def mark_delivery(engine: Engine, row_id: int, ok: bool, error: str | None,
 
 # ---------------------------------------------------------------- reading
 
+KINDS = ("rule", "reminder")  # alert kinds: rules ops staff set, deadline reminders
+
+
+def _kind_filter(column: Any, kind: str | None) -> Any:  # noqa: ANN401 - SQL expressions
+    """Reminder episodes have synthetic rule ids under ioc.reminders.RULE_PREFIX."""
+    if kind is None:
+        return None
+    if kind not in KINDS:
+        raise ValueError(f"kind: one of {KINDS}, got {kind!r}")
+    like = column.like(f"{RULE_PREFIX}%")
+    return like if kind == "reminder" else ~like
+
+
 def list_alerts(engine: Engine, open_only: bool = False, rule_id: str | None = None,
-                severity: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+                severity: str | None = None, limit: int = 500, kind: str | None = None
+                ) -> list[dict[str, Any]]:
     q = select(A)
     conds = []
+    if kind:
+        conds.append(_kind_filter(A.c.rule_id, kind))
     if open_only:
         conds.append(A.c.is_open.is_(True))
     if rule_id:
@@ -192,11 +209,15 @@ def list_alerts(engine: Engine, open_only: bool = False, rule_id: str | None = N
         return [dict(r._mapping) for r in conn.execute(q)]
 
 
-def history(engine: Engine, alert_id: str | None = None, limit: int = 1000
-            ) -> list[dict[str, Any]]:
+def history(engine: Engine, alert_id: str | None = None, limit: int = 1000,
+            rule_id: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
     q = select(H).order_by(H.c.at.desc(), H.c.id.desc()).limit(limit)
     if alert_id:
         q = q.where(H.c.alert_id == alert_id)
+    if rule_id:
+        q = q.where(H.c.rule_id == rule_id)
+    if kind:
+        q = q.where(_kind_filter(H.c.rule_id, kind))
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(q)]
 

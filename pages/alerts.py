@@ -49,7 +49,15 @@ ACK_FLASH = "alerts_ack_flash"  # shown once after the rerun that clears the not
 with ui.db_guard():
     names_of_rules = rule_names()
 
-    c_state, c_sev, c_rule = st.columns([2, 2, 3], vertical_alignment="bottom")
+    c_state, c_kind, c_sev, c_rule = st.columns([2, 3, 2, 3], vertical_alignment="bottom")
+    # Deadline reminders are one episode per agency: dozens on a bad day. Operators look at
+    # the rules ops staff set apart from them.
+    kind_filter = c_kind.segmented_control(
+        bilingual("Loại", "Kind"), options=["", "rule", "reminder"], default="",
+        key="alerts_kind", width="stretch",
+        format_func=lambda v: {"": bilingual("Tất cả", "All"),
+                               "rule": bilingual("Quy tắc", "Rules"),
+                               "reminder": bilingual("Nhắc hạn", "Reminders")}[v]) or ""
     state_filter = c_state.segmented_control(
         bilingual("Trạng thái", "State"), options=["open", "all"], default="open",
         required=True, key="alerts_state", width="stretch",
@@ -65,10 +73,10 @@ with ui.db_guard():
                                    else f"{names_of_rules.get(r, r)} ({r})")
 
     @st.fragment(run_every=settings.refresh_seconds)
-    def live_list(open_only: bool, severity: str, rule_id: str) -> None:
+    def live_list(open_only: bool, severity: str, rule_id: str, kind: str) -> None:
         with ui.db_guard():
             rows = alert_store.list_alerts(engine, open_only=open_only, rule_id=rule_id or None,
-                                           severity=severity or None)
+                                           severity=severity or None, kind=kind or None)
             frame = av.alert_rows(av.by_severity(rows) if open_only else rows,
                                   names_of_rules, names)
             st.caption(bilingual(f"{len(rows)} cảnh báo", f"{len(rows)} alerts")
@@ -92,14 +100,16 @@ with ui.db_guard():
                                  "“Open data” opens the alert's scope on the Dossiers page "
                                  "(or the Overview) in a new tab"))
 
-    live_list(state_filter == "open", severity, rule_filter)
+    live_list(state_filter == "open", severity, rule_filter, kind_filter)
 
 tab_ack, tab_silence, tab_history = st.tabs([
     bilingual("Xác nhận", "Acknowledge"), bilingual("Tạm ẩn thông báo", "Silence"),
     bilingual("Lịch sử", "History")])
 
 with tab_ack, ui.db_guard():
-    firing = [r for r in alert_store.list_alerts(engine, open_only=True)
+    firing = [r for r in alert_store.list_alerts(engine, open_only=True,
+                                                 rule_id=rule_filter or None,
+                                                 kind=kind_filter or None)
               if r["state"] == "firing"]
     st.caption(bilingual("Cán bộ vận hành trở lên xác nhận đã tiếp nhận xử lý; ghi chú bắt buộc",
                          "Operators and admins acknowledge; a note is required"))
@@ -196,7 +206,9 @@ with tab_silence, ui.db_guard():
                       for s in active], hide_index=True, width="stretch")
 
 with tab_history, ui.db_guard():
-    hist = av.history_frame(alert_store.history(engine, limit=1000))
+    # The same rule and kind as the list above.
+    hist = av.history_frame(alert_store.history(engine, limit=1000, rule_id=rule_filter or None,
+                                                kind=kind_filter or None))
     if hist.is_empty():
         st.caption(bilingual("Chưa có lịch sử", "No history yet"))
     else:

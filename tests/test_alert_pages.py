@@ -225,6 +225,34 @@ def test_alerts_page_lists_the_alert_with_a_link_to_its_data(app_db: Engine) -> 
     assert set(table(at, "alert_id")["alert_id"]) == {"ontime-tanhoa-1", "old-1"}
 
 
+def test_rules_and_deadline_reminders_apart(app_db: Engine) -> None:
+    reminder = alert_row("rem-x-1", rule_id="rem.dossier.overdue.UBND-04792",
+                         kpi="dossier.overdue", scope="agency:UBND-04792", window="now",
+                         comparator=">", threshold=0, value=3)
+    seed(app_db, alert_row(), reminder)
+    with app_db.begin() as conn:
+        conn.execute(insert(s.alert_history), [
+            dict(alert_id="ontime-tanhoa-1", rule_id="ontime-tanhoa", at=_now(),
+                 transition="fire", actor="evaluator", value=0.62),
+            dict(alert_id="rem-x-1", rule_id="rem.dossier.overdue.UBND-04792", at=_now(),
+                 transition="fire", actor="evaluator", value=3)])
+    at = run_page(ALERTS, OPERATOR)
+    listed = table(at, "alert_id")
+    # Same severity: the rule ops staff set comes before the reminder.
+    assert listed["alert_id"].to_list() == ["ontime-tanhoa-1", "rem-x-1"]
+    assert listed.row(1, named=True)["rule"] == \
+        "Nhắc hạn · Reminder: hồ sơ quá hạn (rem.dossier.overdue.UBND-04792)"
+    assert listed.row(1, named=True)["data"] == "/dossiers?window=30d&agency=UBND-04792"
+    at.segmented_control(key="alerts_kind").set_value("reminder").run()
+    assert table(at, "alert_id")["alert_id"].to_list() == ["rem-x-1"]
+    assert table(at, "rule_id")["rule_id"].to_list() == ["rem.dossier.overdue.UBND-04792"]
+    picks = at.selectbox(key="alerts_ack_id").options  # only reminders to acknowledge
+    assert len(picks) == 1 and "rem.dossier.overdue.UBND-04792" in picks[0], picks
+    at.segmented_control(key="alerts_kind").set_value("rule").run()
+    assert table(at, "alert_id")["alert_id"].to_list() == ["ontime-tanhoa-1"]
+    assert table(at, "rule_id")["rule_id"].to_list() == ["ontime-tanhoa"]
+
+
 def test_a_viewer_cannot_acknowledge(app_db: Engine) -> None:
     seed(app_db)
     at = run_page(ALERTS, VIEWER)

@@ -99,11 +99,13 @@ def since_of(row: Mapping[str, Any]) -> datetime | None:
 
 
 def by_severity(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Most severe first; firing before acknowledged; newest first within those."""
-    def key(r: Mapping[str, Any]) -> tuple[int, int, float]:
+    """Most severe first; rules before deadline reminders; firing before acknowledged;
+    newest first within those."""
+    def key(r: Mapping[str, Any]) -> tuple[int, bool, int, float]:
         fired = r.get("fired_at") or r.get("evaluated_at")
         ts = fired.replace(tzinfo=UTC).timestamp() if isinstance(fired, datetime) else 0.0
         return (SEVERITY_RANK.get(r.get("severity", ""), 9),
+                str(r.get("rule_id", "")).startswith("rem."),
                 0 if r.get("state") == "firing" else 1, -ts)
     return sorted(rows, key=key)
 
