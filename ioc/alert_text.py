@@ -94,10 +94,14 @@ def fmt_kpi(value: float | None, kpi: str) -> str:
 
 
 def comparison_text(row: Mapping[str, Any]) -> str:
-    """'62,0 % < 95,0 %': the newest value against the comparator and threshold."""
+    """'62,0 % < 95,0 %': the newest value against the comparator and threshold; once the
+    episode is closed the value no longer meets it: '97,0 % (ngưỡng < 95,0 %)'."""
     kpi = row.get("kpi", "")
-    return (f"{fmt_kpi(row.get('value'), kpi)} {row.get('comparator', '')} "
-            f"{fmt_kpi(row.get('threshold'), kpi)}")
+    value = fmt_kpi(row.get("value"), kpi)
+    limit = f"{row.get('comparator', '')} {fmt_kpi(row.get('threshold'), kpi)}"
+    if row.get("state") in ("resolved", "dropped"):
+        return f"{value} (ngưỡng {limit})"
+    return f"{value} {limit}"
 
 
 def local_time(dt: datetime | None, fmt: str = TIME_FORMAT) -> str:

@@ -160,6 +160,12 @@ def test_banner_sums_reminder_episodes_up_instead_of_one_line_per_agency() -> No
     assert "Nhắc hạn xử lý" in only and "Nhắc hạn: 4 hồ sơ quá hạn tại 2 cơ quan" in only
 
 
+def test_a_closed_alert_shows_its_value_beside_the_threshold() -> None:
+    assert av.comparison_text(alert_row()) == "62,0 % < 95,0 %"
+    closed = alert_row(state="resolved", value=0.97, is_open=False)
+    assert av.comparison_text(closed) == "97,0 % (ngưỡng < 95,0 %)"
+
+
 def test_banner_escapes_text_from_the_database() -> None:
     out = av.banner_html([alert_row(scope="agency:<script>x</script>", acked_by="<b>")])
     assert "<script>" not in out and "&lt;script&gt;" in out
