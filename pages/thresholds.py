@@ -42,6 +42,9 @@ AUDIT_ACTIONS = {"create": ("Tạo mới", "create"), "update": ("Sửa", "updat
                  "import": ("Nhập từ tệp", "import")}
 TARGETS = ("banner", "webhook")
 TARGET_LABELS = {"banner": "Băng cảnh báo trên màn hình · Banner", "webhook": "Webhook"}
+KIND_LABELS = {"threshold": "Ngưỡng cố định · Fixed threshold",
+               "burst": "Đột biến so với các tuần trước · Burst against previous weeks"}
+BURST_DEFAULTS = {"baseline_weeks": 4, "min_count": 5, "factor": 3.0}
 
 st.markdown(f'<div class="ioc-title">{bilingual("Cấu hình ngưỡng", "Thresholds")}</div>'
             f'<div class="ioc-subtitle">{html.escape(ui.province_label(province))} · '
@@ -183,6 +186,9 @@ with ui.db_guard():
                                 key=f"thr_rule_id_{suffix}", disabled=current is not None,
                                 help="a-z 0-9 . _ -")
         name = c2.text_input(bilingual("Tên", "Name"), base.name, key=f"thr_name_{suffix}")
+        kind = st.radio(bilingual("Loại quy tắc", "Rule kind"), list(KIND_LABELS),
+                        index=list(KIND_LABELS).index(base.kind), horizontal=True,
+                        key=f"thr_kind_{suffix}", format_func=KIND_LABELS.get)
         kpi = st.selectbox(bilingual("Chỉ số", "KPI"), kpi_codes,
                            index=kpi_codes.index(base.kpi) if base.kpi in kpi_codes else 0,
                            key=f"thr_kpi_{suffix}",
@@ -227,6 +233,23 @@ with ui.db_guard():
         severity = h3.selectbox(bilingual("Mức độ", "Severity"), list(SEVERITIES),
                                 index=list(SEVERITIES).index(base.severity),
                                 key=f"thr_severity_{suffix}", format_func=av.severity_label)
+        with st.expander(bilingual("Tham số đột biến (chỉ cho loại Đột biến)",
+                                   "Burst parameters (burst rules only)"),
+                         expanded=base.kind == "burst"):
+            st.caption(bilingual(
+                "Số đếm của khoảng (thường là giờ hiện tại) so với cùng khung giờ của các tuần "
+                "trước; cảnh báo khi vượt max(số tối thiểu, ngưỡng, hệ số × trung bình).",
+                "The window's count (usually the current hour) against the same hour of the "
+                "previous weeks; fires above max(min count, threshold, factor × mean)."))
+            p1, p2, p3 = st.columns(3)
+            params = {**BURST_DEFAULTS, **dict(base.params)}
+            weeks = p1.number_input(bilingual("Số tuần so sánh", "Baseline weeks"), 1, 52,
+                                    int(params["baseline_weeks"]), key=f"thr_weeks_{suffix}")
+            min_count = p2.number_input(bilingual("Số tối thiểu", "Min count"), 0, 100000,
+                                        int(params["min_count"]), key=f"thr_min_{suffix}")
+            factor = p3.number_input(bilingual("Hệ số", "Factor"), 1.0, 100.0,
+                                     float(params["factor"]), step=0.5,
+                                     key=f"thr_factor_{suffix}")
         t1, t2 = st.columns([1, 1])
         channels = t1.multiselect(bilingual("Gửi tới", "Targets"), list(TARGETS),
                                   default=[t for t in base.targets if t in TARGETS],
@@ -255,10 +278,12 @@ with ui.db_guard():
                 "threshold": number(threshold, ratio),
                 "pending_minutes": int(pending), "hysteresis": number(hysteresis, ratio) or 0.0,
                 "severity": severity, "targets": targets, "enabled": bool(enabled)}
+        data["kind"] = kind
+        if kind == "burst":
+            data["params"] = {"baseline_weeks": int(weeks), "min_count": int(min_count),
+                              "factor": float(factor)}
         if current is not None:
-            data["kind"], data["rule_id"] = current.kind, current.rule_id
-            if current.params:
-                data["params"] = dict(current.params)
+            data["rule_id"] = current.rule_id
         try:
             candidate = parse_rule(data)
         except RuleError as exc:

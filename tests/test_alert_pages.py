@@ -337,6 +337,30 @@ def test_a_malformed_threshold_is_refused_naming_the_field(app_db: Engine) -> No
     assert rule_store.list_stored(app_db) == []
 
 
+def test_an_admin_creates_a_burst_rule_with_its_parameters(app_db: Engine) -> None:
+    at = run_page(THRESHOLDS, ADMIN)
+    at.radio(key="thr_kind_new").set_value("burst")
+    at.text_input(key="thr_rule_id_new").input("pakn-dot-bien")
+    at.text_input(key="thr_name_new").input("Phản ánh tăng đột biến")
+    at.text_input(key="thr_threshold_new").input("0")
+    click(at, "Kiểm tra")  # the default KPI is a ratio: a burst needs a count
+    assert any("kpi: kind 'burst' needs a count KPI" in e.value for e in at.error), \
+        [e.value for e in at.error]
+    at.selectbox(key="thr_kpi_new").set_value("feedback.received")
+    at.selectbox(key="thr_window_new").set_value("1h")
+    at.selectbox(key="thr_comparator_new").set_value(">")
+    at.number_input(key="thr_weeks_new").set_value(2)
+    at.number_input(key="thr_min_new").set_value(3)
+    at.number_input(key="thr_factor_new").set_value(2.5)
+    click(at, "Kiểm tra")
+    assert not at.error, [e.value for e in at.error]
+    click(at, "Lưu quy tắc")
+    (stored,) = rule_store.list_stored(app_db)
+    assert (stored.rule.kind, stored.rule.kpi, stored.rule.window) == ("burst",
+                                                                       "feedback.received", "1h")
+    assert dict(stored.rule.params) == {"baseline_weeks": 2, "min_count": 3, "factor": 2.5}
+
+
 def test_a_viewer_cannot_save_a_rule(app_db: Engine) -> None:
     at = run_page(THRESHOLDS, VIEWER)
     fill_new_rule(at, "90")
