@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, insert, or_, select, update
 
 from ioc.alert_lifecycle import ACKNOWLEDGED, FIRING, OK, PENDING, Status
 from ioc.auth import Identity, require
@@ -168,11 +169,17 @@ def pending_deliveries(engine: Engine) -> list[dict[str, Any]]:
                             OB.c.attempts < MAX_ATTEMPTS).order_by(OB.c.id))]
 
 
-def mark_delivery(engine: Engine, row_id: int, ok: bool, error: str | None,
-                  now: datetime) -> None:
+def mark_deliveries(engine: Engine, results: Mapping[int, tuple[bool, str | None]],
+                    now: datetime) -> None:
+    """Record delivery attempts {outbox row id: (ok, error)} in one transaction."""
+    if not results:
+        return
     with engine.begin() as conn:
-        conn.execute(update(OB).where(OB.c.id == row_id).values(
-            attempts=OB.c.attempts + 1, last_error=error, sent_at=now if ok else None))
+        conn.execute(update(OB).where(OB.c.id == bindparam("row_id")).values(
+            attempts=OB.c.attempts + 1, last_error=bindparam("error"),
+            sent_at=bindparam("sent")),
+            [{"row_id": i, "error": err, "sent": now if ok else None}
+             for i, (ok, err) in results.items()])
 
 
 # ---------------------------------------------------------------- reading

@@ -126,7 +126,7 @@ def scope_text(scope: str, names: Mapping[str, str] | None = None) -> str:
         elif kind == "commune":
             parts.append(names.get(code, f"xã/phường {code}"))
         elif kind == "agency":
-            parts.append(f"cơ quan {code}")
+            parts.append(names.get(f"agency:{code}", f"cơ quan {code}"))
         elif kind == "procedure":
             parts.append(f"thủ tục {code}")
         else:
@@ -153,11 +153,14 @@ def reminder_text(s: Mapping[str, Any]) -> str:
 
 
 def area_names(province_code: str) -> dict[str, str]:
-    """Names for scope_text: commune code → name, 'province:CODE' → province name."""
+    """Names for scope_text: commune code → name, 'province:CODE' → province name,
+    'agency:CODE' → the agency's name (departments and commune People's Committees)."""
     try:
         from ioc.admin_units import commune_names, province
+        from ioc.catalogue import agencies
         return {**commune_names(province_code),
-                f"province:{province_code}": province(province_code).name}
+                f"province:{province_code}": province(province_code).name,
+                **{f"agency:{a.code}": a.name for a in agencies(province_code)}}
     except (ImportError, ValueError):
         return {}
 

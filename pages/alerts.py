@@ -49,7 +49,9 @@ ACK_FLASH = "alerts_ack_flash"  # shown once after the rerun that clears the not
 with ui.db_guard():
     names_of_rules = rule_names()
 
-    c_state, c_kind, c_sev, c_rule = st.columns([2, 3, 2, 3], vertical_alignment="bottom")
+    # Two rows of filters: four in one row cut the segmented labels on a 1024 px tablet.
+    c_state, c_kind = st.columns(2, vertical_alignment="bottom")
+    c_sev, c_rule = st.columns([1, 2], vertical_alignment="bottom")
     # Deadline reminders are one episode per agency: dozens on a bad day. Operators look at
     # the rules ops staff set apart from them.
     kind_filter = c_kind.segmented_control(

@@ -15,6 +15,7 @@ Silences match the group's synthetic rule id and its scope `agency:CODE`.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -223,6 +224,7 @@ class ReminderScanner:
     # ---------------------------------------------------------------- public
     def scan_once(self, now: datetime | None = None) -> ScanResult:
         at = _naive(now)
+        started = time.monotonic()
         result = ScanResult()
         for stream in STREAMS:
             query, id_col, table = _SOURCES[stream]
@@ -258,9 +260,11 @@ class ReminderScanner:
             result.items = conn.execute(select(func.count()).select_from(R).where(
                 R.c.sent_at == at, R.c.alert_id.is_not(None))).scalar() or 0
         if result.fired or result.reminded or result.resolved:
-            log.info("reminders: %d new item(s); %d fired, %d reminded, %d resolved",
-                     result.detected, result.fired, result.reminded, result.resolved)
+            scanned = time.monotonic() - started
             if self.deliver is not None:
                 self.deliver(at)
+            log.info("reminders: %d new item(s); %d fired, %d reminded, %d resolved "
+                     "(scan %.2f s, with delivery %.2f s)", result.detected, result.fired,
+                     result.reminded, result.resolved, scanned, time.monotonic() - started)
         return result
 

@@ -249,6 +249,7 @@ def test_rules_and_deadline_reminders_apart(app_db: Engine) -> None:
     assert listed.row(1, named=True)["rule"] == \
         "Nhắc hạn · Reminder: hồ sơ quá hạn (rem.dossier.overdue.UBND-04792)"
     assert listed.row(1, named=True)["data"] == "/dossiers?window=30d&agency=UBND-04792"
+    assert listed.row(1, named=True)["scope"] == "UBND phường Tân Hòa"  # the agency's name
     at.segmented_control(key="alerts_kind").set_value("reminder").run()
     assert table(at, "alert_id")["alert_id"].to_list() == ["rem-x-1"]
     assert table(at, "rule_id")["rule_id"].to_list() == ["rem.dossier.overdue.UBND-04792"]
