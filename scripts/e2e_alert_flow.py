@@ -345,7 +345,17 @@ def main() -> int:  # noqa: PLR0915 - one readable script, step by step
     summary: dict[str, Any] = {"screenshots": []}
 
     wait_until(system.caught_up, 600, "aggregator caught up (ioc status: lag 0)", every=3)
-    ward, overdue = choose_commune(system)
+
+    def commune_or_none() -> tuple[str, list[sqlite3.Row]] | None:
+        # Lag 0 can be seen between two backfill bursts of the simulators, before any
+        # dossier is overdue: look again until the state has them.
+        try:
+            return choose_commune(system)
+        except CheckFailed:
+            return None
+
+    ward, overdue = wait_until(commune_or_none, 300, "a commune with 1-2 overdue dossiers",
+                               every=5)
     commune = system.commune_name(ward)
     rule_id = f"e2e-overdue-{ward}-{datetime.now().strftime('%H%M%S')}"
     log(f"target: {commune} ({ward}), overdue dossiers {[d['dossier_id'] for d in overdue]}")
