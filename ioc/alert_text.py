@@ -142,8 +142,9 @@ def alert_message(row: Mapping[str, Any], names: Mapping[str, str] | None = None
 
 def reminder_key(rule_id: str) -> tuple[str, str]:
     """'rem.dossier.overdue.UBND-08494' → ('dossier', 'overdue')."""
-    parts = rule_id.split(".")
-    return (parts[1], parts[2]) if len(parts) > 3 else ("", "")
+    from ioc.reminders import stream_and_kind
+
+    return stream_and_kind(rule_id)
 
 
 def reminder_text(s: Mapping[str, Any]) -> str:

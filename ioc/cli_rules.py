@@ -28,12 +28,6 @@ def _actor() -> Identity:
     return Identity(f"cli:{user}"[:100], "admin")  # rule_audit.actor is String(100)
 
 
-def _engine_for(settings: Settings):  # noqa: ANN202
-    from ioc.cli import _engine
-
-    return _engine(settings)
-
-
 def _number(text: str | None, as_int: bool = False) -> Any:
     """CLI text → number; unparsable text is passed on so validation names the field."""
     if text is None:
@@ -93,9 +87,10 @@ def _print_audit(entries: list[Any], as_json: bool) -> None:
 
 def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
     from ioc import rule_store as store
+    from ioc.db.migrate import migrated_engine
     from ioc.rules import RuleError, parse_rule, rules_from_yaml, rules_to_yaml
 
-    engine = _engine_for(settings)
+    engine = migrated_engine(settings.database_url)
     try:
         if args.action == "list":
             rows = store.list_stored(engine)

@@ -23,12 +23,6 @@ from ioc.settings import Settings
 ADMIN_PASSWORD_ENV = "IOC_ADMIN_PASSWORD"
 
 
-def _engine(settings: Settings) -> Engine:
-    from ioc.cli import _engine as make  # ioc.cli imports this module to register parsers
-
-    return make(settings)
-
-
 def _read_password(args: argparse.Namespace, stdin: TextIO | None = None) -> str:
     if args.password_stdin:
         line = (stdin or sys.stdin).readline()
@@ -61,8 +55,9 @@ def announce_admin(engine: Engine, out: Callable[[str], None] = print) -> str | 
 
 def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
     from ioc import auth
+    from ioc.db.migrate import migrated_engine
 
-    engine = _engine(settings)
+    engine = migrated_engine(settings.database_url)
     try:
         if args.users_action == "list":
             rows = auth.list_users(engine)

@@ -85,6 +85,22 @@ def is_reminder(rule_id: str) -> bool:
     return rule_id.startswith(RULE_PREFIX)
 
 
+def stream_and_kind(rule_id: str) -> tuple[str, str]:
+    """'rem.dossier.overdue.UBND-08494' → ('dossier', 'overdue'); ('', '') for a rule's id."""
+    if not is_reminder(rule_id):
+        return ("", "")
+    stream, _, rest = rule_id[len(RULE_PREFIX):].partition(".")
+    return (stream, rest.partition(".")[0])
+
+
+def group_of(rule_id: str, scope: str) -> Group:
+    """The group of a reminder episode, from the rule id and scope it was stored with (the
+    agency code is read from the scope: a long one is hashed in the rule id)."""
+    stream, kind = stream_and_kind(rule_id)
+    code = scope.partition(":")[2]
+    return Group(stream, kind, "" if code == "-" else code)
+
+
 def new_reminders(stream: str, deadlines: pl.DataFrame, id_column: str,
                   known: set[tuple[str, str, datetime]], province_code: str,
                   now: datetime) -> list[dict[str, Any]]:

@@ -38,6 +38,7 @@ from ioc.reminders import (
     alert_event,
     counts,
     digest_passed,
+    group_of,
     new_reminders,
 )
 
@@ -111,13 +112,8 @@ class ReminderScanner:
                 select(R.c.alert_id, func.max(R.c.sent_at)).where(
                     R.c.stream == stream, R.c.alert_id.in_([r["alert_id"] for r in rows]))
                 .group_by(R.c.alert_id)).all()) if rows else {}
-        out = {}
-        for r in rows:
-            kind = r["rule_id"][len(RULE_PREFIX) + len(stream) + 1:].split(".", 1)[0]
-            code = r["scope"].partition(":")[2]
-            out[Group(stream, kind, "" if code == "-" else code)] = {
-                **r, "last_notified": last.get(r["alert_id"])}
-        return out
+        return {group_of(r["rule_id"], r["scope"]): {**r, "last_notified": last.get(r["alert_id"])}
+                for r in rows}
 
     def _unsent_by_group(self, stream: str) -> dict[Group, list[tuple]]:
         with self.engine.connect() as conn:
@@ -160,8 +156,9 @@ class ReminderScanner:
             return None
 
     def _advance(self, group: Group, count: int, current: dict[tuple, dict],
-                 now: datetime) -> str | None:
-        """Step one group's episode and write what follows, all in one transaction."""
+                 now: datetime) -> tuple[str | None, int]:
+        """Step one group's episode and write what follows, all in one transaction; returns
+        the notification sent (or None) and how many items it reported."""
         rule = group.rule()
         with self.engine.begin() as conn:
             row = store.open_alert(conn, rule.rule_id)
@@ -183,20 +180,20 @@ class ReminderScanner:
                                float(count), f"{len(items)} new")
             else:
                 notify = None
+            self._claim(conn, group, stale, None, now)
             if notify is None or aid is None:
-                return None
+                return None, 0
             if notify == RESOLVE:
                 items = []
             self._claim(conn, group, [(i["item_id"], group.kind, i["due_at"]) for i in items],
                         aid, now)
-            self._claim(conn, group, stale, None, now)
             event = alert_event(aid, group, notify, self.province_code,
                                 self._agency_name(group, items), items, count, now)
             silence = next((x for x in store.active_silences(conn, now)
                             if x.matches(rule.rule_id, rule.scope, now)), None)
             store.enqueue(conn, aid, notify, self.channels, event,
                           silence.silence_id if silence else None, now)
-            return notify
+            return notify, len(items)
 
     def _unsent(self, conn: Connection, group: Group) -> list[tuple]:
         return [tuple(r) for r in conn.execute(
@@ -246,9 +243,10 @@ class ReminderScanner:
                         values[episode["alert_id"]] = float(count)
                     continue
                 try:
-                    notify = self._advance(group, count, current, at)
+                    notify, reported = self._advance(group, count, current, at)
                 except _Taken:
                     continue
+                result.items += reported
                 if notify == FIRE:
                     result.fired += 1
                 elif notify == REMIND:
@@ -256,9 +254,6 @@ class ReminderScanner:
                 elif notify == RESOLVE:
                     result.resolved += 1
             self._refresh_values(values, at)
-        with self.engine.connect() as conn:
-            result.items = conn.execute(select(func.count()).select_from(R).where(
-                R.c.sent_at == at, R.c.alert_id.is_not(None))).scalar() or 0
         if result.fired or result.reminded or result.resolved:
             scanned = time.monotonic() - started
             if self.deliver is not None:

@@ -6,8 +6,7 @@ from typing import Any
 
 from kafka.errors import KafkaError
 
-from ioc.db.engine import make_engine
-from ioc.db.migrate import upgrade
+from ioc.db.migrate import migrated_engine
 from ioc.freshness import freshness
 from ioc.settings import Settings
 from streams.discovery import resolve_bootstrap
@@ -16,8 +15,7 @@ from streams.topics import ALL_TOPICS
 
 
 def collect_status(settings: Settings) -> dict[str, Any]:
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
+    engine = migrated_engine(settings.database_url)
     fresh = freshness(engine, settings.freshness_seconds)
     out: dict[str, Any] = {
         "broker": {"bootstrap": resolve_bootstrap(settings), "reachable": False,

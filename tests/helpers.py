@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import Engine, MetaData
@@ -13,6 +13,9 @@ from ioc.db.schema import metadata
 from streams.aggregator import Aggregator
 from streams.lag import end_offsets, group_lag
 from streams.topics import STREAM_TOPICS
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
 
 TZ7 = "+07:00"
 
@@ -116,3 +119,10 @@ def reset_database(engine: Engine) -> None:
     leftover = MetaData()
     leftover.reflect(engine)
     leftover.drop_all(engine)
+
+
+def markdown_with(at: AppTest, needle: str) -> str:
+    """The first markdown element of a Streamlit AppTest run that contains `needle`."""
+    found = [m.value for m in at.markdown if needle in m.value]
+    assert found, f"no markdown containing {needle!r}"
+    return found[0]

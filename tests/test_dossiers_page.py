@@ -32,6 +32,7 @@ from ioc.ui.dossier_state import (
 from ioc.ui.dossier_tables import daily_grid, deadline_summary, movement_text
 from ioc.ui.dossier_tiles import change_parts, target_text, tile_html, tile_status
 from ioc.windows import Period
+from tests.helpers import markdown_with
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/dossiers.py"
@@ -58,12 +59,6 @@ def open_page(query: dict[str, str] | None = None) -> AppTest:
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def markdown_with(at: AppTest, needle: str) -> str:
-    found = [m.value for m in at.markdown if needle in m.value]
-    assert found, f"no markdown containing {needle!r}"
-    return found[0]
 
 
 def tiles(at: AppTest) -> dict[str, str]:

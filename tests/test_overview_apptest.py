@@ -13,6 +13,7 @@ from sqlalchemy import Engine, insert
 from streamlit.testing.v1 import AppTest
 
 from ioc.db import schema as s
+from tests.helpers import markdown_with
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 WARD_A, WARD_B = "04792", "04795"  # two communes of Phú Thọ (province 25)
@@ -32,12 +33,6 @@ def run_app() -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def markdown_with(at: AppTest, needle: str) -> str:
-    found = [m.value for m in at.markdown if needle in m.value]
-    assert found, f"no markdown containing {needle!r}"
-    return found[0]
 
 
 def tile_values(at: AppTest) -> dict[str, str]:

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from ioc.db.engine import make_engine
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -21,3 +23,10 @@ def alembic_config(connection=None) -> Config:  # noqa: ANN001
 def upgrade(engine: Engine) -> None:
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), "head")
+
+
+def migrated_engine(url: str) -> Engine:
+    """An engine on `url` with the schema at head: what every command opens first."""
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine

@@ -41,6 +41,7 @@ from ioc.alert_text import (  # noqa: F401 - re-exported for the pages and tests
 )
 from ioc.calendar import TZ
 from ioc.kpi_catalogue import SCOPE_COLUMNS
+from ioc.reminders import is_reminder
 from ioc.ui.i18n import DASH, bilingual
 
 # Background colours with white text (WCAG AA): red, amber (dark enough for white), blue.
@@ -105,7 +106,7 @@ def by_severity(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         fired = r.get("fired_at") or r.get("evaluated_at")
         ts = fired.replace(tzinfo=UTC).timestamp() if isinstance(fired, datetime) else 0.0
         return (SEVERITY_RANK.get(r.get("severity", ""), 9),
-                str(r.get("rule_id", "")).startswith("rem."),
+                is_reminder(str(r.get("rule_id", ""))),
                 0 if r.get("state") == "firing" else 1, -ts)
     return sorted(rows, key=key)
 
@@ -140,8 +141,6 @@ def banner_html(firing: Sequence[Mapping[str, Any]],
     every firing or acknowledged alert (it pauses under the mouse). Deadline reminders, one
     episode per agency, are summed up in one line per stream and kind so they never crowd
     out the rules ops staff set. '' when nothing fires."""
-    from ioc.reminders import is_reminder
-
     active = [r for r in firing if r.get("state") in ("firing", "acknowledged")]
     if not active:
         return ""
@@ -231,7 +230,7 @@ def alert_rows(alerts: Sequence[Mapping[str, Any]], rule_names: Mapping[str, str
     for r in alerts:
         rule_id = r.get("rule_id", "")
         name = rule_names.get(rule_id, "")
-        if not name and rule_id.startswith("rem."):
+        if not name and is_reminder(rule_id):
             vi, en = REMINDER_LABELS.get(reminder_key(rule_id), ("", ""))
             name = f"Nhắc hạn · Reminder: {vi}" if vi else ""
         acked = ""
