@@ -30,12 +30,9 @@ def _stop_on_signals() -> threading.Event:
 
 
 def _engine(settings: Settings):  # noqa: ANN202
-    from ioc.db.engine import make_engine
-    from ioc.db.migrate import upgrade
+    from ioc.db.migrate import migrated_engine
 
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return engine
+    return migrated_engine(settings.database_url)
 
 
 def _bootstrap(settings: Settings) -> str:
@@ -78,12 +75,16 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_aggregate(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import timedelta
 
-    from ioc.rules import parse_targets
+    from ioc.rules import RuleError, parse_targets
     from streams.aggregator import Aggregator
     from streams.alert_evaluator import AlertEvaluator, run_deliveries
     from streams.reminders import ReminderScanner
     from streams.topics import ensure_topics
 
+    try:  # a typo in the setting must stop here with its name, not at the first reminder
+        reminder_targets = [t for t in parse_targets(settings.reminder_targets) if t != "banner"]
+    except RuleError as exc:
+        raise SystemExit(f"IOC_REMINDER_TARGETS: {exc}") from None
     engine = _engine(settings)
     bootstrap = _bootstrap(settings)
     ensure_topics(bootstrap, settings.topic_partitions)
@@ -99,7 +100,7 @@ def cmd_aggregate(args: argparse.Namespace, settings: Settings) -> int:
             engine, settings.province_code,
             timedelta(minutes=settings.reminder_digest_minutes),
             timedelta(hours=settings.reminder_live_hours),
-            [t for t in parse_targets(settings.reminder_targets) if t != "banner"],
+            reminder_targets,
             deliver=lambda now: evaluator.deliver(now, external=False))
     stop = _stop_on_signals()
     threading.Thread(target=run_deliveries, args=(agg.alerts, stop), daemon=True,

@@ -79,3 +79,10 @@ def test_ingest_kpi_status(broker, engine, db_url, tmp_path):
     assert status["consumer_lag"]["total"] == 0
     assert status["dead_letters"]["archived"] == 1
     assert status["last_committed_batch"] is not None
+
+
+def test_aggregate_refuses_a_misspelt_reminder_target(tmp_path):
+    env = {**os.environ, "IOC_VAR_DIR": str(tmp_path), "IOC_REMINDER_TARGETS": "webhok"}
+    out = _ioc(env, "aggregate")
+    assert out.returncode == 1
+    assert "IOC_REMINDER_TARGETS: targets[0]: unknown target 'webhok'" in out.stderr

@@ -266,3 +266,13 @@ def test_yaml_malformed_documents(text, expected):
     with pytest.raises(RuleError) as exc:
         rules_from_yaml(text)
     assert str(exc.value).startswith(expected)
+
+
+def test_targets_outside_a_rule_name_the_bad_entry() -> None:
+    from ioc.rules import parse_targets
+
+    assert parse_targets(["webhook", "email:ops@tinh.gov.vn"]) == ("webhook",
+                                                                   "email:ops@tinh.gov.vn")
+    assert parse_targets([]) == ("banner",)
+    with pytest.raises(RuleError, match=r"targets\[1\]: unknown target 'webhok'"):
+        parse_targets(["banner", "webhok"])
