@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ioc.i18n import bilingual
 from ioc.settings import load_settings
-from ioc.ui.alert_view import render_alert_banner
+from ioc.ui.alerts.view import render_alert_banner
 from ioc.ui.components import apply_theme, get_engine, province_label
-from ioc.ui.i18n import bilingual
 from ioc.ui.nav import LOGIN, pages_for, role_label
 from ioc.ui.session import anonymous_role, refresh_identity
 

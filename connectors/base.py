@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ioc.contracts import Contract
+from ioc.events.contracts import Contract
 
 
 @dataclass

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from connectors.base import Source
-from connectors.simulated import SimulatorSource
-from ioc.contracts import CONTRACTS, DOSSIER, FEEDBACK, SOCIAL
+from connectors.simulators.source import SimulatorSource
+from ioc.events.contracts import CONTRACTS, DOSSIER, FEEDBACK, SOCIAL
 from ioc.settings import Settings
 
 

@@ -17,9 +17,9 @@ from kafka.errors import KafkaError
 from sqlalchemy import Engine
 
 from connectors.base import Source, SourceBatch, SourceRecord
-from ioc.contracts import TOPIC_DLQ, validate_event
 from ioc.db.checkpoints import load_cursor, save_cursor
-from ioc.redact import redact_event
+from ioc.events.contracts import TOPIC_DLQ, validate_event
+from ioc.events.redact import redact_event
 
 log = logging.getLogger(__name__)
 

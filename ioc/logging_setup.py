@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from ioc.redact import redact_text
+from ioc.events.redact import redact_text
 
 
 class RedactingFilter(logging.Filter):

@@ -1,7 +1,7 @@
 """Cảnh báo · Alerts: the live list of alert episodes with filters, acknowledge with a note,
 silences, the history of every transition and a link to the data behind each alert.
 
-Acknowledging and silencing are checked on the server by `ioc.alert_store` (ioc.auth.require):
+Acknowledging and silencing are checked on the server by `ioc.alerts.store` (ioc.auth.require):
 the forms are shown to everyone, and a viewer or anonymous visitor who submits one gets the
 refusal spelled out instead of a hidden button.
 """
@@ -14,15 +14,15 @@ from datetime import UTC, datetime, time, timedelta
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from ioc import alert_store
+from ioc.alerts import store as alert_store
+from ioc.alerts.rules import SEVERITIES
 from ioc.auth import PermissionDenied
-from ioc.calendar import TZ
-from ioc.export import local_times, to_csv_bytes, to_xlsx_bytes
-from ioc.rules import SEVERITIES
+from ioc.exports import local_times, to_csv_bytes, to_xlsx_bytes
+from ioc.i18n import bilingual
+from ioc.reference.calendar import TZ
 from ioc.settings import load_settings
-from ioc.ui import alert_view as av
 from ioc.ui import components as ui
-from ioc.ui.i18n import bilingual
+from ioc.ui.alerts import view as av
 
 settings = load_settings()
 engine = ui.get_engine(settings.database_url)
@@ -36,7 +36,7 @@ st.markdown(f'<div class="ioc-title">{bilingual("Cảnh báo", "Alerts")}</div>'
 
 def rule_names() -> dict[str, str]:
     try:
-        from ioc.rule_store import list_stored
+        from ioc.alerts.rule_store import list_stored
         return {sr.rule.rule_id: sr.rule.name for sr in list_stored(engine)}
     except (ImportError, SQLAlchemyError):
         return {}

@@ -13,15 +13,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import streamlit as st
 
-from ioc.admin_units import communes
-from ioc.calendar import TZ
-from ioc.dossier_queries import BREAKDOWN_DIMS
-from ioc.freshness import freshness
+from ioc.dossiers.queries import BREAKDOWN_DIMS
+from ioc.i18n import bilingual, fmt_int
+from ioc.kpis.freshness import freshness
+from ioc.reference.admin_units import communes
+from ioc.reference.calendar import TZ
 from ioc.settings import load_settings
 from ioc.ui import components as ui
-from ioc.ui import dossier_view as dv
-from ioc.ui.dossier_labels import LABELS, both
-from ioc.ui.dossier_state import (
+from ioc.ui.dossiers import view as dv
+from ioc.ui.dossiers.filters import (
     CUSTOM_DEFAULT_DAYS,
     DEFAULT_WINDOW,
     DRILL_LEVELS,
@@ -39,15 +39,15 @@ from ioc.ui.dossier_state import (
     state_scope,
     window_label,
 )
-from ioc.ui.dossier_tables import (
+from ioc.ui.dossiers.labels import LABELS, both
+from ioc.ui.dossiers.tables import (
     deadline_frame,
     deadline_summary,
     dossier_frame,
     map_values,
     ranking_frame,
 )
-from ioc.ui.dossier_tiles import is_empty
-from ioc.ui.i18n import bilingual, fmt_int
+from ioc.ui.dossiers.tiles import is_empty
 
 settings = load_settings()
 url = settings.database_url

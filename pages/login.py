@@ -13,9 +13,9 @@ import re
 import streamlit as st
 
 from ioc.auth import LoginFailed
+from ioc.i18n import bilingual
 from ioc.settings import load_settings
 from ioc.ui import components as ui
-from ioc.ui.i18n import bilingual
 from ioc.ui.nav import role_label
 from ioc.ui.session import auth_mode, current_identity, sign_in, sign_out
 

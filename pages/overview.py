@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ioc.admin_units import communes
-from ioc.freshness import freshness
-from ioc.kpi_catalogue import BY_CODE, WINDOWS
-from ioc.kpis import commune_values, compute_kpis, hourly_series
+from ioc.i18n import both, window_label
+from ioc.kpis.catalogue import BY_CODE, WINDOWS
+from ioc.kpis.freshness import freshness
+from ioc.kpis.values import commune_values, compute_kpis, hourly_series
+from ioc.reference.admin_units import communes
 from ioc.settings import load_settings
 from ioc.ui import components as ui
-from ioc.ui.i18n import both, window_label
 
 settings = load_settings()
 engine = ui.get_engine(settings.database_url)

@@ -1,5 +1,5 @@
 """Cấu hình ngưỡng · Thresholds: the alert rules, a form to create or edit one (validated by
-`ioc.rules.parse_rule`, whose messages name the field), a 30-day backtest of the candidate
+`ioc.alerts.rules.parse_rule`, whose messages name the field), a 30-day backtest of the candidate
 before it is saved, enable/disable, and each rule's audit trail.
 
 Every write is checked on the server (`ioc.auth.require`) right before it happens: the menu
@@ -16,16 +16,16 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from ioc import rule_store
-from ioc.admin_units import communes
+from ioc.alerts import rule_store
+from ioc.alerts.rules import COMPARATORS, RULE_WINDOWS, SEVERITIES, Rule, RuleError, parse_rule
 from ioc.auth import PermissionDenied, require
-from ioc.kpi_catalogue import BY_CODE, CATALOGUE, parse_scope
-from ioc.rules import COMPARATORS, RULE_WINDOWS, SEVERITIES, Rule, RuleError, parse_rule
+from ioc.i18n import bilingual
+from ioc.kpis.catalogue import BY_CODE, CATALOGUE, parse_scope
+from ioc.reference.admin_units import communes
 from ioc.settings import load_settings
-from ioc.ui import alert_view as av
 from ioc.ui import components as ui
-from ioc.ui.dossier_state import scope_of
-from ioc.ui.i18n import bilingual
+from ioc.ui.alerts import view as av
+from ioc.ui.dossiers.filters import scope_of
 
 settings = load_settings()
 engine = ui.get_engine(settings.database_url)
@@ -95,7 +95,7 @@ def scope_parts(scope: str) -> dict[str, str]:
 
 def show_backtest(rule: Rule) -> None:
     try:
-        from ioc.backtest import backtest
+        from ioc.alerts.backtest import backtest
     except ImportError:
         st.info(bilingual("Chạy thử 30 ngày chưa có trên máy chủ này; quy tắc vẫn lưu được.",
                           "The 30-day backtest is not available yet; the rule can still be "

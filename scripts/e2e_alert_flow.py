@@ -129,7 +129,7 @@ class System:
         shebang = Path(self.ioc).read_text(errors="replace").splitlines()[0]
         python = shebang[2:].strip() if shebang.startswith("#!") else sys.executable
         out = subprocess.run(
-            [python, "-c", "import sys; from ioc.admin_units import commune_names; "
+            [python, "-c", "import sys; from ioc.reference.admin_units import commune_names; "
              "print(commune_names(sys.argv[1])[sys.argv[2]])", self.province(), code],
             env=self.env, capture_output=True, text=True, timeout=60, check=True)
         return out.stdout.strip()

@@ -22,15 +22,15 @@ from kafka.structs import OffsetAndMetadata
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
-from ioc.contracts import BY_TOPIC, TOPIC_DLQ
 from ioc.db.schema import aggregator_batches, dead_letters
 from ioc.db.upsert import upsert
-from ioc.decode import ROW, decode_batch
+from ioc.events.contracts import BY_TOPIC, TOPIC_DLQ
+from ioc.events.decode import ROW, decode_batch
 from streams import offsets
 from streams.alert_evaluator import AlertEvaluator
 from streams.apply import APPLY
 from streams.clients import make_consumer, make_producer
-from streams.reminders import ReminderScanner
+from streams.reminder_scan import ReminderScanner
 from streams.topics import STREAM_TOPICS
 
 log = logging.getLogger(__name__)

@@ -2,9 +2,9 @@
 
 The aggregator calls `evaluate_once` after it commits a batch (and every few seconds when
 idle, since overdue figures change with the clock), so an alert is visible within one
-aggregation cycle of the crossing. KPI values come from `ioc.kpis.compute_kpis`, the same
-figures the pages show; transitions come from `ioc.alert_lifecycle.step`; episodes, history
-and the notification outbox are written together (`ioc.alert_store`), delivered after.
+aggregation cycle of the crossing. KPI values come from `ioc.kpis.values.compute_kpis`, the same
+figures the pages show; transitions come from `ioc.alerts.lifecycle.step`; episodes, history
+and the notification outbox are written together (`ioc.alerts.store`), delivered after.
 """
 
 from __future__ import annotations
@@ -21,9 +21,12 @@ from typing import Any
 from kafka import KafkaProducer
 from sqlalchemy import Engine
 
-from ioc import alert_store as store
-from ioc.alert_lifecycle import NOTIFYING, step
-from ioc.alert_text import (
+from ioc.alerts import store
+from ioc.alerts.bursts import burst_reading
+from ioc.alerts.lifecycle import NOTIFYING, step
+from ioc.alerts.rule_store import list_stored
+from ioc.alerts.rules import Rule
+from ioc.alerts.text import (
     area_names,
     comparison_text,
     fmt_kpi,
@@ -31,12 +34,9 @@ from ioc.alert_text import (
     scope_text,
     window_text,
 )
-from ioc.bursts import burst_reading
-from ioc.contracts import TOPIC_ALERTS
-from ioc.kpi_catalogue import BY_CODE, parse_scope
-from ioc.kpis import compute_kpis
-from ioc.rule_store import list_stored
-from ioc.rules import Rule
+from ioc.events.contracts import TOPIC_ALERTS
+from ioc.kpis.catalogue import BY_CODE, parse_scope
+from ioc.kpis.values import compute_kpis
 
 log = logging.getLogger(__name__)
 ALERT_SCHEMA = "ioc.alert.v1"
@@ -203,7 +203,7 @@ class AlertEvaluator:
     def _send(self, row: dict[str, Any]) -> tuple[bool, str | None]:
         channel, body = row["channel"], row["payload"]
         try:
-            from streams import notifiers
+            from ioc.alerts.notify import senders as notifiers
 
             webhook, smtp = notifiers.configs_from_env()
             if channel == "webhook":

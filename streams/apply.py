@@ -1,18 +1,48 @@
 """Apply one decoded batch to the database (entity state + bucket deltas), inside the caller's
-transaction. Reads the stored state of the batch's entities, keeps only newer events, writes."""
+transaction. Reads the stored state of the batch's entities, keeps only newer events, writes.
+
+Dossiers and feedback are entity streams that differ only in their tables and transitions, so
+one function applies both from a table of `EntityStream`s; social posts are insert-once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import polars as pl
 from sqlalchemy import Connection, Table, select
 
-from ioc import state
+from ioc.db import columns
 from ioc.db import schema as s
 from ioc.db.upsert import upsert
+from ioc.dossiers import transitions as dossier_tr
+from ioc.feedback import transitions as feedback_tr
+from ioc.kpis.buckets import bucket_delta, latest_per_entity
+from ioc.social import transitions as social_tr
 
 IN_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class EntityStream:
+    key: str
+    table: Table
+    buckets: Table
+    entity_cols: tuple[str, ...]
+    dims: tuple[str, ...]
+    counters: tuple[str, ...]
+    entities: Callable[[pl.DataFrame, pl.DataFrame], pl.DataFrame]  # (newer events, old rows)
+    contributions: Callable[[pl.DataFrame], pl.DataFrame]
+
+
+DOSSIERS = EntityStream(
+    "dossier_id", s.dossiers, s.dossier_buckets, dossier_tr.ENTITY_COLS,
+    columns.DOSSIER_DIMS, columns.DOSSIER_COUNTERS, dossier_tr.entities,
+    dossier_tr.contributions)
+FEEDBACK = EntityStream(
+    "feedback_id", s.feedback, s.feedback_buckets, feedback_tr.ENTITY_COLS,
+    columns.FEEDBACK_DIMS, columns.FEEDBACK_COUNTERS, feedback_tr.entities,
+    feedback_tr.contributions)
 
 
 def _fetch(conn: Connection, table: Table, key: str, ids: list[str],
@@ -27,7 +57,7 @@ def _fetch(conn: Connection, table: Table, key: str, ids: list[str],
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def _pl_type(sqltype) -> pl.DataType:  # noqa: ANN001
+def _pl_type(sqltype: object) -> pl.DataType:
     name = type(sqltype).__name__
     return {
         "DateTime": pl.Datetime("us"), "Integer": pl.Int64, "BigInteger": pl.Int64,
@@ -50,46 +80,24 @@ def _newer(latest: pl.DataFrame, old: pl.DataFrame, key: str) -> pl.DataFrame:
             .drop("_old_seq"))
 
 
-def apply_dossiers(conn: Connection, events: pl.DataFrame) -> int:
-    """Returns how many dossier states changed."""
+def apply_entities(conn: Connection, stream: EntityStream, events: pl.DataFrame) -> int:
+    """Returns how many entity states changed."""
     if events.is_empty():
         return 0
-    latest = state.latest_per_entity(events, "dossier_id")
-    old = _fetch(conn, s.dossiers, "dossier_id", latest["dossier_id"].to_list(),
-                 state.DOSSIER_ENTITY_COLS)
-    newer = _newer(latest, old, "dossier_id")
+    key = stream.key
+    latest = latest_per_entity(events, key)
+    old = _fetch(conn, stream.table, key, latest[key].to_list(), stream.entity_cols)
+    newer = _newer(latest, old, key)
     if newer.is_empty():
         return 0
-    new_states = state.dossier_entities(newer, old)
-    replaced = old.join(newer.select("dossier_id"), on="dossier_id", how="semi")
-    delta = state.bucket_delta(state.dossier_contributions(new_states),
-                               state.dossier_contributions(replaced),
-                               s.DOSSIER_DIMS, s.DOSSIER_COUNTERS)
-    cols = [c for c in state.DOSSIER_ENTITY_COLS if c != "dossier_id"]
-    upsert(conn, s.dossiers, new_states.to_dicts(), keys=("dossier_id",), replace=cols,
+    new_states = stream.entities(newer, old)
+    replaced = old.join(newer.select(key), on=key, how="semi")
+    delta = bucket_delta(stream.contributions(new_states), stream.contributions(replaced),
+                         stream.dims, stream.counters)
+    cols = [c for c in stream.entity_cols if c != key]
+    upsert(conn, stream.table, new_states.to_dicts(), keys=(key,), replace=cols,
            newer_than="seq")
-    _write_buckets(conn, s.dossier_buckets, delta, s.DOSSIER_DIMS, s.DOSSIER_COUNTERS)
-    return new_states.height
-
-
-def apply_feedback(conn: Connection, events: pl.DataFrame) -> int:
-    if events.is_empty():
-        return 0
-    latest = state.latest_per_entity(events, "feedback_id")
-    old = _fetch(conn, s.feedback, "feedback_id", latest["feedback_id"].to_list(),
-                 state.FEEDBACK_ENTITY_COLS)
-    newer = _newer(latest, old, "feedback_id")
-    if newer.is_empty():
-        return 0
-    new_states = state.feedback_entities(newer)
-    replaced = old.join(newer.select("feedback_id"), on="feedback_id", how="semi")
-    delta = state.bucket_delta(state.feedback_contributions(new_states),
-                               state.feedback_contributions(replaced),
-                               s.FEEDBACK_DIMS, s.FEEDBACK_COUNTERS)
-    cols = [c for c in state.FEEDBACK_ENTITY_COLS if c != "feedback_id"]
-    upsert(conn, s.feedback, new_states.to_dicts(), keys=("feedback_id",), replace=cols,
-           newer_than="seq")
-    _write_buckets(conn, s.feedback_buckets, delta, s.FEEDBACK_DIMS, s.FEEDBACK_COUNTERS)
+    _write_buckets(conn, stream.buckets, delta, stream.dims, stream.counters)
     return new_states.height
 
 
@@ -97,20 +105,29 @@ def apply_social(conn: Connection, events: pl.DataFrame) -> int:
     """Posts are counted once per post_id, whatever the number of re-publications."""
     if events.is_empty():
         return 0
-    latest = state.latest_per_entity(events, "post_id")
+    latest = latest_per_entity(events, "post_id")
     seen = _fetch(conn, s.social_posts, "post_id", latest["post_id"].to_list(), ["post_id"])
     fresh = latest.join(seen, on="post_id", how="anti")
     if fresh.is_empty():
         return 0
-    posts = state.enrich_posts(fresh).with_columns(
+    posts = social_tr.enrich(fresh).with_columns(
         pl.col("ward_code").fill_null(""), pl.col("topic").fill_null(""))
     rows = posts.select("post_id", "published_at", "province_code", "ward_code", "platform",
                         "sentiment").to_dicts()
     upsert(conn, s.social_posts, rows, keys=("post_id",))
-    delta = state.bucket_delta(state.social_contributions(posts), pl.DataFrame(),
-                               s.SOCIAL_DIMS, s.SOCIAL_COUNTERS)
-    _write_buckets(conn, s.social_buckets, delta, s.SOCIAL_DIMS, s.SOCIAL_COUNTERS)
+    delta = bucket_delta(social_tr.contributions(posts), pl.DataFrame(),
+                         columns.SOCIAL_DIMS, columns.SOCIAL_COUNTERS)
+    _write_buckets(conn, s.social_buckets, delta, columns.SOCIAL_DIMS, columns.SOCIAL_COUNTERS)
     return posts.height
 
 
-APPLY = {"dossier": apply_dossiers, "feedback": apply_feedback, "social": apply_social}
+def apply_dossiers(conn: Connection, events: pl.DataFrame) -> int:
+    return apply_entities(conn, DOSSIERS, events)
+
+
+def apply_feedback(conn: Connection, events: pl.DataFrame) -> int:
+    return apply_entities(conn, FEEDBACK, events)
+
+
+APPLY: dict[str, Callable[[Connection, pl.DataFrame], int]] = {
+    "dossier": apply_dossiers, "feedback": apply_feedback, "social": apply_social}

@@ -28,7 +28,7 @@ def bench_events(n: int, seed: int = 1) -> list[tuple[str, bytes, bytes]]:
     from connectors.simulators.dossier import DossierSimulator
     from connectors.simulators.feedback import FeedbackSimulator
     from connectors.simulators.social import SocialSimulator
-    from ioc.contracts import CONTRACTS
+    from ioc.events.contracts import CONTRACTS
 
     end = datetime.now(UTC)
     out: list[tuple[str, bytes, bytes]] = []

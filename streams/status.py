@@ -7,7 +7,7 @@ from typing import Any
 from kafka.errors import KafkaError
 
 from ioc.db.migrate import migrated_engine
-from ioc.freshness import freshness
+from ioc.kpis.freshness import freshness
 from ioc.settings import Settings
 from streams.discovery import resolve_bootstrap
 from streams.lag import end_offsets, group_lag

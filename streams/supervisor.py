@@ -91,7 +91,7 @@ class Supervisor:
                 p.wait()
 
     def _ioc(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "ioc.cli", *args]
+        return [sys.executable, "-m", "ioc.cli.main", *args]
 
     def _connector_names(self) -> list[str]:
         from connectors.registry import SIMULATORS

@@ -8,7 +8,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from ioc.contracts import CONTRACTS, TOPIC_ALERTS, TOPIC_DLQ
+from ioc.events.contracts import CONTRACTS, TOPIC_ALERTS, TOPIC_DLQ
 
 log = logging.getLogger(__name__)
 

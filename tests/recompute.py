@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from ioc.calendar import from_office_time, office_time
 from ioc.db import schema as s
+from ioc.reference.calendar import from_office_time, office_time
 from tests.helpers import dossier_event, feedback_event, social_event
 
 
@@ -26,7 +26,7 @@ def _latest(events: list[dict], key: str) -> dict[str, dict]:
 
 
 def _due(e: dict) -> datetime:
-    """The deadline moved by the paused office time (independent of ioc.lifecycle)."""
+    """The deadline moved by the paused office time (independent of ioc.dossiers.lifecycle)."""
     due = datetime.fromisoformat(e["due_at"])
     req, rec = e.get("supplement_requested_at"), e.get("supplement_received_at")
     if req and rec:

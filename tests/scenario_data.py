@@ -1,8 +1,9 @@
 """The hand-computed dossier scenario: 51 dossiers of Phú Thọ (province 25) whose KPIs
-`tests/test_dossier_scenario.py` asserts exactly.
+`tests/ioc/dossiers/test_dossier_scenario.py` asserts exactly.
 
 Every figure below was reasoned by hand from the documented definitions (DESIGN.md §3–§5,
-`ioc.kpi_catalogue` formula texts, `ioc.lifecycle` / `ioc.calendar` docstrings); nothing here
+`ioc.kpis.catalogue` formula texts, `ioc.dossiers.lifecycle` / `ioc.reference.calendar`
+docstrings); nothing here
 calls the code under test. All times are LOCAL (Asia/Ho_Chi_Minh, UTC+7).
 
 Calendar used (Mon–Fri, minus the VN public holidays of the `holidays` package):

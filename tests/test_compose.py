@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from connectors.registry import CONNECTORS
-from ioc.cli import build_parser
+from ioc.cli.main import build_parser
 from ioc.settings import ENV_VARS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -26,8 +26,8 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import Any, Generic, TypeVar
 
-from ioc.admin_units import Commune, communes, province
-from ioc.calendar import TZ
+from ioc.reference.admin_units import Commune, communes, province
+from ioc.reference.calendar import TZ
 
 HOUR = 3600
 DAY = 86_400

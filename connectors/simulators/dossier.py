@@ -30,8 +30,8 @@ from connectors.simulators.common import (
     local,
     poisson,
 )
-from ioc.calendar import DAY_US, from_office_time, is_working_day, office_time
-from ioc.catalogue import PROCEDURES, Agency, Procedure, agency_for
+from ioc.reference.calendar import DAY_US, from_office_time, is_working_day, office_time
+from ioc.reference.catalogue import PROCEDURES, Agency, Procedure, agency_for
 
 SCHEMA = "ioc.dossier.v1"
 SOURCE = "sim-dossier"
@@ -245,7 +245,7 @@ class DossierSimulator(HourlySimulator):
         times = clamp_times(times, received + part.horizon_s)
 
         # The contract's due_at is the deadline without the pause; the supplement times let
-        # the aggregator move it (DESIGN §3, ioc.lifecycle).
+        # the aggregator move it (DESIGN §3, ioc.dossiers.lifecycle).
         due0 = at(legal)
         end_t = times[kinds.index(outcome)]
         req_t = times[kinds.index("supplement_requested")] if supplement else None

@@ -32,9 +32,9 @@ from connectors.simulators.common import (
     place_name,
     poisson,
 )
-from ioc.admin_units import Commune
-from ioc.calendar import DAY_US, from_office_time, is_working_day, office_time
-from ioc.catalogue import (
+from ioc.reference.admin_units import Commune
+from ioc.reference.calendar import DAY_US, from_office_time, is_working_day, office_time
+from ioc.reference.catalogue import (
     FEEDBACK_CATEGORIES,
     Agency,
     FeedbackCategory,

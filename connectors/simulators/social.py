@@ -3,7 +3,7 @@
 ~120 + 1.2 × communes posts a day (Phú Thọ: ~300), around the clock with an evening peak;
 platforms: Facebook 45 %, news 30 %, TikTok 10 %, forums 8 %, YouTube 7 %. Titles and texts
 come from templates naming the province or a commune, with mixed sentiment (about a quarter
-negative by `ioc.sentiment`). ~3 % of posts are seen again later by the crawler: the same
+negative by `ioc.social.sentiment`). ~3 % of posts are seen again later by the crawler: the same
 post_id and event_id with higher engagement, so the aggregator's dedupe is exercised.
 """
 
@@ -29,7 +29,7 @@ from connectors.simulators.common import (
     poisson,
     short_hash,
 )
-from ioc.admin_units import Commune
+from ioc.reference.admin_units import Commune
 
 SCHEMA = "ioc.social.v1"
 SOURCE = "sim-social"

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from ioc.db.engine import make_engine
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(connection=None) -> Config:  # noqa: ANN001

@@ -22,13 +22,13 @@ from pydeck.types import String
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from ioc.calendar import TZ
+from ioc import i18n
 from ioc.db.engine import make_engine
-from ioc.freshness import Freshness
-from ioc.kpi_catalogue import BY_CODE
-from ioc.kpis import KpiValue
-from ioc.ui import i18n
-from ioc.ui.i18n import bilingual, both, fmt_age, fmt_int, fmt_value, vi
+from ioc.i18n import bilingual, both, fmt_age, fmt_int, fmt_value, vi
+from ioc.kpis.catalogue import BY_CODE
+from ioc.kpis.freshness import Freshness
+from ioc.kpis.values import KpiValue
+from ioc.reference.calendar import TZ
 from ioc.ui.theme import (
     CSS,
     NEUTRAL,
@@ -82,7 +82,7 @@ def db_guard() -> Iterator[None]:
 def province_label(code: str) -> str:
     """'Tỉnh Phú Thọ' for a 2025 province code; the bare code when it is unknown."""
     try:
-        from ioc.admin_units import province
+        from ioc.reference.admin_units import province
         return province(code).name
     except (ImportError, ValueError):
         return f"Tỉnh {code}"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ioc.ui.i18n import bilingual
+from ioc.i18n import bilingual
 
 ROLES: tuple[str, ...] = ("viewer", "operator", "admin")
 DEFAULT_ROLE = "viewer"

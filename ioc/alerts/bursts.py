@@ -1,0 +1,63 @@
+"""Bursts: sudden volume in one scope against the same hours of the previous weeks.
+
+Method (editable per rule in `params`): the rule's count KPI over its window (typically "1h":
+the current hour so far) is compared with the same window shifted back 1..`baseline_weeks`
+whole weeks, so Monday 9 o'clock is compared with earlier Mondays at 9, not with a quiet
+night. It fires when the count exceeds
+
+    limit = max(min_count, threshold, factor × mean(baseline counts))
+
+`min_count` keeps a commune that usually has 0 reports from "bursting" at 1; `threshold` is
+an extra floor. Counts come from the hourly buckets, so a replay is exact.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, Table, func, select
+
+from ioc.alerts.rules import Rule
+from ioc.db import schema as s
+from ioc.kpis.values import _scope_filter
+from ioc.kpis.windows import resolve
+
+# Count KPIs a burst rule can watch → (bucket table, counter).
+BURST_COUNTS: dict[str, tuple[Table, str]] = {
+    "feedback.received": (s.feedback_buckets, "received"),
+    "social.posts": (s.social_buckets, "posts"),
+    "social.negative_posts": (s.social_buckets, "negative"),
+    "dossier.received": (s.dossier_buckets, "received"),
+}
+WEEK = timedelta(days=7)
+
+
+def burst_limit(baseline: list[int], min_count: float, factor: float, floor: float) -> float:
+    mean = sum(baseline) / len(baseline) if baseline else 0.0
+    return max(float(min_count), float(floor), factor * mean)
+
+
+def _count(engine: Engine, table: Table, counter: str, scope: str, start: datetime,
+           end: datetime) -> int:
+    where = _scope_filter(table, scope)
+    if where is None:
+        raise ValueError(f"scope: {scope!r} cannot be applied to {table.name}")
+    q = select(func.coalesce(func.sum(table.c[counter]), 0)).where(
+        where, table.c.hour >= start, table.c.hour < end)
+    with engine.connect() as conn:
+        return int(conn.execute(q).scalar() or 0)
+
+
+def burst_reading(engine: Engine, rule: Rule, now: datetime) -> tuple[int, float]:
+    """(count now, limit) of a burst rule at instant `now` (aware or naive UTC)."""
+    if rule.kpi not in BURST_COUNTS:
+        raise ValueError(f"kpi: bursts watch one of {sorted(BURST_COUNTS)}, got {rule.kpi!r}")
+    table, counter = BURST_COUNTS[rule.kpi]
+    at = now if now.tzinfo else now.replace(tzinfo=UTC)
+    p = resolve(rule.window, at)
+    current = _count(engine, table, counter, rule.scope, p.start, p.end)
+    weeks = int(rule.params["baseline_weeks"])
+    baseline = [_count(engine, table, counter, rule.scope, p.start - k * WEEK, p.end - k * WEEK)
+                for k in range(1, weeks + 1)]
+    return current, burst_limit(baseline, rule.params["min_count"], rule.params["factor"],
+                                rule.threshold)

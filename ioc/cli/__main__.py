@@ -1,0 +1,5 @@
+import sys
+
+from ioc.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,270 @@
+"""KPI values from the SQL state (the I/O half; the arithmetic is in ioc.kpis.scorecard): windows
+are filters over hourly buckets summed in Polars; state figures come from entity rows."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import DateTime, Engine, Table, and_, false, func, or_, select
+
+from ioc.db import schema as s
+from ioc.kpis.catalogue import BY_CODE, DOSSIER_KPIS, WINDOWS, parse_scope
+from ioc.kpis.scorecard import ENTITY_COLUMNS, scorecard
+from ioc.kpis.targets import load_targets
+from ioc.kpis.windows import Period, resolve
+from ioc.reference.calendar import add_working_days
+
+
+@dataclass
+class KpiValue:
+    kpi: str
+    scope: str
+    window: str
+    value: float | int | None
+    numerator: int | None = None
+    denominator: int | None = None
+    label_vi: str = ""
+    label_en: str = ""
+    unit: str = "count"
+    by: dict[str, str] = field(default_factory=dict)
+    previous: float | int | None = None  # same KPI over the previous equal period
+    change: float | int | None = None  # value − previous (ratios: in fraction points)
+    target: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        if self.unit != "ratio":
+            d.pop("numerator")
+            d.pop("denominator")
+        if not self.by:
+            d.pop("by")
+        return d
+
+
+def _now(now: datetime | None) -> datetime:
+    return (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+
+
+def _scope_filter(table: Table, scope: str):  # noqa: ANN202
+    """SQL condition of a scope; None when the table cannot be cut that way (e.g. social
+    posts have no agency)."""
+    filters = parse_scope(scope)
+    if any(col not in table.c for col in filters):
+        return None
+    return and_(*[table.c[col] == code for col, code in filters.items()])
+
+
+def bucket_frame(engine: Engine, table: Table, scope: str, start: datetime,
+                 end: datetime) -> pl.DataFrame:
+    where = _scope_filter(table, scope)
+    q = select(table).where(table.c.hour >= start, table.c.hour < end)
+    q = q.where(where) if where is not None else q.where(false())
+    with engine.connect() as conn:
+        return pl.read_database(q, conn, schema_overrides=_bucket_types(table))
+
+
+def _bucket_types(table: Table) -> dict[str, pl.DataType]:
+    return {c.name: (pl.Datetime("us") if c.name == "hour" else
+                     pl.String if c.primary_key else pl.Int64) for c in table.columns}
+
+
+def _sum(df: pl.DataFrame, col: str) -> int:
+    return int(df[col].sum()) if df.height else 0
+
+
+def _count(engine: Engine, table: Table, *where) -> int:  # noqa: ANN002
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table).where(and_(*where)))
+                   .scalar() or 0)
+
+
+def _kv(code: str, scope: str, window: str, value, num=None, den=None, by=None) -> KpiValue:  # noqa: ANN001
+    k = BY_CODE[code]
+    return KpiValue(code, scope, window if k.windowed else "now", value, num, den,
+                    k.label_vi, k.label_en, k.unit, by or {}, target=k.target)
+
+
+def _ratio(code: str, scope: str, window: str, num: int, den: int) -> KpiValue:
+    return _kv(code, scope, window, (num / den) if den else None, num, den)
+
+
+# ---------------------------------------------------------------- dossiers
+
+_DOSSIER_DIMS = ("ward_code", "agency_code", "procedure_code", "sector", "channel", "level")
+
+
+def _rows_frame(engine: Engine, q, schema: dict[str, pl.DataType]) -> pl.DataFrame:  # noqa: ANN001
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(q)]
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _open_frame(engine: Engine, scope: str, at: datetime) -> pl.DataFrame:
+    """Dossiers of the scope open at instant `at` (received before, not closed before)."""
+    d = s.dossiers
+    cols = [*ENTITY_COLUMNS, *_DOSSIER_DIMS]
+    q = select(*[d.c[c] for c in cols]).where(
+        _scope_filter(d, scope), d.c.received_at < at,
+        or_(d.c.closed_at.is_(None), d.c.closed_at >= at))
+    times = {c.name for c in d.columns if isinstance(c.type, DateTime)}
+    return _rows_frame(engine, q, {c: (pl.Datetime("us") if c in times else pl.Int64
+                                       if c == "proc_minutes" else pl.String) for c in cols})
+
+
+def _completion_frame(engine: Engine, scope: str, start: datetime, end: datetime,
+                      by: list[str]) -> pl.DataFrame:
+    """Per-dossier processing minutes of the completions in [start, end) (for the p90)."""
+    d = s.dossiers
+    q = select(*[d.c[c] for c in by], d.c.proc_minutes).where(
+        _scope_filter(d, scope), d.c.status == "completed", d.c.completed_at >= start,
+        d.c.completed_at < end)
+    return _rows_frame(engine, q, {**{c: pl.String for c in by}, "proc_minutes": pl.Int64})
+
+
+def bucket_sums(engine: Engine, scope: str, start: datetime, end: datetime,
+                by: list[str]) -> pl.DataFrame:
+    """Dossier counters summed in SQL per group of `by` (far fewer rows than the buckets)."""
+    t = s.dossier_buckets
+    q = (select(*[t.c[c] for c in by], *[func.sum(t.c[c]).label(c) for c in s.DOSSIER_COUNTERS])
+         .where(_scope_filter(t, scope), t.c.hour >= start, t.c.hour < end)
+         .group_by(*[t.c[c] for c in by]).having(func.count() > 0))
+    return _rows_frame(engine, q, {**{c: pl.String for c in by},
+                                   **{c: pl.Int64 for c in s.DOSSIER_COUNTERS}})
+
+
+def near_due_limit(at: datetime) -> datetime:
+    """One working day after `at` (naive UTC): the near-due horizon."""
+    return add_working_days(at.replace(tzinfo=UTC), 1).astimezone(UTC).replace(tzinfo=None)
+
+
+def dossier_scorecard(engine: Engine, scope: str, period: Period, now: datetime | None = None,
+                      by: list[str] | None = None) -> pl.DataFrame:
+    """Every dossier KPI of `scope` over `period`, one row per group of `by`."""
+    by = list(by or [])
+    at = min(period.end, _now(now))
+    return scorecard(bucket_sums(engine, scope, period.start, period.end, by),
+                     _open_frame(engine, scope, at),
+                     _completion_frame(engine, scope, period.start, period.end, by),
+                     at, near_due_limit(at), by)
+
+
+def _row(df: pl.DataFrame) -> dict[str, Any]:
+    return df.row(0, named=True) if df.height else {}
+
+
+def _change(value, previous):  # noqa: ANN001, ANN202
+    if value is None or previous is None:
+        return None
+    return value - previous
+
+
+def dossier_kpis(engine: Engine, scope: str, period: Period, now: datetime | None = None,
+                 targets: dict[str, float | None] | None = None,
+                 with_previous: bool = True) -> list[KpiValue]:
+    cur = _row(dossier_scorecard(engine, scope, period, now))
+    # The previous period doubles the cost; screens that do not show the change skip it.
+    prev = _row(dossier_scorecard(engine, scope, period.previous(), now)) if with_previous \
+        else {}
+    out = []
+    for k in DOSSIER_KPIS:
+        col = k.column
+        value = cur.get(col, 0 if k.unit == "count" else None)
+        before = prev.get(col, 0 if k.unit == "count" else None) if with_previous else None
+        if k.unit == "count":
+            value = int(value or 0)
+            before = int(before or 0) if with_previous else None
+        num = int(cur.get(k.num) or 0) if k.num else None
+        den = int(cur.get(k.den) or 0) if k.den else None
+        v = KpiValue(k.code, scope, period.window if k.windowed else "now", value, num, den,
+                     k.label_vi, k.label_en, k.unit, previous=before,
+                     change=_change(value, before),
+                     target=(targets or {}).get(k.code, k.target))
+        out.append(v)
+    return out
+
+
+def compute_kpis(engine: Engine, scope: str = "province:25", window: str = "24h",
+                 now: datetime | None = None, first: date | None = None,
+                 last: date | None = None, with_previous: bool = True) -> list[KpiValue]:
+    """All KPIs of a scope over a window (see ioc.kpis.windows); dossier KPIs also over the
+    previous equal period unless `with_previous` is False."""
+    period = resolve(window, _now(now), first, last)
+    end = min(period.end, _now(now))
+    start = period.start
+    out = dossier_kpis(engine, scope, period, now, load_targets(engine), with_previous)
+
+    if _scope_filter(s.feedback_buckets, scope) is not None:
+        f = bucket_frame(engine, s.feedback_buckets, scope, start, period.end)
+        open_f = and_(_scope_filter(s.feedback, scope), s.feedback.c.is_open.is_(True))
+        out.append(_kv("feedback.received", scope, window, _sum(f, "received")))
+        if f.height:
+            per = f.group_by("channel").agg(pl.col("received").sum()).sort("channel")
+            out += [_kv("feedback.received", scope, window, int(r["received"]),
+                        by={"channel": r["channel"]}) for r in per.iter_rows(named=True)
+                    if r["received"]]
+        out += [
+            _kv("feedback.open", scope, window, _count(engine, s.feedback, open_f)),
+            _kv("feedback.overdue_open", scope, window,
+                _count(engine, s.feedback, open_f, s.feedback.c.due_at < end)),
+        ]
+
+    if _scope_filter(s.social_buckets, scope) is not None:
+        so = bucket_frame(engine, s.social_buckets, scope, start, period.end)
+        posts = _sum(so, "posts")
+        out += [
+            _kv("social.posts", scope, window, posts),
+            _kv("social.negative_posts", scope, window, _sum(so, "negative")),
+            _ratio("social.negative_share", scope, window, _sum(so, "negative"), posts),
+        ]
+    return out
+
+
+def commune_values(engine: Engine, province_code: str, kpi: str, window: str = "7d",
+                   now: datetime | None = None) -> pl.DataFrame:
+    """One row per commune (ward_code, value) for the map; communes with no data are absent."""
+    end = _now(now)
+    start = end - WINDOWS[window]
+    scope = f"province:{province_code}"
+    if kpi in ("dossier.received", "dossier.online_rate", "dossier.completed"):
+        df = bucket_frame(engine, s.dossier_buckets, scope, start, end)
+        g = df.group_by("ward_code").agg(pl.col("received").sum(), pl.col("completed").sum(),
+                                         pl.col("received_online").sum())
+        val = {"dossier.received": pl.col("received"),
+               "dossier.completed": pl.col("completed"),
+               "dossier.online_rate": pl.col("received_online") / pl.col("received")}[kpi]
+    elif kpi == "feedback.received":
+        df = bucket_frame(engine, s.feedback_buckets, scope, start, end)
+        g = df.group_by("ward_code").agg(pl.col("received").sum())
+        val = pl.col("received")
+    elif kpi in ("social.posts", "social.negative_share"):
+        df = bucket_frame(engine, s.social_buckets, scope, start, end)
+        g = df.group_by("ward_code").agg(pl.col("posts").sum(), pl.col("negative").sum())
+        val = pl.col("posts") if kpi == "social.posts" else pl.col("negative") / pl.col("posts")
+    else:
+        raise ValueError(f"no commune map for {kpi!r}")
+    if g.is_empty():
+        return pl.DataFrame(schema={"ward_code": pl.String, "value": pl.Float64})
+    return g.filter(pl.col("ward_code") != "").select(
+        "ward_code", val.cast(pl.Float64).alias("value"))
+
+
+def hourly_series(engine: Engine, scope: str, hours: int = 48,
+                  now: datetime | None = None) -> pl.DataFrame:
+    """Hourly received counts of the three streams (for the Overview trend)."""
+    end = _now(now)
+    start = end - WINDOWS["24h"] * (hours / 24)
+    frames = []
+    for name, table, col in (("dossier", s.dossier_buckets, "received"),
+                             ("feedback", s.feedback_buckets, "received"),
+                             ("social", s.social_buckets, "posts")):
+        df = bucket_frame(engine, table, scope, start, end)
+        if df.height:
+            frames.append(df.group_by("hour").agg(pl.col(col).sum().alias("count"))
+                          .with_columns(pl.lit(name).alias("stream")))
+    if not frames:
+        return pl.DataFrame(schema={"hour": pl.Datetime("us"), "count": pl.Int64,
+                                    "stream": pl.String})
+    return pl.concat(frames).sort("hour")
