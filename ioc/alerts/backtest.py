@@ -20,7 +20,7 @@ from ioc.alerts.rules import Rule
 from ioc.db import schema as s
 from ioc.kpis.catalogue import BY_CODE
 from ioc.kpis.scorecard import ENTITY_COLUMNS, scorecard
-from ioc.kpis.values import _scope_filter, compute_kpis, near_due_limit
+from ioc.kpis.values import compute_kpis, near_due_limit, scope_filter
 from ioc.kpis.windows import WINDOW_NAMES, resolve
 
 
@@ -44,7 +44,7 @@ def instants(now: datetime, days: int) -> list[datetime]:
 def _hourly_sums(engine: Engine, scope: str, start: datetime, end: datetime) -> pl.DataFrame:
     t = s.dossier_buckets
     q = (select(t.c.hour, *[func.sum(t.c[c]).label(c) for c in s.DOSSIER_COUNTERS])
-         .where(_scope_filter(t, scope), t.c.hour >= start, t.c.hour < end).group_by(t.c.hour))
+         .where(scope_filter(t, scope), t.c.hour >= start, t.c.hour < end).group_by(t.c.hour))
     with engine.connect() as conn:
         rows = [tuple(r) for r in conn.execute(q)]
     return pl.DataFrame(rows, schema={"hour": pl.Datetime("us"),
@@ -57,7 +57,7 @@ def _dossier_rows(engine: Engine, scope: str, start: datetime, end: datetime) ->
     d = s.dossiers
     times = {c.name for c in d.columns if isinstance(c.type, DateTime)}
     q = select(*[d.c[c] for c in ENTITY_COLUMNS]).where(
-        _scope_filter(d, scope), d.c.received_at < end,
+        scope_filter(d, scope), d.c.received_at < end,
         or_(d.c.closed_at.is_(None), d.c.closed_at >= start))
     with engine.connect() as conn:
         rows = [tuple(r) for r in conn.execute(q)]

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, Table, func, select
 
 from ioc.alerts.rules import Rule
 from ioc.db import schema as s
-from ioc.kpis.values import _scope_filter
+from ioc.kpis.values import scope_filter
 from ioc.kpis.windows import resolve
 
 # Count KPIs a burst rule can watch → (bucket table, counter).
@@ -39,7 +39,7 @@ def burst_limit(baseline: list[int], min_count: float, factor: float, floor: flo
 
 def _count(engine: Engine, table: Table, counter: str, scope: str, start: datetime,
            end: datetime) -> int:
-    where = _scope_filter(table, scope)
+    where = scope_filter(table, scope)
     if where is None:
         raise ValueError(f"scope: {scope!r} cannot be applied to {table.name}")
     q = select(func.coalesce(func.sum(table.c[counter]), 0)).where(

@@ -53,7 +53,7 @@ class AuditEntry:
     after: dict[str, Any] | None
 
 
-def _now() -> datetime:
+def utc_naive() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)  # the schema stores naive UTC
 
 
@@ -97,7 +97,7 @@ def _write(conn: Connection, rule: Rule, who: Identity, action: str | None,
     """Create or update one rule inside `conn`'s transaction; returns "create", "update" or
     "unchanged". `action` overrides the audit action (import). The permission is checked
     here, on what the write really is (a create or an edit), whatever path called it."""
-    at = _now()
+    at = utc_naive()
     old = _load(conn, rule.rule_id, lock=True)
     actor = require(who, "rule.create" if old is None else "rule.edit").username
     if old is not None and create_only:
@@ -181,7 +181,7 @@ def set_enabled(engine: Engine, rule_id: str, enabled: bool, who: Identity | Non
             raise RuleNotFound(f"rule_id: no rule {rule_id!r}")
         if old.rule.enabled == enabled:
             return False
-        new, version, at = replace(old.rule, enabled=enabled), old.version + 1, _now()
+        new, version, at = replace(old.rule, enabled=enabled), old.version + 1, utc_naive()
         conn.execute(update(T).where(T.c.rule_id == rule_id)
                      .values(enabled=enabled, version=version, updated_at=at, updated_by=actor))
         conn.execute(insert(A).values(rule_id=rule_id, action="enable" if enabled else "disable",

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, and_, or_, select, union
 
 from ioc.db import schema as s
 from ioc.kpis.scorecard import rank
-from ioc.kpis.values import _now, _scope_filter, bucket_frame, dossier_scorecard, near_due_limit
+from ioc.kpis.values import bucket_frame, dossier_scorecard, near_due_limit, scope_filter, utc_naive
 from ioc.kpis.windows import Period
 from ioc.reference.calendar import DAY_MINUTES, MINUTE_US, TZ, office_time
 
@@ -89,14 +89,14 @@ def deadline_list(engine: Engine, scope: str, now: datetime | None = None) -> pl
     """Open dossiers past their deadline or within one working day of it, most late first.
     Columns add `state` (overdue | near_due), `age_days` (working days since receipt) and
     `late_days` (working days past the deadline; negative = time left)."""
-    at = _now(now)
+    at = utc_naive(now)
     limit = near_due_limit(at)
     d = s.dossiers
     # Paused dossiers (waiting for the applicant) are neither late nor near due.
     not_paused = and_(d.c.status != "supplement",
                       or_(d.c.supplement_requested_at.is_(None),
                           d.c.supplement_received_at.is_not(None)))
-    where = and_(_scope_filter(d, scope), d.c.is_open.is_(True), d.c.due_at <= limit,
+    where = and_(scope_filter(d, scope), d.c.is_open.is_(True), d.c.due_at <= limit,
                  not_paused)
     df = _frame(engine, where)
     if df.is_empty():
@@ -116,9 +116,9 @@ def dossier_list(engine: Engine, scope: str, period: Period, now: datetime | Non
                  limit: int = 5000) -> pl.DataFrame:
     """The drill-down's last level: dossiers of the scope received in the window or still
     open at its end (no personal data)."""
-    at = min(period.end, _now(now))
+    at = min(period.end, utc_naive(now))
     d = s.dossiers
-    where = and_(_scope_filter(d, scope),
+    where = and_(scope_filter(d, scope),
                  or_(and_(d.c.received_at >= period.start, d.c.received_at < period.end),
                      and_(d.c.received_at < at,
                           or_(d.c.closed_at.is_(None), d.c.closed_at >= at))))
@@ -130,9 +130,9 @@ def scope_options(engine: Engine, scope: str, period: Period, column: str) -> li
     buckets of the window, plus dossiers still open (an old overdue one counts too)."""
     b, d = s.dossier_buckets, s.dossiers
     q = union(
-        select(b.c[column]).where(_scope_filter(b, scope), b.c.hour >= period.start,
+        select(b.c[column]).where(scope_filter(b, scope), b.c.hour >= period.start,
                                   b.c.hour < period.end),
-        select(d.c[column]).where(_scope_filter(d, scope), d.c.is_open.is_(True)),
+        select(d.c[column]).where(scope_filter(d, scope), d.c.is_open.is_(True)),
     )
     with engine.connect() as conn:
         return sorted({r[0] for r in conn.execute(q) if r[0]})

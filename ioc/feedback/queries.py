@@ -9,7 +9,7 @@ import polars as pl
 from sqlalchemy import Engine, and_, select
 
 from ioc.db import schema as s
-from ioc.kpis.values import _now, _scope_filter, near_due_limit
+from ioc.kpis.values import near_due_limit, scope_filter, utc_naive
 
 COLUMNS = ("feedback_id", "agency_code", "ward_code", "channel", "category", "received_at",
            "due_at")
@@ -17,9 +17,9 @@ COLUMNS = ("feedback_id", "agency_code", "ward_code", "channel", "category", "re
 
 def deadline_list(engine: Engine, scope: str, now: datetime | None = None) -> pl.DataFrame:
     """Open feedback with due_at ≤ one working day from now; `state` = overdue | near_due."""
-    at = _now(now)
+    at = utc_naive(now)
     f = s.feedback
-    where = and_(_scope_filter(f, scope), f.c.is_open.is_(True),
+    where = and_(scope_filter(f, scope), f.c.is_open.is_(True),
                  f.c.due_at <= near_due_limit(at))
     q = select(*[f.c[c] for c in COLUMNS]).where(where).order_by(f.c.due_at, f.c.feedback_id)
     with engine.connect() as conn:

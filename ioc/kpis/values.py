@@ -44,11 +44,12 @@ class KpiValue:
         return d
 
 
-def _now(now: datetime | None) -> datetime:
+def utc_naive(now: datetime | None) -> datetime:
+    """`now` (or the current time) as naive UTC, the form every timestamp column stores."""
     return (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
 
 
-def _scope_filter(table: Table, scope: str):  # noqa: ANN202
+def scope_filter(table: Table, scope: str):  # noqa: ANN202
     """SQL condition of a scope; None when the table cannot be cut that way (e.g. social
     posts have no agency)."""
     filters = parse_scope(scope)
@@ -59,7 +60,7 @@ def _scope_filter(table: Table, scope: str):  # noqa: ANN202
 
 def bucket_frame(engine: Engine, table: Table, scope: str, start: datetime,
                  end: datetime) -> pl.DataFrame:
-    where = _scope_filter(table, scope)
+    where = scope_filter(table, scope)
     q = select(table).where(table.c.hour >= start, table.c.hour < end)
     q = q.where(where) if where is not None else q.where(false())
     with engine.connect() as conn:
@@ -107,7 +108,7 @@ def _open_frame(engine: Engine, scope: str, at: datetime) -> pl.DataFrame:
     d = s.dossiers
     cols = [*ENTITY_COLUMNS, *_DOSSIER_DIMS]
     q = select(*[d.c[c] for c in cols]).where(
-        _scope_filter(d, scope), d.c.received_at < at,
+        scope_filter(d, scope), d.c.received_at < at,
         or_(d.c.closed_at.is_(None), d.c.closed_at >= at))
     times = {c.name for c in d.columns if isinstance(c.type, DateTime)}
     return _rows_frame(engine, q, {c: (pl.Datetime("us") if c in times else pl.Int64
@@ -119,7 +120,7 @@ def _completion_frame(engine: Engine, scope: str, start: datetime, end: datetime
     """Per-dossier processing minutes of the completions in [start, end) (for the p90)."""
     d = s.dossiers
     q = select(*[d.c[c] for c in by], d.c.proc_minutes).where(
-        _scope_filter(d, scope), d.c.status == "completed", d.c.completed_at >= start,
+        scope_filter(d, scope), d.c.status == "completed", d.c.completed_at >= start,
         d.c.completed_at < end)
     return _rows_frame(engine, q, {**{c: pl.String for c in by}, "proc_minutes": pl.Int64})
 
@@ -129,7 +130,7 @@ def bucket_sums(engine: Engine, scope: str, start: datetime, end: datetime,
     """Dossier counters summed in SQL per group of `by` (far fewer rows than the buckets)."""
     t = s.dossier_buckets
     q = (select(*[t.c[c] for c in by], *[func.sum(t.c[c]).label(c) for c in s.DOSSIER_COUNTERS])
-         .where(_scope_filter(t, scope), t.c.hour >= start, t.c.hour < end)
+         .where(scope_filter(t, scope), t.c.hour >= start, t.c.hour < end)
          .group_by(*[t.c[c] for c in by]).having(func.count() > 0))
     return _rows_frame(engine, q, {**{c: pl.String for c in by},
                                    **{c: pl.Int64 for c in s.DOSSIER_COUNTERS}})
@@ -144,7 +145,7 @@ def dossier_scorecard(engine: Engine, scope: str, period: Period, now: datetime 
                       by: list[str] | None = None) -> pl.DataFrame:
     """Every dossier KPI of `scope` over `period`, one row per group of `by`."""
     by = list(by or [])
-    at = min(period.end, _now(now))
+    at = min(period.end, utc_naive(now))
     return scorecard(bucket_sums(engine, scope, period.start, period.end, by),
                      _open_frame(engine, scope, at),
                      _completion_frame(engine, scope, period.start, period.end, by),
@@ -191,14 +192,14 @@ def compute_kpis(engine: Engine, scope: str = "province:25", window: str = "24h"
                  last: date | None = None, with_previous: bool = True) -> list[KpiValue]:
     """All KPIs of a scope over a window (see ioc.kpis.windows); dossier KPIs also over the
     previous equal period unless `with_previous` is False."""
-    period = resolve(window, _now(now), first, last)
-    end = min(period.end, _now(now))
+    period = resolve(window, utc_naive(now), first, last)
+    end = min(period.end, utc_naive(now))
     start = period.start
     out = dossier_kpis(engine, scope, period, now, load_targets(engine), with_previous)
 
-    if _scope_filter(s.feedback_buckets, scope) is not None:
+    if scope_filter(s.feedback_buckets, scope) is not None:
         f = bucket_frame(engine, s.feedback_buckets, scope, start, period.end)
-        open_f = and_(_scope_filter(s.feedback, scope), s.feedback.c.is_open.is_(True))
+        open_f = and_(scope_filter(s.feedback, scope), s.feedback.c.is_open.is_(True))
         out.append(_kv("feedback.received", scope, window, _sum(f, "received")))
         if f.height:
             per = f.group_by("channel").agg(pl.col("received").sum()).sort("channel")
@@ -211,7 +212,7 @@ def compute_kpis(engine: Engine, scope: str = "province:25", window: str = "24h"
                 _count(engine, s.feedback, open_f, s.feedback.c.due_at < end)),
         ]
 
-    if _scope_filter(s.social_buckets, scope) is not None:
+    if scope_filter(s.social_buckets, scope) is not None:
         so = bucket_frame(engine, s.social_buckets, scope, start, period.end)
         posts = _sum(so, "posts")
         out += [
@@ -225,7 +226,7 @@ def compute_kpis(engine: Engine, scope: str = "province:25", window: str = "24h"
 def commune_values(engine: Engine, province_code: str, kpi: str, window: str = "7d",
                    now: datetime | None = None) -> pl.DataFrame:
     """One row per commune (ward_code, value) for the map; communes with no data are absent."""
-    end = _now(now)
+    end = utc_naive(now)
     start = end - WINDOWS[window]
     scope = f"province:{province_code}"
     if kpi in ("dossier.received", "dossier.online_rate", "dossier.completed"):
@@ -254,7 +255,7 @@ def commune_values(engine: Engine, province_code: str, kpi: str, window: str = "
 def hourly_series(engine: Engine, scope: str, hours: int = 48,
                   now: datetime | None = None) -> pl.DataFrame:
     """Hourly received counts of the three streams (for the Overview trend)."""
-    end = _now(now)
+    end = utc_naive(now)
     start = end - WINDOWS["24h"] * (hours / 24)
     frames = []
     for name, table, col in (("dossier", s.dossier_buckets, "received"),

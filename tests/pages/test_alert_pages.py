@@ -49,12 +49,12 @@ def app_db(monkeypatch: pytest.MonkeyPatch, db_url: str, engine: Engine) -> Engi
     return engine
 
 
-def _now() -> datetime:
+def utc_naive() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 def alert_row(alert_id: str = "ontime-tanhoa-1", state: str = "firing", **kw: object) -> dict:
-    now = _now()
+    now = utc_naive()
     row = dict(alert_id=alert_id, rule_id=RULE["rule_id"], rule_version=1, kpi=RULE["kpi"],
                scope=RULE["scope"], window="24h", comparator="<", threshold=0.95,
                severity="critical", state=state, is_open=True, value=0.62,
@@ -113,7 +113,7 @@ def test_banner_shows_the_firing_alert_most_severe_first() -> None:
     info = alert_row("info-1", severity="info", kpi="feedback.open", scope="province:25",
                      comparator=">", threshold=10, value=14)
     acked = alert_row("warn-1", state="acknowledged", severity="warning", acked_by="op1",
-                      acked_at=_now())
+                      acked_at=utc_naive())
     crit = alert_row("crit-1", scope=f"province:25,commune:{WARD}")
     out = html.unescape(av.banner_html([info, acked, crit], {WARD: "Phường Tân Hòa",
                                                              "province:25": "Tỉnh Phú Thọ"}))
@@ -215,7 +215,7 @@ def test_render_alert_banner_reads_firing_alerts(app_db: Engine) -> None:
 
 def test_alerts_page_lists_the_alert_with_a_link_to_its_data(app_db: Engine) -> None:
     seed(app_db, alert_row(), alert_row("old-1", state="resolved", is_open=False,
-                                        resolved_at=_now() - timedelta(days=1)))
+                                        resolved_at=utc_naive() - timedelta(days=1)))
     at = AppTest.from_file(APP, default_timeout=90)
     at.run()  # through app.py, as a browser session reaches it
     at.switch_page("pages/alerts.py").run()
@@ -239,9 +239,9 @@ def test_rules_and_deadline_reminders_apart(app_db: Engine) -> None:
     seed(app_db, alert_row(), reminder)
     with app_db.begin() as conn:
         conn.execute(insert(s.alert_history), [
-            dict(alert_id="ontime-tanhoa-1", rule_id="ontime-tanhoa", at=_now(),
+            dict(alert_id="ontime-tanhoa-1", rule_id="ontime-tanhoa", at=utc_naive(),
                  transition="fire", actor="evaluator", value=0.62),
-            dict(alert_id="rem-x-1", rule_id="rem.dossier.overdue.UBND-04792", at=_now(),
+            dict(alert_id="rem-x-1", rule_id="rem.dossier.overdue.UBND-04792", at=utc_naive(),
                  transition="fire", actor="evaluator", value=3)])
     at = run_page(ALERTS, OPERATOR)
     listed = table(at, "alert_id")
@@ -290,7 +290,7 @@ def test_after_an_ack_the_note_is_cleared_for_the_next_alert(app_db: Engine) -> 
     other = {**RULE, "rule_id": "ontime-tanhoa-b", "name": "Đúng hạn Tân Hòa (B)"}
     rule_store.save_rule(app_db, parse_rule(other), ADMIN)
     seed(app_db, alert_row(), alert_row("ontime-tanhoa-b-1", rule_id="ontime-tanhoa-b",
-                                        fired_at=_now() - timedelta(minutes=5)))
+                                        fired_at=utc_naive() - timedelta(minutes=5)))
     at = run_page(ALERTS, OPERATOR)
     picker = at.selectbox(key="alerts_ack_id")
     labels = picker.options  # AppTest gives the shown labels
@@ -384,7 +384,7 @@ def test_an_admin_saves_after_a_backtest_and_sees_the_audit_trail(
         count: int
         series: pl.DataFrame
 
-    t0 = _now().replace(minute=0, second=0) - timedelta(days=2)
+    t0 = utc_naive().replace(minute=0, second=0) - timedelta(days=2)
     calls = []
 
     def backtest(engine: Engine, rule: object, now: object = None, days: int = 30) -> Result:

@@ -90,7 +90,7 @@ def table_with(at: AppTest, column: str, key: str | None = None) -> pl.DataFrame
     raise AssertionError(f"no table with column {column!r}")
 
 
-def _now() -> datetime:
+def utc_naive() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -113,7 +113,7 @@ def seed(engine: Engine) -> datetime:
     """Commune A: 80 received (60 online), 50 completed, 45 on time; commune B: 20 received in
     person, 10 completed on time. Open now: one overdue (A), one near due (B), one not yet due
     (A). The previous 30 days: 50 received and 40 completed in A, 30 on time, none open."""
-    now = _now()
+    now = utc_naive()
     hour = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
     before = hour - timedelta(days=40)  # inside the previous equal period of "30 ngày"
     a = dict(province_code="25", ward_code=WARD_A, agency_code=AGENCY_A,

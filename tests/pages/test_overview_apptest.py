@@ -46,7 +46,7 @@ def tile_values(at: AppTest) -> dict[str, str]:
     return out
 
 
-def _now() -> datetime:
+def utc_naive() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -56,7 +56,7 @@ def _rows(counters: tuple[str, ...], *rows: dict) -> list[dict]:
 
 
 def seed(engine: Engine, heartbeat_age_s: float) -> None:
-    now = _now()
+    now = utc_naive()
     hour = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
     old = hour - timedelta(days=3)  # inside 7 d, outside 24 h
     dossier_dims = dict(province_code="25", agency_code="UBND", procedure_code="1.001",

@@ -17,14 +17,14 @@ from ioc.events.contracts import DOSSIER_CONTRACT
 from ioc.events.decode import decode_batch
 from ioc.kpis.values import compute_kpis
 from streams.apply import apply_dossiers
-from tests.ioc.dossiers.test_dossier_windows_property import NOW, _lifecycle
+from tests.ioc.dossiers.test_dossier_windows_property import NOW, random_lifecycle
 
 DAYS = 4
 
 
 def _load(engine: Engine, n: int = 160) -> None:
     rng = random.Random(11)
-    events = [e for i in range(n) for e in _lifecycle(rng, i)]
+    events = [e for i in range(n) for e in random_lifecycle(rng, i)]
     decoded = decode_batch([json.dumps(e).encode() for e in events], DOSSIER_CONTRACT)
     with engine.begin() as conn:
         apply_dossiers(conn, decoded.frame.drop("_row"))

@@ -34,7 +34,7 @@ WARDS = ("04792", "04795")
 AGENCIES = ("SYT-25", "UBND-04792")
 
 
-def _lifecycle(rng: random.Random, i: int) -> list[dict]:
+def random_lifecycle(rng: random.Random, i: int) -> list[dict]:
     did = f"P{i}"
     received = NOW - timedelta(minutes=rng.randrange(0, 75 * 24 * 60))
     due = received + timedelta(hours=rng.choice([8, 30, 80, 200, 400]))
@@ -221,7 +221,7 @@ WINDOW = st.sampled_from(["today", "1h", "24h", "7d", "30d", "month", "quarter",
 def test_bucket_windows_equal_brute_force(engine: Engine, seed: int, n: int, window: str,
                                           batches: int, first: int, span: int) -> None:
     rng = random.Random(seed)
-    events = [e for i in range(n) for e in _lifecycle(rng, i)]
+    events = [e for i in range(n) for e in random_lifecycle(rng, i)]
     events += [dict(e) for e in rng.sample(events, k=len(events) // 5)]  # re-sent duplicates
     rng.shuffle(events)  # out of order, also across batches
     cuts = sorted(rng.sample(range(len(events) + 1), k=min(batches - 1, len(events))))
@@ -245,7 +245,7 @@ def test_bucket_windows_equal_brute_force(engine: Engine, seed: int, n: int, win
 def test_brute_force_is_not_vacuous() -> None:
     """The generator produces every lifecycle branch the property is meant to cover."""
     rng = random.Random(7)
-    events = [e for i in range(300) for e in _lifecycle(rng, i)]
+    events = [e for i in range(300) for e in random_lifecycle(rng, i)]
     kinds = {e["type"] for e in events}
     assert kinds == set(DOSSIER_CONTRACT.types)
     r = brute_force(events, (NOW - timedelta(days=30)).replace(minute=0, second=0),
