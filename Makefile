@@ -15,14 +15,17 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/ioc up
 
-test: $(STAMP)
+# The layer contracts, ruff and mypy run first: a forbidden import fails the test command.
+test: lint
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/ioc bench --events 200000 --json
 
 lint: $(STAMP)
-	$(BIN)/ruff check ioc streams connectors pages tests app.py
+	$(BIN)/ruff check ioc streams connectors pages tests app.py scripts
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 status: $(STAMP)
 	$(BIN)/ioc status --json

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from typing_extensions import TypeIs
+
 DASH = "—"  # shown for a value that cannot be computed (e.g. a ratio over zero items)
 SEP = " · "  # between the Vietnamese label and its English translation
 
@@ -99,13 +101,13 @@ def channel_label(channel: str) -> str:
     return CHANNEL_LABELS.get(channel, channel)
 
 
-def _finite(x: float | int | None) -> bool:
+def _finite(x: float | int | None) -> TypeIs[float | int]:
     return x is not None and not (isinstance(x, float) and not math.isfinite(x))
 
 
 def _swap_marks(text: str) -> str:
     # Python formats 12,345.6; Vietnamese wants 12.345,6.
-    return text.translate(str.maketrans({",": ".", ".": ","}))
+    return text.translate(str.maketrans(",.", ".,"))
 
 
 def fmt_int(n: float | int | None) -> str:

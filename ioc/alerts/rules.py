@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from typing_extensions import TypeIs
+
 from ioc.kpis.catalogue import BY_CODE, parse_scope
 
 COMPARATORS: tuple[str, ...] = (">", ">=", "<", "<=")
@@ -75,12 +77,12 @@ class Rule:
     enabled: bool = True
 
 
-def _is_number(v: Any) -> bool:
+def _is_number(v: Any) -> TypeIs[int | float]:
     # bool is an int subclass, but `threshold: true` is a typo, not 1.
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def _is_int(v: Any) -> bool:
+def _is_int(v: Any) -> TypeIs[int | float]:
     if isinstance(v, bool):
         return False
     return isinstance(v, int) or (isinstance(v, float) and v.is_integer())
@@ -270,6 +272,9 @@ def parse_rule(data: Mapping[str, Any]) -> Rule:
 
     if errors:
         raise RuleError(errors)
+    # No errors: every required field was present and valid (the checks above say so).
+    assert rule_id is not None and kpi_code is not None and scope is not None
+    assert window is not None and targets is not None and params is not None
     return Rule(rule_id=rule_id, name=name, kind=kind, kpi=kpi_code, scope=scope,
                 window=window, comparator=comparator, threshold=float(threshold),
                 pending_minutes=int(pending), hysteresis=float(hysteresis), severity=severity,
@@ -299,7 +304,7 @@ def _missing(value: float | None) -> bool:
 def condition_holds(rule: Rule, value: float | None, limit: float | None = None) -> bool | None:
     """Whether ``value <comparator> limit`` (limit defaults to the rule's threshold; a burst
     evaluator passes its computed bar). None when there is no value: no data is not "ok"."""
-    if _missing(value):
+    if value is None or _missing(value):
         return None
     bar = rule.threshold if limit is None else limit
     return {">": value > bar, ">=": value >= bar, "<": value < bar,

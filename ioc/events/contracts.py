@@ -269,9 +269,9 @@ _POLARS_KIND = {
 ENGAGEMENT = pl.Struct({"likes": pl.Int64, "shares": pl.Int64, "comments": pl.Int64})
 
 
-def polars_schema(contract: Contract) -> dict[str, pl.DataType]:
+def polars_schema(contract: Contract) -> dict[str, pl.DataType | type[pl.DataType]]:
     """Explicit schema for the aggregator's bulk NDJSON decode (objects are skipped)."""
-    schema: dict[str, pl.DataType] = {}
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {}
     for name, kind in contract.fields.items():
         if kind == OBJ:
             schema[name] = ENGAGEMENT if name == "engagement" else pl.String

@@ -7,6 +7,7 @@ conservative: it prefers masking a harmless number to leaking a phone number.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 # Every uppercase letter Vietnamese uses (a range like À-Ỹ would also take lowercase ones).
@@ -42,13 +43,16 @@ PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
 TEXT_FIELDS = ("text", "title", "address")
 
 
+def _keep_title(m: re.Match[str], mask: str) -> str:
+    return m.group(0)[: m.start("name") - m.start()] + mask
+
+
 def redact_text(text: str) -> tuple[str, list[str]]:
     """Return the redacted text and the kinds of personal data found."""
     found: list[str] = []
     for kind, pattern, mask in PATTERNS:
         if "name" in pattern.groupindex:  # keep the title word, mask only the name
-            text, n = pattern.subn(lambda m, k=mask: m.group(0)[: m.start("name") - m.start()]
-                                   + k, text)
+            text, n = pattern.subn(partial(_keep_title, mask=mask), text)
         else:
             text, n = pattern.subn(mask, text)
         if n:

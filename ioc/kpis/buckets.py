@@ -34,9 +34,9 @@ def bucket_delta(plus: pl.DataFrame, minus: pl.DataFrame, dims: tuple[str, ...],
                  counters: tuple[str, ...]) -> pl.DataFrame:
     """contributions(new) − contributions(old), summed per bucket, zero rows dropped."""
     schema = bucket_schema(dims, counters)
-    frames = [plus.cast(schema)]  # type: ignore[arg-type]
+    frames = [plus.cast(schema)]
     if not minus.is_empty():
-        frames.append(minus.cast(schema).with_columns(  # type: ignore[arg-type]
+        frames.append(minus.cast(schema).with_columns(
             [(-pl.col(c)).alias(c) for c in counters]))
     df = pl.concat(frames, how="vertical")
     if df.is_empty():

@@ -17,7 +17,7 @@ from datetime import datetime
 
 import polars as pl
 
-from ioc.db.schema import DOSSIER_COUNTERS
+from ioc.db.columns import DOSSIER_COUNTERS
 from ioc.reference.calendar import DAY_MINUTES
 
 ALL = "_all"

@@ -66,7 +66,8 @@ DEPARTMENTS: dict[str, str] = {
     "BQLKCN": "Ban Quản lý các khu công nghiệp",
 }
 
-_P, _C = "province", "commune"
+_P: Level = "province"
+_C: Level = "commune"
 
 # code, name, sector, level, legal_days, fee, online, full online, weight, agency, business share
 PROCEDURES: tuple[Procedure, ...] = (
