@@ -9,7 +9,6 @@ and the notification outbox are written together (`ioc.alerts.store`), delivered
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -24,6 +23,7 @@ from sqlalchemy import Engine
 from ioc.alerts import store
 from ioc.alerts.bursts import burst_reading
 from ioc.alerts.lifecycle import NOTIFYING, step
+from ioc.alerts.notify import registry as notify
 from ioc.alerts.rule_store import list_stored
 from ioc.alerts.rules import Rule
 from ioc.alerts.text import (
@@ -201,25 +201,12 @@ class AlertEvaluator:
         return out
 
     def _send(self, row: dict[str, Any]) -> tuple[bool, str | None]:
-        channel, body = row["channel"], row["payload"]
+        """Webhook and e-mail rows, through the sender registered for the channel's kind."""
         try:
-            from ioc.alerts.notify import senders as notifiers
-
-            webhook, smtp = notifiers.configs_from_env()
-            if channel == "webhook":
-                if webhook is None:
-                    return False, "IOC_WEBHOOK_URL is not set"
-                r = notifiers.send_webhook(webhook, json.loads(body))
-                return r.ok, r.error
-            if channel.startswith("email:"):
-                if smtp is None:
-                    return False, "IOC_SMTP_HOST is not set"
-                subject, text = notifiers.format_alert_email(json.loads(body))
-                r = notifiers.send_email(smtp, [channel.split(":", 1)[1]], subject, text)
-                return r.ok, r.error
-            return False, f"unknown channel {channel!r}"
+            r = notify.send(row["channel"], row["payload"])
+            return r.ok, r.error
         except Exception as exc:  # noqa: BLE001 - a failed delivery is retried next cycle
-            log.warning("delivery %s of %s failed: %r", channel, row["alert_id"], exc)
+            log.warning("delivery %s of %s failed: %r", row["channel"], row["alert_id"], exc)
             return False, repr(exc)
 
 

@@ -141,7 +141,7 @@ def test_firing_reaches_the_webhook_signed(broker, engine: Engine,  # noqa: ANN0
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from ioc.alerts.notify.senders import verify_signature
+    from ioc.alerts.notify.webhook import verify_signature
 
     got: list[tuple[bool, dict]] = []
 

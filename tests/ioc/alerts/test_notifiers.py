@@ -19,15 +19,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from ioc.alerts.notify.senders import (
-    SmtpConfig,
-    WebhookConfig,
-    configs_from_env,
-    format_alert_email,
-    send_email,
-    send_webhook,
-    verify_signature,
-)
+from ioc.alerts.notify.config import configs_from_env
+from ioc.alerts.notify.mail import SmtpConfig, send_email
+from ioc.alerts.notify.message import format_alert_email
+from ioc.alerts.notify.webhook import WebhookConfig, send_webhook, verify_signature
 
 SECRET = "s3cr3t-hmac-key-do-not-log"
 ALERT = {
