@@ -12,7 +12,7 @@ import streamlit as st
 
 from ioc.i18n import bilingual
 from ioc.settings import load_settings
-from ioc.ui.alerts.view import render_alert_banner
+from ioc.ui.alerts.banner import render_alert_banner
 from ioc.ui.components import apply_theme, get_engine, province_label
 from ioc.ui.nav import LOGIN, pages_for, role_label
 from ioc.ui.session import anonymous_role, refresh_identity

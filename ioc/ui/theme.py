@@ -22,6 +22,12 @@ STREAM_COLORS: dict[str, str] = {
 
 STATUS_COLORS: dict[str, str] = {"good": GOOD, "warn": WARN, "bad": BAD, "neutral": NEUTRAL}
 
+# Alert severities: background colours with white text (WCAG AA): red, amber (dark enough for
+# white), blue; and the icon that goes with each.
+SEVERITY_COLORS: dict[str, str] = {"critical": "#c62828", "warning": "#a15c00",
+                                   "info": "#0b5cad"}
+SEVERITY_ICONS: dict[str, str] = {"critical": "⛔", "warning": "⚠️", "info": "ℹ️"}
+
 # Map colour ramps (RGB stops from low to high value).
 RAMP_COUNT: tuple[tuple[int, int, int], ...] = (
     (222, 235, 247), (107, 174, 214), (33, 113, 181), (8, 48, 107))

@@ -21,10 +21,14 @@ from streamlit.testing.v1 import AppTest
 from ioc.alerts import rule_store
 from ioc.alerts import store as alert_store
 from ioc.alerts.rules import parse_rule
+from ioc.alerts.text import comparison_text
 from ioc.auth import Identity
 from ioc.db import schema as s
-from ioc.ui.alerts import view as av
+from ioc.ui.alerts.banner import BANNER_CSS, banner_html
+from ioc.ui.alerts.links import data_link
 from ioc.ui.session import IDENTITY_KEY
+from ioc.ui.theme import SEVERITY_COLORS
+from ioc.ui.thresholds.backtest import backtest_chart, firing_times_text
 from tests import REPO_ROOT
 
 ROOT = REPO_ROOT
@@ -105,8 +109,8 @@ def click(at: AppTest, label_start: str) -> AppTest:
 # --- banner (pure) ---------------------------------------------------------------------------
 
 def test_banner_is_empty_when_nothing_fires() -> None:
-    assert av.banner_html([]) == ""
-    assert av.banner_html([alert_row(state="pending")]) == ""  # pending is not shown yet
+    assert banner_html([]) == ""
+    assert banner_html([alert_row(state="pending")]) == ""  # pending is not shown yet
 
 
 def test_banner_shows_the_firing_alert_most_severe_first() -> None:
@@ -115,10 +119,10 @@ def test_banner_shows_the_firing_alert_most_severe_first() -> None:
     acked = alert_row("warn-1", state="acknowledged", severity="warning", acked_by="op1",
                       acked_at=utc_naive())
     crit = alert_row("crit-1", scope=f"province:25,commune:{WARD}")
-    out = html.unescape(av.banner_html([info, acked, crit], {WARD: "Phường Tân Hòa",
+    out = html.unescape(banner_html([info, acked, crit], {WARD: "Phường Tân Hòa",
                                                              "province:25": "Tỉnh Phú Thọ"}))
     assert 'data-severity="critical"' in out and 'data-count="3"' in out
-    assert av.SEVERITY_COLORS["critical"] in out
+    assert SEVERITY_COLORS["critical"] in out
     # The banner lists the worst severity's messages in large type…
     top = out.split('<ul class="top">')[1].split("</ul>")[0]
     assert "Tỷ lệ đúng hạn (Tỉnh Phú Thọ › Phường Tân Hòa, 24 giờ): 62,0 % < 95,0 %" in top
@@ -130,7 +134,7 @@ def test_banner_shows_the_firing_alert_most_severe_first() -> None:
     assert "đã xác nhận · acknowledged by op1" in ticker
     assert "Phản ánh đang xử lý (Tỉnh Phú Thọ, 24 giờ): 14 > 10" in ticker
     assert "1 chưa xác nhận" not in out and "2 chưa xác nhận" in out
-    assert "animation-play-state: paused" in av.BANNER_CSS
+    assert "animation-play-state: paused" in BANNER_CSS
 
 
 def test_banner_sums_reminder_episodes_up_instead_of_one_line_per_agency() -> None:
@@ -144,7 +148,7 @@ def test_banner_sums_reminder_episodes_up_instead_of_one_line_per_agency() -> No
         [rem("SYT-25", "overdue", 5, state="acknowledged"), rem("SYT-25", "near_due", 3),
          rem("UBND-08494", "overdue", 1, stream="feedback")]
     warn = alert_row("warn-1", severity="warning")
-    out = html.unescape(av.banner_html([warn, *reminders]))
+    out = html.unescape(banner_html([warn, *reminders]))
     # The rule alert is counted and spelled out; the 43 reminder episodes are 4 lines.
     assert "1 cảnh báo đang hoạt động" in out and 'data-count="44"' in out
     assert 'data-severity="critical"' in out  # overdue reminders are critical
@@ -157,27 +161,27 @@ def test_banner_sums_reminder_episodes_up_instead_of_one_line_per_agency() -> No
     assert "Nhắc hạn: 1 phản ánh quá hạn tại 1 cơ quan" in ticker
     assert "Nhắc hạn: 3 hồ sơ sắp đến hạn tại 1 cơ quan" in ticker
     # Only reminders: the banner still shows, headed as reminders.
-    only = html.unescape(av.banner_html(reminders[:2]))
+    only = html.unescape(banner_html(reminders[:2]))
     assert "Nhắc hạn xử lý" in only and "Nhắc hạn: 4 hồ sơ quá hạn tại 2 cơ quan" in only
 
 
 def test_a_closed_alert_shows_its_value_beside_the_threshold() -> None:
-    assert av.comparison_text(alert_row()) == "62,0 % < 95,0 %"
+    assert comparison_text(alert_row()) == "62,0 % < 95,0 %"
     closed = alert_row(state="resolved", value=0.97, is_open=False)
-    assert av.comparison_text(closed) == "97,0 % (ngưỡng < 95,0 %)"
+    assert comparison_text(closed) == "97,0 % (ngưỡng < 95,0 %)"
 
 
 def test_banner_escapes_text_from_the_database() -> None:
-    out = av.banner_html([alert_row(scope="agency:<script>x</script>", acked_by="<b>")])
+    out = banner_html([alert_row(scope="agency:<script>x</script>", acked_by="<b>")])
     assert "<script>" not in out and "&lt;script&gt;" in out
 
 
 def test_data_link_carries_the_scope_to_the_dossiers_page() -> None:
-    assert av.data_link("dossier.on_time_rate", f"province:25,commune:{WARD},agency:UB-1",
+    assert data_link("dossier.on_time_rate", f"province:25,commune:{WARD},agency:UB-1",
                         "7d") == f"/dossiers?window=7d&commune={WARD}&agency=UB-1"
-    assert av.data_link("dossier.overdue", "procedure:1.001", "24h") == \
+    assert data_link("dossier.overdue", "procedure:1.001", "24h") == \
         "/dossiers?window=today&procedure=1.001"
-    assert av.data_link("feedback.open", "province:25", "24h") == "/"
+    assert data_link("feedback.open", "province:25", "24h") == "/"
 
 
 def test_backtest_chart_marks_firings_at_their_values() -> None:
@@ -185,22 +189,22 @@ def test_backtest_chart_marks_firings_at_their_values() -> None:
     series = pl.DataFrame({"hour": [t0 + timedelta(hours=i) for i in range(4)],
                            "value": [0.97, 0.9, None, 0.8],
                            "state": ["ok", "firing", "firing", "firing"]})
-    spec = av.backtest_chart(series, [t0 + timedelta(hours=1)], 0.95,
+    spec = backtest_chart(series, [t0 + timedelta(hours=1)], 0.95,
                              "dossier.on_time_rate").to_dict()
     datasets = list(spec["datasets"].values())
     assert [95.0] in [[r.get("y") for r in d] for d in datasets]  # threshold line, in %
     points = [d for d in datasets if d and set(d[0]) == {"t", "v"} and len(d) == 1]
     assert points and points[0][0]["v"] == pytest.approx(90.0)
     assert points[0][0]["t"].startswith("2026-11-01T08:00")  # Vietnam time (UTC+7)
-    assert av.firing_times_text([t0 + timedelta(hours=1)]) == "01/11 08:00"
-    assert av.firing_times_text([]) == "—"
+    assert firing_times_text([t0 + timedelta(hours=1)]) == "01/11 08:00"
+    assert firing_times_text([]) == "—"
 
 
 # --- banner in Streamlit -------------------------------------------------------------------
 
 def test_render_alert_banner_reads_firing_alerts(app_db: Engine) -> None:
     script = ("from ioc.settings import load_settings\n"
-              "from ioc.ui.alerts.view import render_alert_banner\n"
+              "from ioc.ui.alerts.banner import render_alert_banner\n"
               "from ioc.ui.components import get_engine\n"
               "render_alert_banner(get_engine(load_settings().database_url))\n")
     at = AppTest.from_string(script, default_timeout=60).run()
