@@ -1,0 +1,67 @@
+"""Tổng quan · Overview, drawn: the province's live scorecard for wall screens and tablets.
+
+Tiles and the freshness badge sit in a fragment that reruns every IOC_REFRESH_SECONDS, so they
+update without reloading the page; the trend chart and the map change by the hour and redraw
+WebGL, so their fragments rerun six times less often (at least every 30 s).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ioc.i18n import both, window_label
+from ioc.kpis.catalogue import BY_CODE, WINDOWS
+from ioc.kpis.freshness import freshness
+from ioc.kpis.values import commune_values, compute_kpis, hourly_series
+from ioc.reference.admin_units import communes
+from ioc.settings import Settings
+from ioc.ui import components as ui
+
+
+def render_overview(settings: Settings) -> None:
+    engine = ui.get_engine(settings.database_url)
+    province_code = settings.province_code
+    scope = f"province:{province_code}"
+    slow_refresh = max(30, settings.refresh_seconds * 6)
+
+    head, control = st.columns([3, 2], vertical_alignment="bottom")
+    with head:
+        ui.render_title(province_code)
+    window = control.segmented_control(
+        both("window"), options=list(WINDOWS), format_func=window_label, default="24h",
+        required=True, key="overview_window", width="stretch",
+    ) or "24h"
+
+    @st.fragment(run_every=settings.refresh_seconds)
+    def live_board(window: str) -> None:
+        with ui.db_guard():
+            fresh = freshness(engine, settings.freshness_seconds)
+            kpis = compute_kpis(engine, scope, window, with_previous=False)  # tiles show no change
+            ui.render_freshness(fresh)
+            if ui.is_empty(kpis, fresh):
+                ui.render_empty()
+            else:
+                ui.render_board(kpis, window)
+
+    @st.fragment(run_every=slow_refresh)
+    def trend() -> None:
+        with ui.db_guard():
+            ui.render_trend(hourly_series(engine, scope, hours=48))
+
+    @st.fragment(run_every=slow_refresh)
+    def commune_map(window: str) -> None:
+        title, pick = st.columns([3, 2], vertical_alignment="center")
+        title.markdown(ui.section_title_html("map"), unsafe_allow_html=True)
+        kpi = pick.selectbox(both("map_kpi"), ui.MAP_KPIS, key="overview_map_kpi",
+                             format_func=lambda c: BY_CODE[c].label_vi,
+                             label_visibility="collapsed")
+        with ui.db_guard():
+            ui.render_map(communes(province_code),
+                          commune_values(engine, province_code, kpi, window), kpi)
+
+    live_board(window)
+    left, right = st.columns(2, gap="medium")
+    with left:
+        trend()
+    with right:
+        commune_map(window)
