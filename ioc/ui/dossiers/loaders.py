@@ -1,0 +1,108 @@
+"""Cached reads of the Dossiers page: each loader takes the database URL, the scope and the
+period as plain values (the cache key) and returns what ioc.dossiers.queries and ioc.kpis
+compute. Scorecards are cached as long as the live tiles rerun, row queries one refresh
+interval, names and targets ten minutes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+import streamlit as st
+
+from ioc.dossiers.queries import (
+    breakdown,
+    code_names,
+    daily_trend,
+    deadline_list,
+    dossier_list,
+    rankings,
+    scope_options,
+)
+from ioc.kpis.targets import load_targets
+from ioc.kpis.values import KpiValue, dossier_kpis
+from ioc.kpis.windows import Period
+from ioc.reference import admin_units
+from ioc.settings import load_settings
+from ioc.ui.components import get_engine
+
+_SETTINGS = load_settings()
+# Scorecards take a second or two on a province's month: cache them as long as the live tiles
+# rerun (≥ 30 s); the cheap row queries (options, deadlines, list) one refresh interval.
+LIVE_SECONDS = max(30, _SETTINGS.refresh_seconds * 6)
+FAST_TTL = max(5, _SETTINGS.refresh_seconds)
+SLOW_TTL = 600  # names and targets barely change
+
+
+# The reads behind load_options and load_names.
+def commune_names(province_code: str) -> dict[str, str]:
+    try:
+        return admin_units.commune_names(province_code)
+    except ValueError:  # unknown province code: codes are shown as they are
+        return {}
+
+
+def _period(start: datetime, end: datetime, window: str) -> Period:
+    return Period(start, end, window)
+
+
+# Cached loaders take the period as (start, end, window): plain values hash cheaply and a
+# new hour is a new key, so the current hour is never served from an older window.
+@st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
+def load_kpis(url: str, scope: str, start: datetime, end: datetime, window: str
+              ) -> list[KpiValue]:
+    engine = get_engine(url)
+    return dossier_kpis(engine, scope, _period(start, end, window),
+                        targets=load_targets(engine))
+
+
+@st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
+def load_rankings(url: str, scope: str, start: datetime, end: datetime, window: str,
+                  dim: str) -> pl.DataFrame:
+    return rankings(get_engine(url), scope, _period(start, end, window), dim)
+
+
+@st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
+def load_breakdown(url: str, scope: str, start: datetime, end: datetime, window: str,
+                   dim: str) -> pl.DataFrame:
+    return breakdown(get_engine(url), scope, _period(start, end, window), dim)
+
+
+@st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
+def load_trend(url: str, scope: str, start: datetime, end: datetime, window: str
+               ) -> pl.DataFrame:
+    return daily_trend(get_engine(url), scope, _period(start, end, window))
+
+
+@st.cache_data(ttl=FAST_TTL, show_spinner=False)
+def load_deadlines(url: str, scope: str) -> pl.DataFrame:
+    return deadline_list(get_engine(url), scope)
+
+
+@st.cache_data(ttl=FAST_TTL, show_spinner=False)
+def load_dossiers(url: str, scope: str, start: datetime, end: datetime, window: str,
+                  limit: int) -> pl.DataFrame:
+    return dossier_list(get_engine(url), scope, _period(start, end, window), limit=limit)
+
+
+@st.cache_data(ttl=FAST_TTL, show_spinner=False)
+def load_options(url: str, scope: str, start: datetime, end: datetime, column: str
+                 ) -> list[str]:
+    return scope_options(get_engine(url), scope, _period(start, end, "custom"), column)
+
+
+@st.cache_data(ttl=SLOW_TTL, show_spinner=False)
+def load_names(url: str, province_code: str) -> dict[str, dict[str, str]]:
+    names = code_names(get_engine(url), province_code)
+    names["ward_code"] = commune_names(province_code)
+    return names
+
+
+@st.cache_data(ttl=SLOW_TTL, show_spinner=False)
+def load_targets_cached(url: str) -> dict[str, float | None]:
+    return load_targets(get_engine(url))
+
+
+def args(url: str, scope: str, period: Period) -> tuple[str, str, datetime, datetime, str]:
+    """The cache key arguments of a loader for a scope and period."""
+    return url, scope, period.start, period.end, period.window
