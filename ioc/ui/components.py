@@ -28,6 +28,7 @@ from ioc.i18n import bilingual, both, fmt_age, fmt_int, fmt_value, vi
 from ioc.kpis.catalogue import BY_CODE
 from ioc.kpis.freshness import Freshness
 from ioc.kpis.values import KpiValue
+from ioc.reference.admin_units import province
 from ioc.reference.calendar import TZ
 from ioc.ui.theme import (
     CSS,
@@ -82,9 +83,8 @@ def db_guard() -> Iterator[None]:
 def province_label(code: str) -> str:
     """'Tỉnh Phú Thọ' for a 2025 province code; the bare code when it is unknown."""
     try:
-        from ioc.reference.admin_units import province
         return province(code).name
-    except (ImportError, ValueError):
+    except ValueError:
         return f"Tỉnh {code}"
 
 
