@@ -3,6 +3,7 @@ name the field; a stored rule → what the form shows. Pure: no Streamlit run, n
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from dataclasses import replace
 
@@ -22,6 +23,7 @@ from ioc.ui.thresholds.form import (
     scope_parts,
     shown_number,
 )
+from tests import REPO_ROOT
 
 PROVINCE = "25"
 WARD = "04792"
@@ -34,9 +36,12 @@ FILLED = FormValues(rule_id=" ontime-province ", name=" Đúng hạn toàn tỉn
 
 
 def test_the_module_is_pure() -> None:
-    # Importable by tests and tools without a Streamlit run or a database driver.
-    source = open(sys.modules[parse_form.__module__].__file__, encoding="utf-8").read()
-    assert "streamlit" not in source and "sqlalchemy" not in source
+    # Importable by tests and tools without Streamlit or a database layer, even indirectly.
+    probe = ("import sys, ioc.ui.thresholds.form; "
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'streamlit', 'sqlalchemy'}))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=REPO_ROOT)
+    assert out.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize(("text", "ratio", "expected"), [
