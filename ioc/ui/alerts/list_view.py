@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Literal
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -23,7 +24,8 @@ LIST_ORDER = ("severity", "rule", "scope", "value_vs_threshold", "state", "since
               "data", "kpi", "window", "alert_id")
 # A long rule name must not push the state and who acknowledged (with the note) out of a
 # tablet's view.
-WIDTHS = {"rule": "medium", "state": "medium", "acked": "large"}
+WIDTHS: dict[str, Literal["small", "medium", "large"]] = {
+    "rule": "medium", "state": "medium", "acked": "large"}
 
 
 def render_live_list(engine: Engine, filters: AlertFilters, rule_names: Mapping[str, str],
