@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +57,9 @@ class Supervisor:
     settings: Settings
     simulators: bool = True
     ui: bool = True
+    # The UI's command line for a port, given by the composition root (`ioc up`): streams
+    # never imports the UI package.
+    ui_command: Callable[[int], list[str]] | None = None
     broker: EmbeddedBroker | None = None
     bootstrap: str = ""
     children: dict[str, Child] = field(default_factory=dict)
@@ -91,7 +95,7 @@ class Supervisor:
                 p.wait()
 
     def _ioc(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "ioc.cli.main", *args]
+        return [sys.executable, "-m", "ioc.cli", *args]
 
     def _connector_names(self) -> list[str]:
         from connectors.registry import SIMULATORS
@@ -110,6 +114,8 @@ class Supervisor:
             # the banner says "running" on a port another program answers.
             raise SystemExit(f"cổng {self.settings.ui_port} đang bận · port "
                              f"{self.settings.ui_port} is in use: set IOC_UI_PORT to a free one")
+        if self.ui and self.ui_command is None:
+            raise ValueError("Supervisor(ui=True) needs ui_command, the UI's command line")
         self.settings.var_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(self.settings.database_url)
         upgrade(engine)
@@ -124,10 +130,8 @@ class Supervisor:
             self.bootstrap = str(self.settings.kafka_bootstrap)
         ensure_topics(self.bootstrap, self.settings.topic_partitions)
         self.start_pipeline()
-        if self.ui:
-            from ioc.ui.serve import command
-
-            self._spawn(Child("ui", command(self.settings.ui_port)))
+        if self.ui and self.ui_command is not None:
+            self._spawn(Child("ui", self.ui_command(self.settings.ui_port)))
         return f"http://localhost:{self.settings.ui_port}"
 
     def shutdown(self) -> None:

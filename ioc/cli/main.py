@@ -47,9 +47,12 @@ def _bootstrap(settings: Settings) -> str:
 # ---------------------------------------------------------------- commands
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    from ioc.ui.serve import command
     from streams.supervisor import Supervisor
 
-    sup = Supervisor(settings, simulators=not args.no_simulators, ui=not args.no_ui)
+    # The UI's command line is handed to the supervisor: streams never imports the UI.
+    sup = Supervisor(settings, simulators=not args.no_simulators, ui=not args.no_ui,
+                     ui_command=command)
     stop = _stop_on_signals()
     sup.stop_event = stop
     try:
