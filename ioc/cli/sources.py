@@ -17,7 +17,8 @@ from ioc.settings import Settings
 
 # Same file as connectors.files.mapping.DEFAULT_MAPPING_PATH, without importing the mapping module
 # (catalogue, calendar, YAML) every time the CLI builds its parser.
-DEFAULT_MAPPING = Path(__file__).resolve().parent / "mappings" / "one_stop_vi.yaml"
+DEFAULT_MAPPING = (Path(__file__).resolve().parents[2] / "connectors" / "files" / "mappings"
+                   / "one_stop_vi.yaml")
 
 
 def _summary(stats: Any, **extra: Any) -> str:
