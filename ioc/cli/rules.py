@@ -1,8 +1,8 @@
 """`ioc rules list|add|disable|enable|export|import|audit`: alert rules from the command line.
 
 Errors exit non-zero with the validation message, which names the field ("threshold: must be
-a number"). Changes are recorded as `cli:<OS user>`. Domain modules and `ioc.cli.main` helpers
-are imported inside the commands: `ioc.cli.main` imports this module to register the parsers.
+a number"). Changes are recorded as `cli:<OS user>`. Domain modules are imported inside the
+commands, so building the parser stays light.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ioc.auth import Identity
+from ioc.cli import wiring
 from ioc.settings import Settings
 
 
@@ -88,9 +89,8 @@ def _print_audit(entries: list[Any], as_json: bool) -> None:
 def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
     from ioc.alerts import rule_store as store
     from ioc.alerts.rules import RuleError, parse_rule, rules_from_yaml, rules_to_yaml
-    from ioc.db.migrate import migrated_engine
 
-    engine = migrated_engine(settings.database_url)
+    engine = wiring.engine(settings)
     try:
         if args.action == "list":
             rows = store.list_stored(engine)
@@ -142,7 +142,7 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `rules` and its actions on the `ioc` CLI's subparsers."""
     rules = sub.add_parser("rules", help="alert rules: list, add, enable/disable, YAML, audit")
     acts = rules.add_subparsers(dest="action", required=True)

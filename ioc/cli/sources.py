@@ -1,8 +1,7 @@
-"""`ioc import` (one-stop-shop CSV/XLSX export) and `ioc poll-http` (HTTP JSON API).
+"""`ioc connect | ingest | import | poll-http`: sources into the stream topics.
 
-Both run a source through the ConnectorRuntime (validate → redact → produce acks=all →
-checkpoint) and print a JSON summary. Helpers of `ioc.cli.main` are imported inside the commands:
-`ioc.cli.main` imports this module to register the parsers.
+Each runs a source through the ConnectorRuntime (validate → redact → produce acks=all →
+checkpoint). The batch commands print a JSON summary.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ioc.cli import wiring
 from ioc.settings import Settings
 
 # Same file as connectors.files.mapping.DEFAULT_MAPPING_PATH, without importing the mapping module
@@ -26,11 +26,55 @@ def _summary(stats: Any, **extra: Any) -> str:
                        "errors": stats.errors, **extra}, ensure_ascii=False)
 
 
+def cmd_connect(args: argparse.Namespace, settings: Settings) -> int:
+    from connectors.registry import CONNECTORS
+    from connectors.runtime import ConnectorRuntime
+    from streams.clients import make_producer
+
+    if args.name not in CONNECTORS:
+        sys.exit(f"unknown connector {args.name!r}; known: {', '.join(sorted(CONNECTORS))}")
+    from streams.topics import ensure_topics
+
+    source = CONNECTORS[args.name](settings)
+    bootstrap = wiring.bootstrap(settings)
+    ensure_topics(bootstrap, settings.topic_partitions)
+    producer = make_producer(bootstrap, client_id=args.name)
+    runtime = ConnectorRuntime(source, producer, wiring.engine(settings))
+    try:
+        runtime.run(wiring.stop_on_signals())
+    finally:
+        producer.close(timeout=10)
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from connectors.files.jsonl import JsonlFileSource
+    from connectors.runtime import ConnectorRuntime, run_until_idle
+    from ioc.events.contracts import contract_for_topic
+    from streams.clients import make_producer
+
+    try:
+        contract = contract_for_topic(args.topic)
+    except ValueError as exc:
+        sys.exit(str(exc))
+    if not Path(args.file).is_file():
+        sys.exit(f"no such file: {args.file}")
+    producer = make_producer(wiring.bootstrap(settings), client_id="ioc-ingest")
+    runtime = ConnectorRuntime(JsonlFileSource(Path(args.file), contract), producer,
+                               wiring.engine(settings))
+    try:
+        stats = run_until_idle(runtime)
+    finally:
+        producer.close(timeout=10)
+    print(json.dumps({"produced": stats.produced, "dead_lettered": stats.dead,
+                      "redacted": stats.redacted, "errors": stats.errors}))
+    return 0 if stats.errors == 0 else 1
+
+
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from connectors.files.mapping import ColumnMapping, MappingError
     from connectors.files.one_stop import OneStopFileSource
     from connectors.runtime import ConnectorRuntime, run_until_idle
-    from ioc.cli.main import _bootstrap, _engine
     from streams.clients import make_producer
     from streams.topics import ensure_topics
 
@@ -45,10 +89,10 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         source = OneStopFileSource(path, mapping)
     except (OSError, ValueError) as exc:  # MappingError (header check) is a ValueError
         sys.exit(f"import: {exc}")
-    bootstrap = _bootstrap(settings)
+    bootstrap = wiring.bootstrap(settings)
     ensure_topics(bootstrap, settings.topic_partitions)
     producer = make_producer(bootstrap, client_id="ioc-import")
-    runtime = ConnectorRuntime(source, producer, _engine(settings))
+    runtime = ConnectorRuntime(source, producer, wiring.engine(settings))
     try:
         stats = run_until_idle(runtime)
     finally:
@@ -60,7 +104,6 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_poll_http(args: argparse.Namespace, settings: Settings) -> int:
     from connectors.http.poller import HttpJsonSource, HttpPollConfig, HttpSourceError
     from connectors.runtime import ConnectorRuntime
-    from ioc.cli.main import _bootstrap, _engine, _stop_on_signals
     from streams.clients import make_producer
     from streams.topics import ensure_topics
 
@@ -69,19 +112,19 @@ def cmd_poll_http(args: argparse.Namespace, settings: Settings) -> int:
         source = HttpJsonSource(config, config.load_mapping())
     except (OSError, ValueError, HttpSourceError) as exc:
         sys.exit(f"poll-http: config error: {exc}")
-    bootstrap = _bootstrap(settings)
+    bootstrap = wiring.bootstrap(settings)
     ensure_topics(bootstrap, settings.topic_partitions)
     producer = make_producer(bootstrap, client_id="ioc-poll-http")
-    runtime = ConnectorRuntime(source, producer, _engine(settings))
+    runtime = ConnectorRuntime(source, producer, wiring.engine(settings))
     try:
         if args.once:
             # Own loop rather than runtime.run: a failing server must end --once with an
             # error, not be retried until a timeout.
-            stop = _stop_on_signals()
+            stop = wiring.stop_on_signals()
             while not stop.is_set() and runtime.run_once() is not None:
                 pass
         else:
-            runtime.run(_stop_on_signals(), idle_wait=config.interval_s)
+            runtime.run(wiring.stop_on_signals(), idle_wait=config.interval_s)
     except HttpSourceError as exc:
         print(_summary(runtime.stats), flush=True)
         sys.exit(f"poll-http: {exc}")
@@ -91,8 +134,19 @@ def cmd_poll_http(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if runtime.stats.errors == 0 else 1
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Register `import` and `poll-http` on the `ioc` CLI's subparsers."""
+def add_stream_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `connect` and `ingest`."""
+    con = sub.add_parser("connect", help="run one named connector")
+    con.add_argument("name", help="sim-dossier | sim-feedback | sim-social")
+    con.set_defaults(func=cmd_connect)
+    ing = sub.add_parser("ingest", help="push a JSONL file of events through validation")
+    ing.add_argument("--topic", required=True)
+    ing.add_argument("file")
+    ing.set_defaults(func=cmd_ingest)
+
+
+def add_import_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `import` and `poll-http`."""
     imp = sub.add_parser("import", help="import a one-stop-shop dossier export (CSV or XLSX)")
     imp.add_argument("file", help="CSV (UTF-8, ',' or ';') or XLSX export")
     imp.add_argument("--mapping", default=str(DEFAULT_MAPPING),
@@ -105,4 +159,5 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     poll.set_defaults(func=cmd_poll_http)
 
 
-__all__ = ["add_parsers", "cmd_import", "cmd_poll_http"]
+__all__ = ["DEFAULT_MAPPING", "add_import_parsers", "add_stream_parsers", "cmd_connect",
+           "cmd_import", "cmd_ingest", "cmd_poll_http"]

@@ -18,6 +18,7 @@ from typing import TextIO
 
 from sqlalchemy import Engine
 
+from ioc.cli import wiring
 from ioc.settings import Settings
 
 ADMIN_PASSWORD_ENV = "IOC_ADMIN_PASSWORD"
@@ -55,9 +56,8 @@ def announce_admin(engine: Engine, out: Callable[[str], None] = print) -> str | 
 
 def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
     from ioc import auth
-    from ioc.db.migrate import migrated_engine
 
-    engine = migrated_engine(settings.database_url)
+    engine = wiring.engine(settings)
     try:
         if args.users_action == "list":
             rows = auth.list_users(engine)
@@ -100,7 +100,7 @@ class _RefusePassword(argparse.Action):
                      "use the prompt or --password-stdin")
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `users` (list | add | passwd | disable | enable | set-role | bootstrap)."""
     from ioc.auth import ROLES
 

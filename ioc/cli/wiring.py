@@ -1,0 +1,48 @@
+"""What the `ioc` commands share to reach the pipeline: a stop event set by Ctrl-C or SIGTERM,
+the migrated database and the broker address.
+
+Kafka-facing modules are imported inside the functions, so building the parser (`ioc --help`,
+`ioc users …`) loads no Kafka client.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from ioc.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGINT or SIGTERM: long-running commands stop cleanly on either."""
+    stop = threading.Event()
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    return stop
+
+
+def engine(settings: Settings) -> Engine:
+    """The database of the settings, upgraded to the head revision first."""
+    from ioc.db.migrate import migrated_engine
+
+    return migrated_engine(settings.database_url)
+
+
+def bootstrap(settings: Settings) -> str:
+    """The broker address (set, or announced by `ioc up`); exits with a hint when none."""
+    from streams.discovery import resolve_bootstrap
+
+    address = resolve_bootstrap(settings)
+    if not address:
+        sys.exit("no Kafka broker: run `ioc up` first or set IOC_KAFKA_BOOTSTRAP")
+    return address
