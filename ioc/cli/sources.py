@@ -1,7 +1,8 @@
 """`ioc connect | ingest | import | poll-http`: sources into the stream topics.
 
 Each runs a source through the ConnectorRuntime (validate → redact → produce acks=all →
-checkpoint). The batch commands print a JSON summary.
+checkpoint) by way of `wiring.run_connector`; they differ in the source and in how long it
+runs. The batch commands print a JSON summary.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ioc.cli import wiring
 from ioc.settings import Settings
+
+if TYPE_CHECKING:
+    from connectors.runtime import ConnectorRuntime, ConnectorStats
 
 # Same file as connectors.files.mapping.DEFAULT_MAPPING_PATH, without importing the mapping module
 # (catalogue, calendar, YAML) every time the CLI builds its parser.
@@ -28,30 +32,18 @@ def _summary(stats: Any, **extra: Any) -> str:
 
 def cmd_connect(args: argparse.Namespace, settings: Settings) -> int:
     from connectors.registry import CONNECTORS
-    from connectors.runtime import ConnectorRuntime
-    from streams.clients import make_producer
 
     if args.name not in CONNECTORS:
         sys.exit(f"unknown connector {args.name!r}; known: {', '.join(sorted(CONNECTORS))}")
-    from streams.topics import ensure_topics
-
-    source = CONNECTORS[args.name](settings)
-    bootstrap = wiring.bootstrap(settings)
-    ensure_topics(bootstrap, settings.topic_partitions)
-    producer = make_producer(bootstrap, client_id=args.name)
-    runtime = ConnectorRuntime(source, producer, wiring.engine(settings))
-    try:
-        runtime.run(wiring.stop_on_signals())
-    finally:
-        producer.close(timeout=10)
+    wiring.run_connector(settings, CONNECTORS[args.name](settings), args.name,
+                         lambda runtime: runtime.run(wiring.stop_on_signals()))
     return 0
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from connectors.files.jsonl import JsonlFileSource
-    from connectors.runtime import ConnectorRuntime, run_until_idle
+    from connectors.runtime import run_until_idle
     from ioc.events.contracts import contract_for_topic
-    from streams.clients import make_producer
 
     try:
         contract = contract_for_topic(args.topic)
@@ -59,13 +51,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         sys.exit(str(exc))
     if not Path(args.file).is_file():
         sys.exit(f"no such file: {args.file}")
-    producer = make_producer(wiring.bootstrap(settings), client_id="ioc-ingest")
-    runtime = ConnectorRuntime(JsonlFileSource(Path(args.file), contract), producer,
-                               wiring.engine(settings))
-    try:
-        stats = run_until_idle(runtime)
-    finally:
-        producer.close(timeout=10)
+    # ingest has never created the topics (the others do): kept so.
+    stats = wiring.run_connector(settings, JsonlFileSource(Path(args.file), contract),
+                                 "ioc-ingest", run_until_idle, create_topics=False)
     print(json.dumps({"produced": stats.produced, "dead_lettered": stats.dead,
                       "redacted": stats.redacted, "errors": stats.errors}))
     return 0 if stats.errors == 0 else 1
@@ -74,9 +62,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from connectors.files.mapping import ColumnMapping, MappingError
     from connectors.files.one_stop import OneStopFileSource
-    from connectors.runtime import ConnectorRuntime, run_until_idle
-    from streams.clients import make_producer
-    from streams.topics import ensure_topics
+    from connectors.runtime import run_until_idle
 
     path = Path(args.file)
     if not path.is_file():
@@ -89,49 +75,38 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         source = OneStopFileSource(path, mapping)
     except (OSError, ValueError) as exc:  # MappingError (header check) is a ValueError
         sys.exit(f"import: {exc}")
-    bootstrap = wiring.bootstrap(settings)
-    ensure_topics(bootstrap, settings.topic_partitions)
-    producer = make_producer(bootstrap, client_id="ioc-import")
-    runtime = ConnectorRuntime(source, producer, wiring.engine(settings))
-    try:
-        stats = run_until_idle(runtime)
-    finally:
-        producer.close(timeout=10)
+    stats = wiring.run_connector(settings, source, "ioc-import", run_until_idle)
     print(_summary(stats))
     return 0 if stats.errors == 0 else 1
 
 
 def cmd_poll_http(args: argparse.Namespace, settings: Settings) -> int:
     from connectors.http.poller import HttpJsonSource, HttpPollConfig, HttpSourceError
-    from connectors.runtime import ConnectorRuntime
-    from streams.clients import make_producer
-    from streams.topics import ensure_topics
 
     try:
         config = HttpPollConfig.load(args.config)
         source = HttpJsonSource(config, config.load_mapping())
     except (OSError, ValueError, HttpSourceError) as exc:
         sys.exit(f"poll-http: config error: {exc}")
-    bootstrap = wiring.bootstrap(settings)
-    ensure_topics(bootstrap, settings.topic_partitions)
-    producer = make_producer(bootstrap, client_id="ioc-poll-http")
-    runtime = ConnectorRuntime(source, producer, wiring.engine(settings))
-    try:
-        if args.once:
-            # Own loop rather than runtime.run: a failing server must end --once with an
-            # error, not be retried until a timeout.
-            stop = wiring.stop_on_signals()
-            while not stop.is_set() and runtime.run_once() is not None:
-                pass
-        else:
-            runtime.run(wiring.stop_on_signals(), idle_wait=config.interval_s)
-    except HttpSourceError as exc:
-        print(_summary(runtime.stats), flush=True)
-        sys.exit(f"poll-http: {exc}")
-    finally:
-        producer.close(timeout=10)
-    print(_summary(runtime.stats))
-    return 0 if runtime.stats.errors == 0 else 1
+
+    def poll(runtime: ConnectorRuntime) -> ConnectorStats:
+        try:
+            if args.once:
+                # Own loop rather than runtime.run: a failing server must end --once with an
+                # error, not be retried until a timeout.
+                stop = wiring.stop_on_signals()
+                while not stop.is_set() and runtime.run_once() is not None:
+                    pass
+            else:
+                runtime.run(wiring.stop_on_signals(), idle_wait=config.interval_s)
+        except HttpSourceError as exc:
+            print(_summary(runtime.stats), flush=True)
+            sys.exit(f"poll-http: {exc}")
+        return runtime.stats
+
+    stats = wiring.run_connector(settings, source, "ioc-poll-http", poll)
+    print(_summary(stats))
+    return 0 if stats.errors == 0 else 1
 
 
 def add_stream_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -1,5 +1,5 @@
 """What the `ioc` commands share to reach the pipeline: a stop event set by Ctrl-C or SIGTERM,
-the migrated database and the broker address.
+the migrated database, the broker address, and a source run through the connector runtime.
 
 Kafka-facing modules are imported inside the functions, so building the parser (`ioc --help`,
 `ioc users …`) loads no Kafka client.
@@ -10,13 +10,19 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ioc.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from connectors.base import Source
+    from connectors.runtime import ConnectorRuntime
+
+T = TypeVar("T")
 
 
 def stop_on_signals() -> threading.Event:
@@ -46,3 +52,22 @@ def bootstrap(settings: Settings) -> str:
     if not address:
         sys.exit("no Kafka broker: run `ioc up` first or set IOC_KAFKA_BOOTSTRAP")
     return address
+
+
+def run_connector(settings: Settings, source: Source, client_id: str,
+                  drive: Callable[[ConnectorRuntime], T], create_topics: bool = True) -> T:
+    """Run `source` through the connector runtime: broker → topics → producer → runtime →
+    `drive(runtime)`, the producer closed however it ends. `drive` decides how long it runs
+    (until stopped, until idle) and its result is returned."""
+    from connectors.runtime import ConnectorRuntime
+    from streams.clients import make_producer
+    from streams.topics import ensure_topics
+
+    address = bootstrap(settings)
+    if create_topics:
+        ensure_topics(address, settings.topic_partitions)
+    producer = make_producer(address, client_id=client_id)
+    try:
+        return drive(ConnectorRuntime(source, producer, engine(settings)))
+    finally:
+        producer.close(timeout=10)
