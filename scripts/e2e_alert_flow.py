@@ -323,7 +323,7 @@ def banner_item(page: Page, rule_id: str) -> Locator:
 
 # --------------------------------------------------------------------------- the flow
 
-def main() -> int:  # noqa: PLR0915 - one readable script, step by step
+def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--base-url", required=True)
     ap.add_argument("--db-url", required=True)

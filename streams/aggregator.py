@@ -72,11 +72,11 @@ class _Rebalance(ConsumerRebalanceListener):
     def __init__(self, agg: Aggregator) -> None:
         self.agg = agg
 
-    def on_partitions_revoked(self, revoked):  # noqa: ANN001, ANN201
+    def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         for tp in revoked:
             self.agg.expected.pop(tp, None)
 
-    def on_partitions_assigned(self, assigned):  # noqa: ANN001, ANN201
+    def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         self.agg.seek_to_stored(list(assigned))
 
 
@@ -258,7 +258,7 @@ class Aggregator:
         self._last_reminder = time.monotonic()
         try:
             self.reminders.scan_once()
-        except Exception:  # noqa: BLE001 - reminders must not stop aggregation; retried later
+        except Exception:
             log.exception("reminder scan failed")
 
     def _maybe_evaluate(self, batch: BatchStats) -> None:
@@ -272,7 +272,7 @@ class Aggregator:
         self._last_alerts = time.monotonic()
         try:
             self.alerts.evaluate_once(external=False)
-        except Exception:  # noqa: BLE001 - alerting must not stop aggregation; retried
+        except Exception:
             log.exception("alert evaluation failed")
 
     def run(self, stop: threading.Event) -> AggregatorStats:

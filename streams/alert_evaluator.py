@@ -216,5 +216,5 @@ def run_deliveries(evaluator: AlertEvaluator, stop: threading.Event, every_s: fl
     while not stop.wait(every_s):
         try:
             evaluator.deliver(_naive(None), external=True, topic=False)
-        except Exception:  # noqa: BLE001 - retried next round
+        except Exception:
             log.exception("alert deliveries failed")

@@ -75,7 +75,7 @@ class ReminderScanner:
         self.channels = ["topic", *targets]
         self.deliver = deliver  # e.g. AlertEvaluator.deliver: sends the outbox
 
-    def _is_live(self, table: Any, now: datetime) -> bool:  # noqa: ANN401 - a Table
+    def _is_live(self, table: Any, now: datetime) -> bool:
         """The stream has reached the present: while a backfill or replay is still being
         read, an item whose result is further down the log looks open and late."""
         with self.engine.connect() as conn:
@@ -104,11 +104,11 @@ class ReminderScanner:
     def _open_episodes(self, stream: str) -> dict[Group, dict]:
         """Open episodes of the stream's groups (they must be stepped even when their count
         is 0), each with `last_notified`."""
-        A = s.alerts
+        al = s.alerts
         with self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(
-                select(A.c.alert_id, A.c.rule_id, A.c.scope, A.c.state, A.c.value).where(
-                    A.c.is_open.is_(True), A.c.rule_id.like(f"{RULE_PREFIX}{stream}.%")))]
+                select(al.c.alert_id, al.c.rule_id, al.c.scope, al.c.state, al.c.value).where(
+                    al.c.is_open.is_(True), al.c.rule_id.like(f"{RULE_PREFIX}{stream}.%")))]
             last = dict(conn.execute(
                 select(R.c.alert_id, func.max(R.c.sent_at)).where(
                     R.c.stream == stream, R.c.alert_id.in_([r["alert_id"] for r in rows]))
@@ -140,10 +140,10 @@ class ReminderScanner:
     def _refresh_values(self, values: dict[str, float], now: datetime) -> None:
         if not values:
             return
-        A = s.alerts
+        al = s.alerts
         with self.engine.begin() as conn:
-            conn.execute(update(A).where(A.c.alert_id == bindparam("aid"),
-                                         A.c.is_open.is_(True))
+            conn.execute(update(al).where(al.c.alert_id == bindparam("aid"),
+                                         al.c.is_open.is_(True))
                          .values(value=bindparam("v"), evaluated_at=now),
                          [{"aid": a, "v": v} for a, v in values.items()])
 
@@ -171,7 +171,7 @@ class ReminderScanner:
             stale = [k for k in unsent if k not in current]
             items = [{**current[k], "item_id": k[0], "due_at": k[2]}
                      for k in unsent if k in current]
-            if transition == FIRE or transition == RESOLVE:
+            if transition in (FIRE, RESOLVE):
                 notify = transition
             elif (row is not None and row["state"] in ACTIVE and items
                   and digest_passed(self._last_notified(conn, row["alert_id"]), now,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from kafka import KafkaAdminClient
@@ -28,10 +29,9 @@ def ensure_topics(bootstrap: str, stream_partitions: int = 3) -> dict[str, int]:
         existing = set(admin.list_topics())
         missing = [NewTopic(t, n, 1) for t, n in wanted.items() if t not in existing]
         if missing:
-            try:
+            # Another process may win the race; same outcome.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass  # another process won the race; same outcome
             log.info("created topics %s", [t.name for t in missing])
     finally:
         admin.close()

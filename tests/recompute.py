@@ -59,7 +59,7 @@ def expected_totals(events: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def db_totals(engine: Engine) -> dict[str, int]:
-    def total(table, col) -> int:  # noqa: ANN001
+    def total(table, col) -> int:
         with engine.connect() as conn:
             return int(conn.execute(select(func.coalesce(func.sum(table.c[col]), 0))).scalar())
 

@@ -43,7 +43,7 @@ AGENCIES = {
 }
 
 
-def L(text: str) -> datetime:
+def L(text: str) -> datetime:  # noqa: N802 - short, like the times it writes
     """Local Asia/Ho_Chi_Minh time 'YYYY-MM-DD HH:MM' (aware, +07:00)."""
     return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=TZ7)
 

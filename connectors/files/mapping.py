@@ -47,6 +47,7 @@ every event and dead-letters the failures at stage "validate".
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -343,10 +344,9 @@ class ColumnMapping:
                 return  # left empty: the runtime's validation names agency_code
             vals["agency_code"] = found.code
         if vals.get("agency_name") is None and vals.get("agency_code") is not None:
-            try:
+            # An agency outside the catalogue: no name rather than a wrong one.
+            with contextlib.suppress(ValueError):
                 vals["agency_name"] = agency(province_code, vals["agency_code"]).name
-            except ValueError:
-                pass  # an agency outside the catalogue: no name rather than a wrong one
 
 
 def load_mapping(path: str | Path) -> ColumnMapping:

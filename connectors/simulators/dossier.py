@@ -195,9 +195,7 @@ class DossierSimulator(HourlySimulator):
               level: str, received: int, at_counter: bool, number: str) -> _Plan:
         ward = self._communes.pick(rng)  # applicant's commune (and the UBND for commune level)
         agency: Agency = agency_for(proc, self.province_code, ward.code)
-        if not at_counter:
-            channel = "online"
-        elif proc.online_eligible and rng.random() < self._p_online[level]:
+        if not at_counter or proc.online_eligible and rng.random() < self._p_online[level]:
             channel = "online"
         else:
             channel = "postal" if rng.random() < _POSTAL else "in_person"

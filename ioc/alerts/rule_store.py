@@ -23,14 +23,14 @@ T = s.alert_rules
 A = s.rule_audit
 
 
-class RuleNotFound(KeyError):  # noqa: N818 - reads as what it is, like KeyError
+class RuleNotFound(KeyError):
     """No rule with that id."""
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else "rule not found"
 
 
-class RuleExists(ValueError):  # noqa: N818
+class RuleExists(ValueError):
     """A create-only save met an existing rule id."""
 
 

@@ -187,7 +187,7 @@ def mark_deliveries(engine: Engine, results: Mapping[int, tuple[bool, str | None
 KINDS = ("rule", "reminder")  # alert kinds: rules ops staff set, deadline reminders
 
 
-def _kind_filter(column: Any, kind: str | None) -> Any:  # noqa: ANN401 - SQL expressions
+def _kind_filter(column: Any, kind: str | None) -> Any:
     """Reminder episodes have synthetic rule ids under ioc.alerts.reminders.RULE_PREFIX."""
     if kind is None:
         return None

@@ -35,7 +35,7 @@ BAD_CREDENTIALS = "wrong username or password"
 LOCKED = "too many failed sign-ins; try again later"
 
 
-class LoginFailed(Exception):  # noqa: N818
+class LoginFailed(Exception):
     """`str(exc)` is safe to show; `reason` (bad_credentials | disabled | locked) is for
     logs and tests only."""
 

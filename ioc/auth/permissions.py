@@ -31,7 +31,7 @@ PERMISSIONS: dict[str, str] = {
 IdentitySource = Literal["local", "oidc"]
 
 
-class PermissionDenied(Exception):  # noqa: N818 - the name pages will catch
+class PermissionDenied(Exception):
     pass
 
 

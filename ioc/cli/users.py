@@ -79,10 +79,9 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
         elif args.users_action == "set-role":
             auth.set_role(engine, args.name, args.role)
             print(f"user {auth.normalize_username(args.name)!r} is now {args.role}")
-        elif args.users_action == "bootstrap":
-            if announce_admin(engine) is None:
-                print("an enabled admin exists (or the password came from "
-                      f"{ADMIN_PASSWORD_ENV}); nothing shown")
+        elif args.users_action == "bootstrap" and announce_admin(engine) is None:
+            print("an enabled admin exists (or the password came from "
+                  f"{ADMIN_PASSWORD_ENV}); nothing shown")
     except auth.UserError as exc:
         sys.exit(f"users: {exc}")
     finally:

@@ -226,9 +226,9 @@ def validate_event(contract: Contract, event: Any) -> list[str]:
         value = event.get(name)
         if value is not None and value not in allowed:
             problems.append(f"{name}: {value!r} not in {[a for a in allowed if a]}")
-    if isinstance(event.get("seq"), int) and not isinstance(event.get("seq"), bool):
-        if event["seq"] < 1:
-            problems.append("seq: must be >= 1")
+    seq = event.get("seq")
+    if isinstance(seq, int) and not isinstance(seq, bool) and seq < 1:
+        problems.append("seq: must be >= 1")
     if event.get("ward_code") is None and not event.get("ward_code_reason") and not problems:
         problems.append("ward_code: null without ward_code_reason")
     if not problems:
@@ -250,9 +250,9 @@ TIME_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
 def _time_order_problems(contract: Contract, event: dict[str, Any]) -> list[str]:
     out = []
     for a, b in TIME_ORDER[contract.stream]:
-        if event.get(a) is not None and event.get(b) is not None:
-            if parse_time(event[b]) < parse_time(event[a]):
-                out.append(f"{b}: {event[b]} is before {a} {event[a]}")
+        if (event.get(a) is not None and event.get(b) is not None
+                and parse_time(event[b]) < parse_time(event[a])):
+            out.append(f"{b}: {event[b]} is before {a} {event[a]}")
     return out
 
 

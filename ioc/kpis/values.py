@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import DateTime, Engine, Table, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, DateTime, Engine, Table, and_, false, func, or_, select
 
 from ioc.db import schema as s
 from ioc.kpis.catalogue import BY_CODE, DOSSIER_KPIS, WINDOWS, parse_scope
@@ -49,7 +49,7 @@ def utc_naive(now: datetime | None) -> datetime:
     return (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
 
 
-def scope_filter(table: Table, scope: str):  # noqa: ANN202
+def scope_filter(table: Table, scope: str) -> ColumnElement[bool] | None:
     """SQL condition of a scope; None when the table cannot be cut that way (e.g. social
     posts have no agency)."""
     filters = parse_scope(scope)

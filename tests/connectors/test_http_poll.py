@@ -48,7 +48,7 @@ class FakeApi:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 api.handle(self)
 
             def log_message(self, *args: Any) -> None:

@@ -20,7 +20,7 @@ from tests.recompute import db_totals, expected_totals
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # a Friday afternoon, office hours in VN
 
 
-def _source(stream: str, cls, days: float, clock) -> SimulatorSource:  # noqa: ANN001
+def _source(stream: str, cls, days: float, clock) -> SimulatorSource:
     return SimulatorSource(f"sim-{stream}", CONTRACTS[stream], cls(seed=5), backfill_days=days,
                            clock=clock)
 

@@ -18,7 +18,7 @@ from streams.supervisor import Supervisor
 from tests.recompute import db_totals, expected_totals
 
 
-def _cursors(engine) -> dict[str, str]:  # noqa: ANN001
+def _cursors(engine) -> dict[str, str]:
     with engine.connect() as conn:
         return dict(conn.execute(select(connector_checkpoints.c.connector,
                                         connector_checkpoints.c.cursor)).all())

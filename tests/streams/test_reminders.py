@@ -57,7 +57,7 @@ def _scenario() -> list[tuple[str, dict]]:
             + [("ioc.feedback.v1", e) for e in feedback])
 
 
-def _send(broker, engine: Engine, producer: KafkaProducer,  # noqa: ANN001
+def _send(broker, engine: Engine, producer: KafkaProducer,
           events: list[tuple[str, dict]]) -> None:
     for topic, e in events:
         key = e.get("dossier_id") or e.get("feedback_id")
@@ -71,7 +71,7 @@ def _send(broker, engine: Engine, producer: KafkaProducer,  # noqa: ANN001
 
 
 @pytest.fixture()
-def loaded(broker, engine: Engine) -> KafkaProducer:  # noqa: ANN001
+def loaded(broker, engine: Engine) -> KafkaProducer:
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
     _send(broker, engine, producer, _scenario())
     yield producer
@@ -93,7 +93,7 @@ def _episode(engine: Engine, rule_id: str) -> dict:
     return rows[0]
 
 
-def test_fire_once_remind_in_digest_ack_and_resolve(broker, engine: Engine,  # noqa: ANN001
+def test_fire_once_remind_in_digest_ack_and_resolve(broker, engine: Engine,
                                                     loaded: KafkaProducer) -> None:
     scanner = _scanner(engine, loaded, digest=timedelta(minutes=60))
     first = scanner.scan_once(NOW)
@@ -149,7 +149,7 @@ def test_fire_once_remind_in_digest_ack_and_resolve(broker, engine: Engine,  # n
     assert unsent == 0
 
 
-def test_silence_suppresses_the_notification_not_the_episode(  # noqa: ANN001
+def test_silence_suppresses_the_notification_not_the_episode(
         broker, engine: Engine, loaded: KafkaProducer) -> None:
     alert_store.add_silence(engine, OPERATOR, NAIVE - timedelta(hours=1),
                             NAIVE + timedelta(hours=1), "Cơ quan Y đang bảo trì hệ thống",
@@ -165,7 +165,7 @@ def test_silence_suppresses_the_notification_not_the_episode(  # noqa: ANN001
     assert suppressed == 1
 
 
-def test_no_reminder_while_the_stream_is_behind(broker, engine: Engine,  # noqa: ANN001
+def test_no_reminder_while_the_stream_is_behind(broker, engine: Engine,
                                                loaded: KafkaProducer) -> None:
     """Seen from two days later with nothing newer received, the state may be a backlog still
     being read (a backfill): nothing is recorded or sent until the stream is live."""
@@ -178,7 +178,7 @@ def test_no_reminder_while_the_stream_is_behind(broker, engine: Engine,  # noqa:
         assert conn.execute(select(func.count()).select_from(s.alerts)).scalar() == 0
 
 
-def test_notification_cut_off_by_a_crash_is_delivered_after_with_the_same_ids(  # noqa: ANN001
+def test_notification_cut_off_by_a_crash_is_delivered_after_with_the_same_ids(
         broker, engine: Engine, loaded: KafkaProducer) -> None:
     # Committed, then the process died before delivering (no deliver hook = no delivery).
     cut = ReminderScanner(engine, "25").scan_once(NOW)

@@ -115,7 +115,7 @@ def send_email(cfg: SmtpConfig, to: list[str], subject: str, body_text: str,
                 return DeliveryResult(True, attempt, "sent_partial",
                                       scrub(f"refused: {detail}", [user, password]))
             return DeliveryResult(True, attempt, "sent", None)
-        except Exception as e:  # classified below; nothing escapes to the caller
+        except Exception as e:  # noqa: BLE001 - classified below; nothing escapes to the caller
             transient, status, error = _classify(e)
             error = scrub(error, [user, password])
         if not transient or attempt == cfg.max_attempts:

@@ -29,7 +29,7 @@ VIEWER = Identity("leader", "viewer")
 ADMIN_ID = Identity("test", "admin")
 
 
-def _rule(**kw) -> dict:  # noqa: ANN003
+def _rule(**kw) -> dict:
     base = dict(rule_id="busy-commune", name="Nhiều hồ sơ", kind="threshold",
                 kpi="dossier.received", scope="commune:08494", window="24h", comparator=">",
                 threshold=3, pending_minutes=0, hysteresis=2, severity="warning",
@@ -49,7 +49,7 @@ def _alerts_on_topic(bootstrap: str, expect: int) -> list[dict]:
     return [json.loads(r.value) for r in read_topic(bootstrap, "ioc.alerts", expect, 10)]
 
 
-def test_across_the_threshold_and_back(broker, engine: Engine) -> None:  # noqa: ANN001
+def test_across_the_threshold_and_back(broker, engine: Engine) -> None:
     save_rule(engine, parse_rule(_rule()), ADMIN_ID)
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
     agg = Aggregator(broker.bootstrap, engine, group="g-alerts")
@@ -94,7 +94,7 @@ def test_across_the_threshold_and_back(broker, engine: Engine) -> None:  # noqa:
     producer.close()
 
 
-def test_silence_suppresses_notification_not_evaluation(broker, engine: Engine) -> None:  # noqa: ANN001
+def test_silence_suppresses_notification_not_evaluation(broker, engine: Engine) -> None:
     save_rule(engine, parse_rule(_rule(rule_id="silenced", targets=["banner", "webhook"])),
               ADMIN_ID)
     with pytest.raises(PermissionDenied):
@@ -134,7 +134,7 @@ def test_pending_duration_and_drop() -> None:
     assert step(rule, s2, None, NOW + timedelta(hours=5)) == (s2, None)
 
 
-def test_firing_reaches_the_webhook_signed(broker, engine: Engine,  # noqa: ANN001
+def test_firing_reaches_the_webhook_signed(broker, engine: Engine,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """The evaluator's outbox delivers to a real local HTTP receiver, which verifies the
     HMAC signature and sees the alert id once."""
@@ -146,7 +146,7 @@ def test_firing_reaches_the_webhook_signed(broker, engine: Engine,  # noqa: ANN0
     got: list[tuple[bool, dict]] = []
 
     class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             ok = verify_signature("s3cret-key", self.headers["X-IOC-Timestamp"], body,
                                   self.headers["X-IOC-Signature"])
@@ -154,7 +154,7 @@ def test_firing_reaches_the_webhook_signed(broker, engine: Engine,  # noqa: ANN0
             self.send_response(200)
             self.end_headers()
 
-        def log_message(self, *args) -> None:  # noqa: ANN002
+        def log_message(self, *args) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)

@@ -30,7 +30,7 @@ def _load(engine: Engine, n: int = 160) -> None:
         apply_dossiers(conn, decoded.frame.drop("_row"))
 
 
-def _replay(engine: Engine, rule) -> tuple[list, list]:  # noqa: ANN001
+def _replay(engine: Engine, rule) -> tuple[list, list]:
     status, fired, values = Status(), [], []
     for t in instants(NOW, DAYS):
         kv = compute_kpis(engine, rule.scope, rule.window, t.replace(tzinfo=UTC),

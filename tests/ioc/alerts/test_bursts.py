@@ -32,7 +32,7 @@ def _feedback(engine: Engine, counts: dict[datetime, int], ward: str = WARD) -> 
 ADMIN_ID = Identity("test", "admin")
 
 
-def _rule(**kw):  # noqa: ANN003, ANN202
+def _rule(**kw):
     return parse_rule({"rule_id": "burst-fb", "name": "Phản ánh tăng đột biến",
                        "kind": "burst", "kpi": "feedback.received", "scope": f"commune:{WARD}",
                        "window": "1h", "severity": "warning", "targets": ["banner"],

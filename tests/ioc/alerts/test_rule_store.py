@@ -31,11 +31,11 @@ def admin(name: str) -> Identity:
     return Identity(name, "admin")
 
 
-def _rule(**changes):  # noqa: ANN003, ANN202
+def _rule(**changes):
     return parse_rule({**BASE, **changes})
 
 
-def _count(engine, table) -> int:  # noqa: ANN001
+def _count(engine, table) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
@@ -141,7 +141,7 @@ def test_import_rolls_back_when_a_write_fails(engine, monkeypatch):
     real = store._write
     calls = []
 
-    def failing(conn, rule, actor, action, create_only=False):  # noqa: ANN001, ANN202
+    def failing(conn, rule, actor, action, create_only=False):
         calls.append(rule.rule_id)
         if len(calls) == 2:
             raise RuntimeError("disk full")
@@ -277,7 +277,7 @@ def test_cli_add_existing_needs_replace(engine, db_url, capsys):
 
 
 @pytest.mark.parametrize("who", [None, Identity("leader", "viewer"), Identity("op1", "operator")])
-def test_only_an_admin_writes_rules_whatever_the_path(engine, who):  # noqa: ANN001
+def test_only_an_admin_writes_rules_whatever_the_path(engine, who):
     """The store checks the identity itself: a page, the CLI or an import that forgets to
     check still cannot let a viewer or an operator create, edit, disable or import."""
     store.save_rule(engine, _rule(), admin("a"))

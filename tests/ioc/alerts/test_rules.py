@@ -29,15 +29,15 @@ BASE = {"rule_id": "on-time.p25", "kpi": "dossier.on_time_rate", "scope": "provi
 _DROP = object()  # a change that removes the field
 
 
-def _data(**changes) -> dict:  # noqa: ANN003
+def _data(**changes) -> dict:
     return {k: v for k, v in {**BASE, **changes}.items() if v is not _DROP}
 
 
-def _rule(**changes) -> Rule:  # noqa: ANN003
+def _rule(**changes) -> Rule:
     return parse_rule(_data(**changes))
 
 
-def _errors(**changes) -> list[str]:  # noqa: ANN003
+def _errors(**changes) -> list[str]:
     with pytest.raises(RuleError) as exc:
         parse_rule(_data(**changes))
     assert str(exc.value) == "; ".join(exc.value.errors)
@@ -138,7 +138,7 @@ def test_burst_rules():
     assert (r.comparator, r.threshold, dict(r.params)) == (
         ">", 0.0, {"baseline_weeks": 4, "min_count": 10, "factor": 3.0})
 
-    def errs(**changes) -> list[str]:  # noqa: ANN003
+    def errs(**changes) -> list[str]:
         with pytest.raises(RuleError) as exc:
             parse_rule({**ok, **changes})
         return exc.value.errors
