@@ -154,6 +154,35 @@ connector_checkpoints = Table(
     Column("updated_at", DateTime, nullable=False),
 )
 
+# Each checkpoint with the broker offsets its records got: after the embedded broker is lost
+# (memory-only), a connector rewinds to the newest one the aggregator had committed.
+connector_checkpoint_history = Table(
+    "connector_checkpoint_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("connector", String(100), nullable=False, index=True),
+    Column("prev_cursor", Text),  # where the batch started (None: the source's beginning)
+    Column("cursor", Text, nullable=False),
+    Column("cluster_id", String(100)),
+    Column("offsets", Text, nullable=False),  # JSON {"topic": {"partition": last offset}}
+    Column("saved_at", DateTime, nullable=False),
+)
+
+# The embedded broker's health as the supervisor sees it (one row per supervisor): the
+# freshness badge reads it, since the aggregator's heartbeats go on while the broker is gone.
+broker_health = Table(
+    "broker_health",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("state", String(16), nullable=False),  # up | down
+    Column("cause", Text),
+    Column("since", DateTime, nullable=False),
+    Column("checked_at", DateTime, nullable=False),
+    Column("restarts", Integer, nullable=False, default=0),
+    Column("last_restart_at", DateTime),
+    Column("cluster_id", String(100)),
+)
+
 dead_letters = Table(
     "dead_letters",
     metadata,
