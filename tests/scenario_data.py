@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from tests.helpers import dossier_event, iso
+from streams.chaos.workload import dossier_event, iso
 
 TZ7 = timezone(timedelta(hours=7))
 W2, W5 = "04792", "04795"

@@ -28,8 +28,9 @@ from connectors.http.poller import (
 from connectors.runtime import ConnectorRuntime, ConnectorStats, run_until_idle
 from ioc.db.checkpoints import load_cursor
 from ioc.reference.calendar import TZ
+from streams.chaos.workload import dossier_event
 from streams.clients import make_producer
-from tests.helpers import dossier_event, read_topic
+from tests.helpers import read_topic
 
 TOKEN = "s3cr3t-token-0f9a8b7c"
 ENV = "IOC_TEST_DVC_TOKEN"

@@ -13,9 +13,9 @@ from ioc.events.contracts import CONTRACTS
 from ioc.kpis.values import compute_kpis
 from ioc.settings import Settings
 from streams.aggregator import Aggregator
+from streams.chaos.workload import db_totals, expected_totals
 from streams.clients import make_producer
 from tests.helpers import drain, read_topic
-from tests.recompute import db_totals, expected_totals
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # a Friday afternoon, office hours in VN
 

@@ -14,8 +14,8 @@ from connectors.registry import CONNECTORS
 from ioc.db.engine import make_engine
 from ioc.db.schema import connector_checkpoints
 from ioc.settings import Settings
+from streams.chaos.workload import db_totals, expected_totals
 from streams.supervisor import Supervisor
-from tests.recompute import db_totals, expected_totals
 
 
 def _cursors(engine) -> dict[str, str]:

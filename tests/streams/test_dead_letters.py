@@ -14,8 +14,9 @@ from ioc.db.schema import dead_letters
 from ioc.events.contracts import DOSSIER_CONTRACT
 from ioc.kpis.values import compute_kpis
 from streams.aggregator import Aggregator
+from streams.chaos.workload import dossier_event
 from streams.clients import make_producer
-from tests.helpers import dossier_event, drain, now_utc, read_topic
+from tests.helpers import drain, now_utc, read_topic
 
 
 def _kpi(values, code):

@@ -13,10 +13,10 @@ from datetime import timedelta
 
 from ioc.events.contracts import CONTRACTS
 from streams.aggregator import Aggregator, cluster_id_of
+from streams.chaos.workload import db_totals, expected_totals, random_events
 from streams.clients import make_producer
 from tests import REPO_ROOT
 from tests.helpers import drain, lag, now_utc
-from tests.recompute import db_totals, expected_totals, random_events
 
 ROOT = str(REPO_ROOT)
 TOPIC = {c.schema: c.topic for c in CONTRACTS.values()}

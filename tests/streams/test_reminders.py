@@ -17,8 +17,9 @@ from ioc.auth import Identity
 from ioc.db import schema as s
 from streams.aggregator import Aggregator
 from streams.alert_evaluator import AlertEvaluator
+from streams.chaos.workload import dossier_event, feedback_event, iso
 from streams.reminder_scan import ReminderScanner
-from tests.helpers import dossier_event, drain, feedback_event, iso, read_topic
+from tests.helpers import drain, read_topic
 
 # Wednesday 4 March 2026, 10:00 in Hà Nội: near-due horizon = Thursday 10:00.
 NOW = datetime(2026, 3, 4, 3, 0, tzinfo=UTC)

@@ -19,7 +19,8 @@ from ioc.alerts.rules import parse_rule
 from ioc.auth import Identity, PermissionDenied
 from streams.aggregator import Aggregator
 from streams.alert_evaluator import AlertEvaluator
-from tests.helpers import dossier_event, drain, read_topic
+from streams.chaos.workload import dossier_event
+from tests.helpers import drain, read_topic
 
 NOW = datetime(2026, 3, 4, 3, 30, tzinfo=UTC)
 OPERATOR = Identity("op1", "operator")

@@ -10,8 +10,9 @@ from datetime import timedelta
 
 from ioc.kpis.catalogue import DOSSIER_KPIS
 from streams.aggregator import Aggregator
+from streams.chaos.workload import feedback_event
 from tests import REPO_ROOT
-from tests.helpers import drain, feedback_event, now_utc
+from tests.helpers import drain, now_utc
 
 ROOT = REPO_ROOT
 

@@ -27,7 +27,7 @@ from ioc.kpis.values import dossier_kpis
 from ioc.kpis.windows import resolve
 from ioc.reference.calendar import add_working_days, office_time
 from streams.apply import apply_dossiers
-from tests.helpers import dossier_event, iso
+from streams.chaos.workload import dossier_event, iso
 
 NOW = datetime(2026, 3, 4, 3, 20, tzinfo=UTC)  # Wed 4 Mar 2026 10:20 in Hà Nội (after Tết)
 WARDS = ("04792", "04795")
