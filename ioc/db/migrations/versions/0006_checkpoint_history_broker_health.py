@@ -20,7 +20,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('connector', sa.String(length=100), nullable=False),
     sa.Column('prev_cursor', sa.Text(), nullable=True),
-    sa.Column('cursor', sa.Text(), nullable=False),
+    sa.Column('cursor', sa.Text(), nullable=True),
     sa.Column('cluster_id', sa.String(length=100), nullable=True),
     sa.Column('offsets', sa.Text(), nullable=False),
     sa.Column('saved_at', sa.DateTime(), nullable=False),

@@ -3,16 +3,16 @@ topic, partition and offset under the cluster id for records the aggregator dead
 source + hash of the original bytes for records a connector dead-letters), with the SHA-256
 of the original bytes and an index on dead_at for the retention purge
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01 11:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
