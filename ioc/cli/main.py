@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ioc.cli import kpis, rules, sources, system, users
+from ioc.cli import chaos, kpis, rules, sources, system, users
 from ioc.logging_setup import setup_logging
 from ioc.settings import load_settings
 
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     sources.add_import_parsers(sub)  # import, poll-http
     rules.add_parsers(sub)  # rules …
     users.add_parsers(sub)  # users …
+    chaos.add_parsers(sub)  # chaos
     return p
 
 
