@@ -10,6 +10,7 @@ its checkpoint, and rewinds when the broker lost records the aggregator had not 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -222,8 +223,18 @@ def run_chaos(aggregator_kills: int, broker_kills: int, events: int = 3000, seed
                         system.kill_aggregator()
                         report.aggregator_kills += 1
                     else:
+                        # As in the field report: the aggregator paused, an ingest acknowledged
+                        # by the broker, then the broker dies with those records unconsumed.
+                        agg = system.aggregator()
+                        if agg is not None:
+                            agg.suspend()
+                        system.ingest(topic, path)
+                        report.ingest_runs += 1
                         system.kill_broker()
                         report.broker_kills += 1
+                        if agg is not None:
+                            with contextlib.suppress(psutil.NoSuchProcess):
+                                agg.resume()
                         # Every ingest so far re-runs: it resumes from its checkpoint, or
                         # rewinds past what the lost broker held unaggregated.
                         for t, p in done:
