@@ -19,6 +19,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -41,10 +42,18 @@ class Rule:
     mask: str  # text put in place of the match, after the context groups in `keep`
     keep: tuple[int, ...] = ()  # groups put back before the mask (the context)
     tail: int | None = None  # a group put back after the mask (one char of right context)
+    repeat: int = 0  # passes, when more than the default
+    # Python only, a speed-up: a cheap pattern that every match needs (a rule whose gate is
+    # not found is skipped). Polars runs every rule; a test holds both to the same output.
+    gate: str = ""
 
     @property
     def python(self) -> re.Pattern[str]:
         return _compiled(self.pattern)
+
+    @property
+    def python_gate(self) -> re.Pattern[str] | None:
+        return _compiled(self.gate) if self.gate else None
 
     @property
     def python_repl(self) -> str:
@@ -60,7 +69,7 @@ class Rule:
     def passes(self) -> int:
         # A right-context char consumed by one match can be the left context of the next
         # ("111111111111 222222222222"); a second pass takes the ones the first skipped.
-        return 2 if self.tail else 1
+        return self.repeat or (2 if self.tail else 1)
 
 
 _CACHE: dict[str, re.Pattern[str]] = {}
@@ -72,29 +81,140 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return _CACHE[pattern]
 
 
+# --- Full Vietnamese personal names without a title word ---------------------------------
+# "Nguyễn Văn An", "Nguyen Van An": a family name from a bundled list followed by two or three
+# capitalised syllables (or, for a family name spelled without diacritics, a middle name from
+# the list and one or two more syllables). Place names are kept: a place keyword ("xã",
+# "đường", "TP.") or a listed place ("Hồ Chí Minh") before the words marks them with a
+# private-use sentinel that the name rules refuse as left context; the sentinel is removed last.
+_DATA = Path(__file__).with_name("data") / "vn_names.txt"
+SENTINEL = "\ue000"
+# Two capitalised words in a row: every name rule needs them (the gate of those rules).
+CAPS2 = f"[{_UPPER}][{_LOWER}]{{0,7}}[ \t\u00a0]{{1,3}}[{_UPPER}]"
+
+
+def load_name_lists(path: Path = _DATA) -> dict[str, list[str]]:
+    """The sections of the name-list file: family, middle, places."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], [])
+        else:
+            current.append(unicodedata.normalize("NFC", line))
+    return sections
+
+
+def fold(text: str) -> str:
+    """Vietnamese without diacritics ("Nguyễn" → "Nguyen")."""
+    stripped = "".join(c for c in unicodedata.normalize("NFD", text)
+                       if not unicodedata.combining(c))
+    return stripped.replace("đ", "d").replace("Đ", "D")
+
+
+def _trie_pattern(words: set[str]) -> str:
+    """An alternation factored by common prefixes: cheap to try in Python's backtracking re."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        if not word or not all(c.isalpha() or c == " " for c in word):
+            raise ValueError(f"name list entries are letters and spaces only: {word!r}")
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [("[ \t]" if ch == " " else ch) + build(child)
+                    for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return build(trie)
+
+
+_PLACE_KEYWORDS = (
+    "xã", "phường", "thị trấn", "thị xã", "đặc khu", "tỉnh", "thành phố", "tp.", "tp",
+    "TP.", "TP", "Tp.", "Tp", "quận", "huyện", "phố", "đường", "ngõ", "ngách", "hẻm", "thôn",
+    "xóm", "ấp", "bản", "làng", "tổ dân phố", "khu phố", "khu", "sông", "núi", "hồ", "cầu",
+    "chợ", "trường", "bệnh viện", "sân vận động", "công viên", "quảng trường", "đại lộ",
+    "quốc lộ", "tỉnh lộ", "bến", "cảng", "ga", "đền", "chùa", "đình", "nhà thờ", "tượng đài",
+    "lăng", "di tích", "giải", "mang tên", "UBND", "HĐND", "Sở", "Công ty", "Đại học",
+    "THPT", "THCS", "Tiểu học", "Mầm non",
+)
+# Capitalised at the start of a sentence too, except "Hồ", a common family name (lakes are
+# listed under [places]); "Đường" is a family name too, but a rare one.
+_CAPITAL_KEYWORDS = tuple(k[0].upper() + k[1:] for k in _PLACE_KEYWORDS
+                          if k[0].islower() and k not in ("hồ", "tp.", "tp"))
+
+
+def _name_rules() -> tuple[list[Rule], list[Rule]]:
+    """(rules that protect places, run first; rules that mask names, run last)."""
+    lists = load_name_lists()
+    family, middle = set(lists["family"]), set(lists["middle"])
+    accented = {f for f in family if not f.isascii()}
+    plain_family = {fold(f) for f in family}
+    any_middle = middle | {fold(m) for m in middle}
+    keywords = "|".join(sorted(set(_PLACE_KEYWORDS + _CAPITAL_KEYWORDS), key=len,
+                               reverse=True)).replace(".", "\\.").replace(" ", "[ \t]")
+    free = f"(^|[^{_WORD}{SENTINEL}])"  # left context: not a word, not a protected place
+    caps = CAPS2
+    syllable = f"[ \t][{_UPPER}][{_LOWER}]{{0,7}}"
+    protect = [
+        Rule("", SENTINEL, "", gate=SENTINEL),  # hostile input cannot pre-protect a name
+        Rule("", f"{free}({keywords})([ \t]{{0,3}})([{_UPPER}])", SENTINEL,
+             keep=(1, 2, 3), tail=4, gate=caps),
+        Rule("", f"{free}({_trie_pattern(set(lists.get('places', [])))})", SENTINEL,
+             keep=(1,), tail=2, gate=caps),
+        # The protection spreads over the next capitalised words ("xã Nam Hà Lâm Hà"), one
+        # word per pass: three passes cover a four-word place.
+        Rule("", f"({SENTINEL}[{_UPPER}][{_LOWER}]{{0,7}})([ \t]{{1,3}})([{_UPPER}])",
+             SENTINEL, keep=(1, 2), tail=3, repeat=3, gate=SENTINEL),
+    ]
+    names = [
+        Rule("person", f"{free}{_trie_pattern(accented)}(?:{syllable}){{2,3}}", "[họ tên]",
+             keep=(1,), gate=caps),
+        Rule("person", f"{free}{_trie_pattern(plain_family)}[ \t]{_trie_pattern(any_middle)}"
+             f"(?:{syllable}){{1,2}}", "[họ tên]", keep=(1,), gate=caps),
+        Rule("", SENTINEL, "", gate=SENTINEL),
+    ]
+    return protect, names
+
+
+PROTECT_RULES, NAME_RULES = _name_rules()
+_FREE = f"(^|[^{_WORD}{SENTINEL}])"
+
 _LOCAL = f"{_WORD}.+%\\-"
 _DOMAIN = f"{_WORD}\\-"
 
 RULES: list[Rule] = [
+    *PROTECT_RULES,
     Rule("email",
          f"([^{_LOCAL}]|^)[{_LOCAL}]{{1,64}}@[{_DOMAIN}]{{1,63}}(?:\\.[{_DOMAIN}]{{1,63}}){{1,8}}",
-         "[email]", keep=(1,)),
+         "[email]", keep=(1,), gate="@"),
     # 12-digit citizen id (CCCD) and 9-digit old id (CMND), before phone numbers.
-    Rule("citizen_id", r"(^|\D)\d{12}(\D|$)", "[CCCD]", keep=(1,), tail=2),
+    Rule("citizen_id", r"(^|\D)\d{12}(\D|$)", "[CCCD]", keep=(1,), tail=2, gate=r"\d"),
     Rule("phone", f"{_NOT_WORD}(?:\\+?84|0)(?:[ \t.\\-]?\\d){{8,10}}(\\D|$)", "[SĐT]",
-         keep=(1,), tail=2),
-    Rule("citizen_id", r"(^|\D)\d{9}(\D|$)", "[CMND]", keep=(1,), tail=2),
+         keep=(1,), tail=2, gate=r"\d"),
+    Rule("citizen_id", r"(^|\D)\d{9}(\D|$)", "[CMND]", keep=(1,), tail=2, gate=r"\d"),
     # A private person introducing or being named: "tôi là Nguyễn Văn Hùng", "ông Trần Văn B".
     # The left context keeps "ông" inside "Đông" or "Sông" from counting as a title.
     Rule("person",
-         f"(?i:{_NOT_WORD}((?:tôi là|tên tôi là|tên là|ông|bà|anh|chị|em){_SP}))"
+         f"(?i:{_FREE}((?:tôi là|tên tôi là|tên là|ông|bà|anh|chị|em){_SP}))"
          f"{_NAME_WORD}(?:{_SP}{_NAME_WORD}){{1,3}}",
-         "[họ tên]", keep=(1, 2)),
+         "[họ tên]", keep=(1, 2), gate=CAPS2),
     # Exact home address: house number (+ lane/alley) before a street name.
     Rule("address",
          f"(?i:{_NOT_WORD}(?:số nhà|nhà số|số){_SP}{{0,3}}\\d{{1,10}}[a-z]?(?:/\\d{{1,10}}){{0,4}}"
          f"(?:{_SP}{{0,3}}(?:ngõ|ngách|hẻm){_SP}{{0,3}}\\d{{1,10}}){{0,4}})",
-         "[địa chỉ]", keep=(1,)),
+         "[địa chỉ]", keep=(1,), gate=r"\d"),
+    # The full-name rules (after the title rule, which keeps the title word) come last.
+    *NAME_RULES,
 ]
 
 # Query-string values of a URL (`?q=...&u=...`) may carry a name, a phone, a token.
@@ -124,6 +244,9 @@ MAX_DEPTH = 64
 
 
 def _apply_python(rule: Rule, text: str) -> tuple[str, int]:
+    gate = rule.python_gate
+    if gate is not None and gate.search(text) is None:
+        return text, 0
     total = 0
     for _ in range(rule.passes):
         text, n = rule.python.subn(rule.python_repl, text)
@@ -136,13 +259,26 @@ def _nfc(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
+# Beyond this many characters Rust's regex (through Polars) is faster than Python's re.
+LONG_TEXT = 16_384
+
+
+def _apply_polars(rule: Rule, text: str) -> tuple[str, int]:
+    s = pl.Series([text], dtype=pl.String)
+    for _ in range(rule.passes):
+        s = s.str.replace_all(rule.pattern, rule.rust_repl)
+    out = s[0]
+    return out, int(out != text)
+
+
 def redact_text(text: str) -> tuple[str, list[str]]:
     """Return the redacted text and the kinds of personal data found."""
     found: list[str] = []
     text = _nfc(text)
+    apply = _apply_polars if len(text) > LONG_TEXT else _apply_python
     for rule in RULES:
-        text, n = _apply_python(rule, text)
-        if n and rule.kind not in found:
+        text, n = apply(rule, text)
+        if n and rule.kind and rule.kind not in found:
             found.append(rule.kind)
     return text, found
 
