@@ -51,6 +51,7 @@ class ChaosReport:
     database: str = ""
     expected: dict[str, int] = field(default_factory=dict)
     actual: dict[str, int] = field(default_factory=dict)
+    error: str | None = None  # a readiness wait that timed out: the system did not recover
 
     @property
     def differences(self) -> dict[str, int]:
@@ -63,7 +64,8 @@ class ChaosReport:
         return {"events": self.events, "aggregator_kills": self.aggregator_kills,
                 "broker_kills": self.broker_kills, "ingest_runs": self.ingest_runs,
                 "seconds": round(self.seconds, 1), "database": self.database,
-                "equal": not diff, "lost_or_extra": diff, "expected": self.expected,
+                "equal": not diff and self.error is None, "error": self.error,
+                "lost_or_extra": diff, "expected": self.expected,
                 "actual": self.actual}
 
 
@@ -256,6 +258,8 @@ def run_chaos(aggregator_kills: int, broker_kills: int, events: int = 3000, seed
         finally:
             engine.dispose()
         report.expected = expected_totals(workload)
+    except TimeoutError as exc:
+        report.error = str(exc)
     finally:
         system.stop()
         report.seconds = time.monotonic() - t0
