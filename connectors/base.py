@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ioc.events.contracts import Contract
+from ioc.events.decode import loads_event
 
 
 @dataclass
@@ -32,14 +33,25 @@ class Source(Protocol):
         ...
 
 
+def to_bytes(text: str) -> bytes:
+    """UTF-8 that never raises: a lone surrogate (from a JSON escape, a file name) is kept as
+    its backslash escape instead of failing the encode."""
+    return text.encode("utf-8", "backslashreplace")
+
+
 def record_from_event(event: dict[str, Any], headers: dict[str, str] | None = None) -> SourceRecord:
-    raw = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+    try:
+        raw = to_bytes(json.dumps(event, ensure_ascii=False, separators=(",", ":")))
+    except (ValueError, TypeError, RecursionError) as exc:  # not serialisable as JSON
+        return SourceRecord(raw=to_bytes(repr(event)[:100_000]), headers=headers or {},
+                            error=f"event not serialisable as JSON: {type(exc).__name__}")
     return SourceRecord(raw=raw, event=event, headers=headers or {})
 
 
 def record_from_json_line(line: bytes, headers: dict[str, str] | None = None) -> SourceRecord:
+    """Whatever the bytes: an event, or an error naming what is wrong (never the content)."""
     try:
-        event = json.loads(line)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return SourceRecord(raw=line, error=f"invalid JSON: {exc}", headers=headers or {})
+        event = loads_event(line)
+    except ValueError as exc:
+        return SourceRecord(raw=line, error=str(exc), headers=headers or {})
     return SourceRecord(raw=line, event=event, headers=headers or {})

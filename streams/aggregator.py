@@ -3,29 +3,39 @@
 Per poll: decode each topic's records in bulk, dead-letter what breaks the contract, then in
 ONE database transaction apply entity state + bucket deltas + dead letters + the fenced
 consumer offsets; commit to Kafka only after. On assignment, seek to the offsets in the DB.
+
+A poison record cannot stall or crash-loop it: any exception while decoding or applying (not
+only fencing) makes the aggregator bisect the batch in trial transactions that are rolled back
+until the records that raise are alone; they are dead-lettered (stage `apply`, the exception
+as the reason) and the rest commits as usual. Dead letters are keyed by the original topic,
+partition and offset under the cluster id, so a re-sent or re-read one is stored once.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import polars as pl
 from kafka import KafkaAdminClient, KafkaProducer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.structs import OffsetAndMetadata
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, delete
 from sqlalchemy.exc import OperationalError
 
 from ioc.db.schema import aggregator_batches, dead_letters
 from ioc.db.upsert import upsert
-from ioc.events.contracts import BY_TOPIC, TOPIC_DLQ
-from ioc.events.decode import ROW, decode_batch
+from ioc.events.contracts import BY_TOPIC, FEEDBACK, SOCIAL, TOPIC_DLQ, Contract
+from ioc.events.decode import ROW, Decoded, decode_batch
+from ioc.events.redact import payload_digest, redact_frame, redact_payload, redact_text
 from streams import offsets
 from streams.alert_evaluator import AlertEvaluator
 from streams.apply import APPLY
@@ -37,6 +47,16 @@ log = logging.getLogger(__name__)
 
 # Test hook: exit hard right after the Nth batch's DB commit, before the Kafka commit.
 CRASH_AFTER_DB_COMMIT = int(os.environ.get("IOC_CRASH_AFTER_DB_COMMIT", "0") or 0)
+# Test hook: exit hard right after the Nth send of dead letters to ioc.dlq, before the DB commit.
+CRASH_AFTER_DLQ_SEND = int(os.environ.get("IOC_CRASH_AFTER_DLQ_SEND", "0") or 0)
+# Dead letters older than this are purged (at most hourly) by the aggregator.
+DLQ_RETENTION_DAYS = float(os.environ.get("IOC_DLQ_RETENTION_DAYS", "30") or 30)
+PURGE_EVERY_S = 3600.0
+# What a poison record may raise: any Exception, and Polars/pyo3 panics (a BaseException).
+POISON: tuple[type[BaseException], ...] = (Exception, pl.exceptions.PanicException)
+# The aggregator's own dead letters: the stage of the decoder and of the bisected apply.
+STAGE_DECODE, STAGE_APPLY = "aggregate", "apply"
+_QUOTED = re.compile(r"""(["'])(?:(?!\1).){0,2000}\1""")
 
 
 def utcnow() -> datetime:
@@ -57,6 +77,34 @@ class BatchStats:
     applied: int = 0
     dead: int = 0
     archived_dead: int = 0
+    poison: int = 0  # of `dead`: records that raised while applied
+
+
+@dataclass
+class DeadRecord:
+    rec: Any  # the ConsumerRecord
+    reason: str
+    stage: str
+
+
+def exception_reason(exc: BaseException) -> str:
+    """Exception type and the first line of its message, quoted values masked and personal
+    data redacted: SQL drivers and our own code may quote the offending value."""
+    orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's exception
+    lines = str(orig).strip().splitlines()
+    msg = _QUOTED.sub(r"\1…\1", lines[0] if lines else "")[:240]
+    return redact_text(f"{type(exc).__name__}: {msg}".rstrip(": "))[0]
+
+
+def dead_id_of(cluster_id: str, topic: str, partition: int, offset: int) -> str:
+    return f"{cluster_id}/{topic}/{partition}/{offset}"
+
+
+def _header(value: bytes | None, limit: int) -> str | None:
+    # Headers come from anyone who can produce: decode leniently, no NUL, bounded.
+    if value is None:
+        return None
+    return value.decode("utf-8", "replace").replace("\x00", "")[:limit]
 
 
 @dataclass
@@ -88,7 +136,8 @@ class Aggregator:
                  reminders: ReminderScanner | None = None,
                  reminder_every_s: float = 60.0,
                  alerts: AlertEvaluator | None = None,
-                 alert_every_s: float = 5.0) -> None:
+                 alert_every_s: float = 5.0,
+                 dlq_retention_days: float | None = None) -> None:
         self.bootstrap = bootstrap
         self.engine = engine
         self.group = group
@@ -110,6 +159,10 @@ class Aggregator:
         self.alerts = alerts
         self.alert_every_s = alert_every_s
         self._last_alerts = 0.0
+        self.dlq_retention_days = (DLQ_RETENTION_DAYS if dlq_retention_days is None
+                                   else dlq_retention_days)
+        self._last_purge = 0.0
+        self._dlq_sends = 0
 
     # ------------------------------------------------------------ offsets
     def seek_to_stored(self, tps: list[TopicPartition]) -> None:
@@ -138,34 +191,52 @@ class Aggregator:
             by_topic[tp.topic].extend(recs)
             new_offsets[tp] = recs[-1].offset + 1
             batch.records += len(recs)
-        decoded = {}
-        dead_out = []
+        frames: dict[str, pl.DataFrame] = {}  # topic -> decoded rows (ROW = index in recs)
+        dead: list[DeadRecord] = []
         for topic, recs in by_topic.items():
             if topic == TOPIC_DLQ:
                 continue
             contract = BY_TOPIC[topic]
-            d = decode_batch([r.value or b"" for r in recs], contract)
-            decoded[contract.stream] = d.frame.drop(ROW)
-            dead_out.extend((recs[i], reason) for i, reason in d.bad)
-        self._dead_letter(dead_out)
-        batch.dead = len(dead_out)
-        try:
-            with self.engine.begin() as conn:
-                for stream, frame in decoded.items():
-                    batch.applied += APPLY[stream](conn, frame)
-                batch.archived_dead = self._archive(conn, by_topic.get(TOPIC_DLQ, []))
-                for tp, off in new_offsets.items():
-                    offsets.advance(conn, self.group, tp, self.expected.get(tp),
-                                    offsets.Stored(self.cluster_id, off))
-                self._write_heartbeat(conn, batch, committed=True)
-        except (offsets.Fenced, OperationalError) as exc:
-            # Rolled back: another instance owns the partition now, or the database hit a
-            # transient error (deadlock, lost connection). Re-read from the stored offsets.
-            log.warning("%s batch rolled back, re-seeking: %s", self.instance,
-                        str(exc).splitlines()[0][:300])
-            self.stats.fenced += 1
-            self.seek_to_stored(list(self.consumer.assignment()))
-            return BatchStats()
+            d = self._decode(recs, contract)
+            frames[topic] = d.frame
+            dead.extend(DeadRecord(recs[i], reason, STAGE_DECODE) for i, reason in d.bad)
+        archive = list(by_topic.get(TOPIC_DLQ, []))
+        sent = 0
+        while True:
+            sent = self._dead_letter(dead, sent)
+            try:
+                with self.engine.begin() as conn:
+                    batch.applied = self._apply(conn, frames, archive)
+                    self._store_dead(conn, dead)
+                    for tp, off in new_offsets.items():
+                        offsets.advance(conn, self.group, tp, self.expected.get(tp),
+                                        offsets.Stored(self.cluster_id, off))
+                    batch.archived_dead = len(archive)
+                    self._write_heartbeat(conn, batch, committed=True)
+                break
+            except (offsets.Fenced, OperationalError) as exc:
+                # Rolled back: another instance owns the partition now, or the database hit a
+                # transient error (deadlock, lost connection). Re-read from the stored offsets.
+                return self._rolled_back(exc)
+            except POISON as exc:
+                log.warning("%s batch failed (%s): isolating the records that raise",
+                            self.instance, exception_reason(exc))
+                try:
+                    poison = self._isolate(by_topic, frames, archive)
+                except OperationalError as again:
+                    return self._rolled_back(again)
+                if not poison:
+                    # Nothing raises alone: not a record's fault (the database or our code).
+                    # Re-read later rather than dead-letter good records; never crash.
+                    log.error("%s batch fails but no record raises alone; retrying",
+                              self.instance)
+                    self._rolled_back(exc)
+                    time.sleep(1.0)  # back off: the same batch will be read again
+                    return BatchStats()
+                frames, archive = self._without(by_topic, frames, archive, poison)
+                dead.extend(poison)
+                batch.poison += len(poison)
+        batch.dead = len(dead)
         for tp, off in new_offsets.items():
             self.expected[tp] = offsets.Stored(self.cluster_id, off)
         if self.stats.batches + 1 == CRASH_AFTER_DB_COMMIT:
@@ -185,36 +256,198 @@ class Aggregator:
         except Exception as exc:  # noqa: BLE001 - a failed Kafka commit loses nothing
             log.info("kafka commit skipped: %r", exc)
 
-    def _dead_letter(self, dead: list) -> None:
+    def _rolled_back(self, exc: BaseException) -> BatchStats:
+        log.warning("%s batch rolled back, re-seeking: %s", self.instance,
+                    str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)
+        self.stats.fenced += 1
+        self.seek_to_stored(list(self.consumer.assignment()))
+        return BatchStats()
+
+    # ------------------------------------------------------------ decode and apply
+    def _decode(self, recs: list, contract: Contract) -> Decoded:
+        """decode_batch, and if it raises, the same on halves until the record that makes
+        it raise is alone (dead-lettered with the exception)."""
+        values = [r.value or b"" for r in recs]
+        try:
+            d = decode_batch(values, contract)
+            if contract.stream in (FEEDBACK, SOCIAL):  # covers records produced straight here
+                d.frame = redact_frame(d.frame)
+            return d
+        except POISON as exc:
+            if len(recs) == 1:
+                return Decoded(frame=decode_batch([], contract).frame,
+                               bad=[(0, exception_reason(exc))])
+        mid = len(recs) // 2
+        left, right = self._decode(recs[:mid], contract), self._decode(recs[mid:], contract)
+        shifted = right.frame.with_columns(pl.col(ROW) + mid)
+        return Decoded(frame=pl.concat([left.frame, shifted]),
+                       bad=left.bad + [(i + mid, r) for i, r in right.bad])
+
+    def _apply(self, conn: Connection, frames: dict[str, pl.DataFrame], archive: list) -> int:
+        applied = 0
+        for topic, frame in frames.items():
+            applied += APPLY[BY_TOPIC[topic].stream](conn, frame.drop(ROW))
+        self._archive(conn, archive)
+        return applied
+
+    def _trial(self, frames: dict[str, pl.DataFrame], archive: list) -> BaseException | None:
+        """Apply a subset in a transaction that is always rolled back: what does it raise?
+        A transient database error propagates (the whole batch is retried later)."""
+        with self.engine.connect() as conn:
+            tx = conn.begin()
+            try:
+                self._apply(conn, frames, archive)
+            except OperationalError:
+                raise
+            except POISON as exc:
+                return exc
+            finally:
+                if tx.is_active:
+                    tx.rollback()
+        return None
+
+    def _isolate(self, by_topic: dict[str, list], frames: dict[str, pl.DataFrame],
+                 archive: list) -> list[DeadRecord]:
+        """Bisect the batch (records of every topic, archived dead letters too) until the
+        records that raise on their own are found."""
+        units: list[tuple[str, int]] = [(t, int(i)) for t, f in frames.items()
+                                        for i in f[ROW].to_list()]
+        units += [(TOPIC_DLQ, i) for i in range(len(archive))]
+        found: list[DeadRecord] = []
+
+        def subset(part: list[tuple[str, int]]) -> tuple[dict[str, pl.DataFrame], list]:
+            rows: dict[str, list[int]] = defaultdict(list)
+            for t, i in part:
+                rows[t].append(i)
+            sub = {t: f.filter(pl.col(ROW).is_in(rows[t])) for t, f in frames.items()
+                   if rows.get(t)}
+            return sub, [archive[i] for i in rows.get(TOPIC_DLQ, [])]
+
+        def bisect(part: list[tuple[str, int]], exc: BaseException) -> None:
+            if len(part) == 1:
+                t, i = part[0]
+                rec = archive[i] if t == TOPIC_DLQ else by_topic[t][i]
+                found.append(DeadRecord(rec, exception_reason(exc), STAGE_APPLY))
+                return
+            mid = len(part) // 2
+            for half in (part[:mid], part[mid:]):
+                failure = self._trial(*subset(half))
+                if failure is not None:
+                    bisect(half, failure)
+
+        first = self._trial(frames, archive)
+        if first is not None:
+            bisect(units, first)
+        return found
+
+    @staticmethod
+    def _without(by_topic: dict[str, list], frames: dict[str, pl.DataFrame], archive: list,
+                 poison: list[DeadRecord]) -> tuple[dict[str, pl.DataFrame], list]:
+        ids = {id(d.rec) for d in poison}
+        kept = {}
+        for topic, frame in frames.items():
+            recs = by_topic[topic]
+            drop = [i for i in frame[ROW].to_list() if id(recs[i]) in ids]
+            kept[topic] = frame.filter(~pl.col(ROW).is_in(drop)) if drop else frame
+        return kept, [r for r in archive if id(r) not in ids]
+
+    # ------------------------------------------------------------ dead letters
+    def _dead_letter(self, dead: list[DeadRecord], start: int) -> int:
+        """Send dead[start:] to ioc.dlq, redacted, before the DB commit (a crash re-sends;
+        the table is keyed by the original offset, so the row is stored once)."""
         futures = []
-        for rec, reason in dead:
-            headers = [(k, v) for k, v in (rec.headers or [])
-                       if k not in ("reason", "stage", "original_topic")]
-            headers += [("reason", reason.encode()), ("stage", b"aggregate"),
-                         ("original_topic", rec.topic.encode()),
-                         ("original_partition", str(rec.partition).encode()),
-                         ("original_offset", str(rec.offset).encode())]
-            futures.append(self.producer.send(TOPIC_DLQ, key=rec.key, value=rec.value or b"",
-                                              headers=headers))
-            log.warning("dead letter %s[%s]@%s: %s", rec.topic, rec.partition, rec.offset,
-                        reason[:300])
+        for d in dead[start:]:
+            rec = d.rec
+            value = rec.value or b""
+            ours = ("reason", "stage", "original_topic", "original_partition",
+                    "original_offset", "dead_id", "payload_sha256")
+            headers = [(k, v) for k, v in (rec.headers or []) if k not in ours]
+            headers += [("reason", d.reason.encode()), ("stage", d.stage.encode()),
+                        ("original_topic", rec.topic.encode()),
+                        ("original_partition", str(rec.partition).encode()),
+                        ("original_offset", str(rec.offset).encode()),
+                        ("dead_id", self._dead_id(rec).encode()),
+                        ("payload_sha256", payload_digest(value).encode())]
+            futures.append(self.producer.send(TOPIC_DLQ, key=rec.key,
+                                              value=redact_payload(value), headers=headers))
+            log.warning("dead letter %s[%s]@%s (%s): %s", rec.topic, rec.partition, rec.offset,
+                        d.stage, d.reason[:300])
         if futures:
             self.producer.flush()
             for f in futures:
                 f.get(timeout=30)  # before the DB commit: a crash re-sends, never loses
+            self._dlq_sends += 1
+            if self._dlq_sends == CRASH_AFTER_DLQ_SEND:
+                os._exit(18)  # fault injection: dead letters sent, DB not committed
+        return len(dead)
+
+    def _dead_id(self, rec: Any) -> str:
+        return dead_id_of(self.cluster_id, rec.topic, rec.partition, rec.offset)
+
+    def _store_dead(self, conn: Connection, dead: list[DeadRecord]) -> None:
+        now = utcnow()
+        rows = []
+        for d in dead:
+            rec = d.rec
+            h = {k: v for k, v in (rec.headers or [])}
+            value = rec.value or b""
+            rows.append({"dead_id": self._dead_id(rec), "cluster_id": self.cluster_id,
+                         "original_topic": rec.topic, "original_partition": rec.partition,
+                         "original_offset": rec.offset, "reason": d.reason,
+                         "stage": d.stage, "source": _header(h.get("source"), 100),
+                         "payload": redact_payload(value),
+                         "payload_sha256": payload_digest(value), "dead_at": now})
+        # First write wins: the copy on ioc.dlq is archived under the same dead_id.
+        upsert(conn, dead_letters, rows, keys=("dead_id",))
 
     def _archive(self, conn: Connection, recs: list) -> int:
         rows = []
         for r in recs:
-            h = {k: v.decode("utf-8", "replace") for k, v in (r.headers or [])}
-            rows.append({"cluster_id": self.cluster_id, "partition": r.partition,
-                         "offset": r.offset, "original_topic": h.get("original_topic"),
-                         "reason": h.get("reason", "unknown"), "stage": h.get("stage", "?"),
-                         "source": h.get("source"), "payload": r.value,
+            h = {k: v for k, v in (r.headers or [])}
+            topic = _header(h.get("original_topic"), 200)
+            part, off = _header(h.get("original_partition"), 20), _header(
+                h.get("original_offset"), 30)
+            has_origin = bool(topic and part and off and part.isdigit() and off.isdigit())
+            dead_id = (_header(h.get("dead_id"), 300)
+                       or (dead_id_of(self.cluster_id, topic or "", int(part or 0),
+                                      int(off or 0)) if has_origin else None)
+                       or dead_id_of(self.cluster_id, r.topic, r.partition, r.offset))
+            value = r.value or b""
+            rows.append({"dead_id": dead_id, "cluster_id": self.cluster_id,
+                         "original_topic": topic,
+                         "original_partition": int(part or 0) if has_origin else None,
+                         "original_offset": int(off or 0) if has_origin else None,
+                         "reason": redact_text(_header(h.get("reason"), 2000) or "unknown")[0],
+                         "stage": _header(h.get("stage"), 32) or "?",
+                         "source": _header(h.get("source"), 100),
+                         "payload": redact_payload(value),
+                         "payload_sha256": _header(h.get("payload_sha256"), 64)
+                         or payload_digest(value),
                          "dead_at": datetime.fromtimestamp(r.timestamp / 1000, UTC)
                          .replace(tzinfo=None) if r.timestamp and r.timestamp > 0 else utcnow()})
-        upsert(conn, dead_letters, rows, keys=("cluster_id", "partition", "offset"))
+        # A dead letter sent twice (crash before the commit, a connector re-sending a batch)
+        # has one dead_id: stored once, first write wins.
+        upsert(conn, dead_letters, _unique(rows), keys=("dead_id",))
         return len(rows)
+
+    def purge_dead_letters(self, now: datetime | None = None) -> int:
+        """Delete dead letters older than the retention period; returns how many."""
+        cutoff = (now or utcnow()) - timedelta(days=self.dlq_retention_days)
+        with self.engine.begin() as conn:
+            return int(conn.execute(delete(dead_letters).where(
+                dead_letters.c.dead_at < cutoff)).rowcount or 0)
+
+    def _maybe_purge(self) -> None:
+        if time.monotonic() - self._last_purge < PURGE_EVERY_S and self._last_purge:
+            return
+        self._last_purge = time.monotonic()
+        try:
+            n = self.purge_dead_letters()
+        except Exception:
+            log.exception("dead-letter purge failed")
+            return
+        if n:
+            log.info("purged %d dead letters older than %s days", n, self.dlq_retention_days)
 
     # ------------------------------------------------------------ heartbeat
     def _measure_lag(self) -> int:
@@ -282,6 +515,7 @@ class Aggregator:
                 self._heartbeat(batch)
             self._maybe_evaluate(batch)
             self._maybe_remind(batch)
+            self._maybe_purge()
         return self.stats
 
     def close(self) -> None:
@@ -289,3 +523,8 @@ class Aggregator:
             self.consumer.close(autocommit=False)
         finally:
             self.producer.close(timeout=5)
+
+
+def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per dead_id (a batch may hold a dead letter and its re-send)."""
+    return list({r["dead_id"]: r for r in reversed(rows)}.values())

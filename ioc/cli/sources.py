@@ -51,12 +51,23 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         sys.exit(str(exc))
     if not Path(args.file).is_file():
         sys.exit(f"no such file: {args.file}")
+    from kafka.errors import KafkaError
+    from sqlalchemy.exc import SQLAlchemyError
+
     # ingest has never created the topics (the others do): kept so.
-    stats = wiring.run_connector(settings, JsonlFileSource(Path(args.file), contract),
-                                 "ioc-ingest", run_until_idle, create_topics=False)
+    try:
+        stats = wiring.run_connector(settings, JsonlFileSource(Path(args.file), contract),
+                                     "ioc-ingest", run_until_idle, create_topics=False)
+    except (KafkaError, SQLAlchemyError, OSError) as exc:
+        # Only the broker or the database can fail the command; a record never does. The
+        # exception's type only: its text may hold a connection string or record content.
+        print(json.dumps({"error": f"broker or database unreachable: {type(exc).__name__}"}))
+        return 2
     print(json.dumps({"produced": stats.produced, "dead_lettered": stats.dead,
                       "redacted": stats.redacted, "errors": stats.errors}))
-    return 0 if stats.errors == 0 else 1
+    # Transient broker errors that a retry overcame do not fail the command; not reaching the
+    # end of the file (the broker stayed away until the timeout) does.
+    return 0 if stats.errors == 0 or stats.drained else 1
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:

@@ -2,12 +2,21 @@
 
 Events are state-carrying JSON objects. `validate_event` returns a list of human-readable
 problems (empty = valid); unknown extra fields are allowed for forward compatibility.
+
+The contract also says what is *plausible* (docs/events.md, "Limits"): times with a UTC offset
+between 2000-01-01 and 2100-12-31, integers within int64 (`seq` ≥ 1), finite numbers,
+coordinates inside Vietnam's bounding box (islands included) or null, strings of valid Unicode
+(no lone surrogate, no NUL) and bounded length, JSON nested at most `MAX_DEPTH` deep. A problem
+names the field, never its value: values may be personal data and problems end up in logs and
+dead-letter reasons.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
@@ -21,6 +30,26 @@ TOPIC_DLQ = "ioc.dlq"
 TOPIC_ALERTS = "ioc.alerts"
 
 STR, INT, FLOAT, BOOL, TIME, OBJ = "str", "int", "float", "bool", "time", "obj"
+
+# Plausibility limits (docs/events.md).
+TIME_MIN = datetime(2000, 1, 1, tzinfo=UTC)
+TIME_MAX = datetime(2101, 1, 1, tzinfo=UTC)  # exclusive: up to 2100-12-31 included
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+MAX_TEXT = 20_000  # characters of any string (free text, URLs, unknown extra fields)
+MAX_DEPTH = 20  # nesting of objects and arrays, the event object itself being depth 1
+MAX_RECORD_BYTES = 1_000_000  # a whole record, checked before it is parsed
+# Vietnam's bounding box with the islands: Hoàng Sa (to ~112.9° E) and Trường Sa (to ~6.5° N,
+# ~117.8° E) as well as the mainland (8.2–23.4° N, 102.1–109.5° E).
+LAT_RANGE = (6.0, 23.5)
+LON_RANGE = (102.0, 118.0)
+# Codes and names stored in bounded columns: longer values are implausible, and would fail
+# the database write (PostgreSQL enforces VARCHAR lengths) instead of being dead-lettered.
+MAX_CHARS: dict[str, int] = {
+    "event_id": 200, "source": 100, "province_code": 8, "ward_code": 16,
+    "ward_code_reason": 200, "geo_reason": 200, "dossier_id": 64, "feedback_id": 64,
+    "post_id": 128, "procedure_code": 64, "procedure_name": 300, "sector": 64,
+    "agency_code": 64, "agency_name": 200, "category": 64, "author_ref": 128,
+}
 
 
 @dataclass(frozen=True)
@@ -118,6 +147,8 @@ FEEDBACK_CONTRACT = Contract(
         "text": STR,
         "lat": FLOAT,
         "lon": FLOAT,
+        # Why lat/lon are null (optional): e.g. "không có vị trí" for a hotline call.
+        "geo_reason": STR,
         "address": STR,
         "agency_code": STR,
         "received_at": TIME,
@@ -172,42 +203,98 @@ def contract_for_topic(topic: str) -> Contract:
 
 
 def parse_time(value: str) -> datetime:
-    """ISO 8601 with an explicit offset; naive times are refused (ambiguous zone)."""
-    dt = datetime.fromisoformat(value)
+    """ISO 8601 with an explicit offset; naive times are refused (ambiguous zone). The error
+    message never quotes the value."""
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("not an ISO 8601 time") from None
     if dt.tzinfo is None:
         raise ValueError("time has no UTC offset")
     return dt
+
+
+def _time_problem(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return "must be an ISO 8601 string"
+    try:
+        dt = parse_time(value)
+    except ValueError as exc:
+        return f"is not an ISO 8601 time with offset ({exc})"
+    if not TIME_MIN <= dt < TIME_MAX:
+        return "must be between 2000-01-01 and 2100-12-31"
+    return None
 
 
 def _check_kind(kind: str, value: Any) -> str | None:
     if kind == STR:
         return None if isinstance(value, str) else "must be a string"
     if kind == INT:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return None if ok else "must be an integer"
+        if not isinstance(value, int) or isinstance(value, bool):
+            return "must be an integer"
+        return None if INT64_MIN <= value <= INT64_MAX else "must fit in 64 bits"
     if kind == FLOAT:
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        return None if ok else "must be a number"
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return "must be a number"
+        return None if math.isfinite(value) else "must be a finite number"
     if kind == BOOL:
         return None if isinstance(value, bool) else "must be true or false"
     if kind == OBJ:
         return None if isinstance(value, dict) else "must be an object"
     if kind == TIME:
-        if not isinstance(value, str):
-            return "must be an ISO 8601 string"
-        try:
-            parse_time(value)
-        except ValueError as exc:
-            return f"is not an ISO 8601 time with offset ({exc})"
-        return None
+        return _time_problem(value)
     raise AssertionError(kind)
+
+
+# A lone surrogate cannot be encoded as UTF-8 (Kafka, the database); NUL is refused by
+# PostgreSQL text columns. Both can only come from JSON escapes.
+_BAD_CHARS = re.compile("[\ud800-\udfff\x00]")
+
+
+def _string_problem(value: str, limit: int) -> str | None:
+    if len(value) > limit:
+        return f"longer than {limit} characters"
+    if _BAD_CHARS.search(value):
+        return "not valid UTF-8 text (lone surrogate or NUL)"
+    return None
+
+
+def structure_problems(event: Any) -> list[str]:
+    """Depth, string validity and length of the whole object, extra fields included, as
+    problems naming the field (a dotted path), never the value. Iterative: any depth."""
+    problems: list[str] = []
+    stack: list[tuple[Any, str, int]] = [(event, "", 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                problems.append(f"{path or 'event'}: nested deeper than {MAX_DEPTH} levels")
+                continue
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for k, v in items:
+                key = str(k)
+                if isinstance(k, str) and _string_problem(k, 200):
+                    problems.append(f"{path or 'event'}: a field name is not valid text")
+                    continue
+                stack.append((v, f"{path}.{key}" if path else key, depth + 1))
+        elif isinstance(value, str):
+            top = path.split(".", 1)[0]
+            limit = MAX_CHARS.get(top, MAX_TEXT) if "." not in path else MAX_TEXT
+            err = _string_problem(value, limit)
+            if err:
+                problems.append(f"{path}: {err}")
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append(f"{path}: must be a finite number")
+    return sorted(problems)
 
 
 def validate_event(contract: Contract, event: Any) -> list[str]:
     """Return the problems of one decoded event; [] means valid."""
     if not isinstance(event, dict):
         return ["event must be a JSON object"]
-    problems: list[str] = []
+    problems: list[str] = structure_problems(event)
+    if problems:  # the per-field checks below assume sane strings and depth
+        return problems
     for name in contract.required:
         if event.get(name) is None:
             problems.append(f"{name}: required")
@@ -219,16 +306,18 @@ def validate_event(contract: Contract, event: Any) -> list[str]:
         if err:
             problems.append(f"{name}: {err}")
     if event.get("schema") not in (None, contract.schema):
-        problems.append(f"schema: expected {contract.schema!r}, got {event.get('schema')!r}")
+        problems.append(f"schema: expected {contract.schema!r}")
     if event.get("type") is not None and event.get("type") not in contract.types:
-        problems.append(f"type: {event.get('type')!r} not in {list(contract.types)}")
+        problems.append(f"type: not one of {list(contract.types)}")
     for name, allowed in contract.enums.items():
         value = event.get(name)
         if value is not None and value not in allowed:
-            problems.append(f"{name}: {value!r} not in {[a for a in allowed if a]}")
+            problems.append(f"{name}: not one of {[a for a in allowed if a]}")
     seq = event.get("seq")
     if isinstance(seq, int) and not isinstance(seq, bool) and seq < 1:
         problems.append("seq: must be >= 1")
+    problems += _geo_problems(event)
+    problems += _engagement_problems(event)
     if event.get("ward_code") is None and not event.get("ward_code_reason") and not problems:
         problems.append("ward_code: null without ward_code_reason")
     if not problems:
@@ -252,7 +341,37 @@ def _time_order_problems(contract: Contract, event: dict[str, Any]) -> list[str]
     for a, b in TIME_ORDER[contract.stream]:
         if (event.get(a) is not None and event.get(b) is not None
                 and parse_time(event[b]) < parse_time(event[a])):
-            out.append(f"{b}: {event[b]} is before {a} {event[a]}")
+            out.append(f"{b}: is before {a}")
+    return out
+
+
+def _geo_problems(event: dict[str, Any]) -> list[str]:
+    lat, lon = event.get("lat"), event.get("lon")
+    if lat is None and lon is None:
+        return []
+    if lat is None or lon is None:
+        return ["lat/lon: both or neither (null with geo_reason)"]
+    out = []
+    for name, value, (lo, hi) in (("lat", lat, LAT_RANGE), ("lon", lon, LON_RANGE)):
+        if (isinstance(value, int | float) and not isinstance(value, bool)
+                and math.isfinite(value) and not lo <= value <= hi):
+            out.append(f"{name}: outside Vietnam's bounding box ({lo}..{hi})")
+    return out
+
+
+def _engagement_problems(event: dict[str, Any]) -> list[str]:
+    # The counts the aggregator decodes as int64 (ENGAGEMENT below).
+    eng = event.get("engagement")
+    if not isinstance(eng, dict):
+        return []
+    out = []
+    for name in ENGAGEMENT_COUNTS:
+        value = eng.get(name)
+        if value is None:
+            continue
+        if (not isinstance(value, int) or isinstance(value, bool)
+                or not 0 <= value <= INT64_MAX):
+            out.append(f"engagement.{name}: must be a count within 64 bits")
     return out
 
 
@@ -266,7 +385,8 @@ _POLARS_KIND = {
 
 
 # Only the counts we aggregate; other keys of the object are kept on the topic, not decoded.
-ENGAGEMENT = pl.Struct({"likes": pl.Int64, "shares": pl.Int64, "comments": pl.Int64})
+ENGAGEMENT_COUNTS = ("likes", "shares", "comments")
+ENGAGEMENT = pl.Struct({name: pl.Int64 for name in ENGAGEMENT_COUNTS})
 
 
 def polars_schema(contract: Contract) -> dict[str, pl.DataType | type[pl.DataType]]:

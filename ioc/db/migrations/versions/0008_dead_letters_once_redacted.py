@@ -1,7 +1,8 @@
 """dead letters counted once and stored redacted: keyed by a stable `dead_id` (the original
 topic, partition and offset under the cluster id for records the aggregator dead-letters;
 source + hash of the original bytes for records a connector dead-letters), with the SHA-256
-of the original bytes and an index on dead_at for the retention purge
+of the original bytes and an index on dead_at for the retention purge; entity `seq` as
+BIGINT (the contract's int64)
 
 Revision ID: 0008
 Revises: 0007
@@ -43,9 +44,18 @@ def upgrade() -> None:
     op.rename_table('dead_letters_v2', 'dead_letters')
     with op.batch_alter_table('dead_letters', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dead_letters_dead_at'), ['dead_at'], unique=False)
+    # The contract allows seq up to 2^63-1: store it as such (INTEGER overflowed on PostgreSQL).
+    for table in ('dossiers', 'feedback'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column('seq', existing_type=sa.Integer(), type_=sa.BigInteger(),
+                                  existing_nullable=False)
 
 
 def downgrade() -> None:
+    for table in ('dossiers', 'feedback'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column('seq', existing_type=sa.BigInteger(), type_=sa.Integer(),
+                                  existing_nullable=False)
     with op.batch_alter_table('dead_letters', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dead_letters_dead_at'))
     op.create_table('dead_letters_v1',
