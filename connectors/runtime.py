@@ -7,6 +7,7 @@ batch, which is harmless: events carry a stable event_id and per-entity seq.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -16,10 +17,10 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from sqlalchemy import Engine
 
-from connectors.base import Source, SourceBatch, SourceRecord
+from connectors.base import Source, SourceBatch, SourceRecord, to_bytes
 from ioc.db.checkpoints import load_cursor, save_cursor
 from ioc.events.contracts import TOPIC_DLQ, validate_event
-from ioc.events.redact import redact_event
+from ioc.events.redact import payload_digest, redact_event, redact_payload
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +40,39 @@ class ConnectorStats:
     redacted: int = 0
     errors: int = 0
     last_error: str | None = None
+    drained: bool = False  # the source had nothing more (run until idle ended normally)
     extra: dict[str, int] = field(default_factory=dict)
+
+
+# Kafka's default request limit is 1 MiB: a dead letter's (redacted) payload is cut below it,
+# and an event that encodes larger is dead-lettered rather than retried forever.
+MAX_VALUE_BYTES = 900_000
 
 
 def dlq_headers(reason: str, stage: str, source: str, topic: str,
                 extra: dict[str, str]) -> list[tuple[str, bytes]]:
     base = {"reason": reason, "stage": stage, "source": source, "original_topic": topic}
-    return [(k, v.encode()) for k, v in {**extra, **base}.items()]
+    return [(k, to_bytes(v)) for k, v in {**extra, **base}.items()]
+
+
+def connector_dead_id(source: str, raw: bytes, extra: dict[str, str]) -> str:
+    """Stable id of a record a connector dead-letters (it has no offset yet): the source, the
+    record's position (file, row …) and its bytes. A re-sent batch gives the same id."""
+    h = hashlib.sha256(to_bytes(source) + b"\0")
+    for k, v in sorted(extra.items()):
+        h.update(to_bytes(f"{k}={v}") + b"\0")
+    h.update(raw)
+    return f"src:{h.hexdigest()}"
+
+
+def dead_letter(raw: bytes, reason: str, stage: str, source: str, topic: str,
+                extra: dict[str, str]) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """The value (redacted, capped) and headers of one dead letter; the SHA-256 of the
+    original bytes and the stable dead_id let an operator match a replay."""
+    headers = dlq_headers(reason, stage, source, topic, extra)
+    headers += [("payload_sha256", payload_digest(raw).encode()),
+                ("dead_id", connector_dead_id(source, raw, extra).encode())]
+    return redact_payload(raw)[:MAX_VALUE_BYTES], headers
 
 
 class ConnectorRuntime:
@@ -58,23 +85,35 @@ class ConnectorRuntime:
         self.stats = ConnectorStats()
 
     def _route(self, rec: SourceRecord) -> tuple[str, bytes | None, bytes, list, bool]:
-        """Decide where one record goes: (topic, key, value, headers, redacted?)."""
-        contract = self.source.contract
-        sid = self.source.connector_id
-        if rec.event is None:
-            reason = rec.error or "mapping produced no event"
-            return TOPIC_DLQ, None, rec.raw, dlq_headers(reason, "map", sid, contract.topic,
-                                                         rec.headers), False
-        problems = validate_event(contract, rec.event)
-        if problems:
-            reason = "; ".join(problems)
-            return TOPIC_DLQ, None, rec.raw, dlq_headers(reason, "validate", sid,
-                                                         contract.topic, rec.headers), False
-        event, kinds = redact_event(rec.event)
-        key = str(event[contract.key_field]).encode()
-        value = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
-        headers = [("source", sid.encode())]
-        return contract.topic, key, value, headers, bool(kinds)
+        """Decide where one record goes: (topic, key, value, headers, redacted?). Never raises
+        on a record: whatever goes wrong with it sends it to the dead-letter topic."""
+        stage = "map"
+        try:
+            if rec.event is None:
+                return self._dead(rec, rec.error or "mapping produced no event", stage)
+            stage = "validate"
+            problems = validate_event(self.source.contract, rec.event)
+            if problems:
+                return self._dead(rec, "; ".join(problems), stage)
+            stage = "redact"
+            event, kinds = redact_event(rec.event)
+            stage = "encode"
+            key = str(event[self.source.contract.key_field]).encode()
+            value = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+            if len(value) > MAX_VALUE_BYTES:
+                return self._dead(rec, f"event larger than {MAX_VALUE_BYTES} bytes encoded",
+                                  stage)
+        except Exception as exc:  # noqa: BLE001 - a record never stops the connector
+            # The type only: a message may quote the record's content.
+            return self._dead(rec, f"{stage} failed: {type(exc).__name__}", stage)
+        headers = [("source", to_bytes(self.source.connector_id))]
+        return self.source.contract.topic, key, value, headers, bool(kinds)
+
+    def _dead(self, rec: SourceRecord, reason: str,
+              stage: str) -> tuple[str, bytes | None, bytes, list, bool]:
+        value, headers = dead_letter(rec.raw, reason, stage, self.source.connector_id,
+                                     self.source.contract.topic, rec.headers)
+        return TOPIC_DLQ, None, value, headers, False
 
     def send_batch(self, batch: SourceBatch) -> BatchResult:
         result = BatchResult()
@@ -125,6 +164,7 @@ class ConnectorRuntime:
                 continue
             if result is None:
                 if until_idle:
+                    self.stats.drained = True
                     break
                 stop.wait(idle_wait)  # source has nothing new: pace the next poll
         return self.stats

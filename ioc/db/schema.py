@@ -56,7 +56,7 @@ dossiers = Table(
     "dossiers",
     metadata,
     Column("dossier_id", String(64), primary_key=True),
-    Column("seq", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
     Column("status", String(24), nullable=False),
     Column("province_code", String(8), nullable=False),
     Column("ward_code", String(16), nullable=False, default=""),
@@ -92,7 +92,7 @@ feedback = Table(
     "feedback",
     metadata,
     Column("feedback_id", String(64), primary_key=True),
-    Column("seq", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
     Column("status", String(24), nullable=False),
     Column("province_code", String(8), nullable=False),
     Column("ward_code", String(16), nullable=False, default=""),
@@ -183,18 +183,24 @@ broker_health = Table(
     Column("cluster_id", String(100)),
 )
 
+# One row per dead record, whatever the number of re-sends: `dead_id` is the original topic,
+# partition and offset under the cluster id for records the aggregator dead-letters, or the
+# source + a hash of the original bytes and position for records a connector dead-letters.
+# `payload` is redacted; `payload_sha256` is the hash of the original bytes (to match a replay).
 dead_letters = Table(
     "dead_letters",
     metadata,
-    Column("cluster_id", String(100), primary_key=True),
-    Column("partition", Integer, primary_key=True),
-    Column("offset", BigInteger, primary_key=True),
+    Column("dead_id", String(300), primary_key=True),
+    Column("cluster_id", String(100)),
     Column("original_topic", String(200)),
+    Column("original_partition", Integer),
+    Column("original_offset", BigInteger),
     Column("reason", Text, nullable=False),
     Column("stage", String(32), nullable=False),
     Column("source", String(100)),
     Column("payload", LargeBinary),
-    Column("dead_at", DateTime, nullable=False),
+    Column("payload_sha256", String(64)),
+    Column("dead_at", DateTime, nullable=False, index=True),
 )
 
 # Deadline reminders: one row per item (dossier or feedback report), kind and deadline, so an
