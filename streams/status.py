@@ -1,11 +1,14 @@
-"""`ioc status`: broker reachability, end offsets, lag, last batch time, dead letters."""
+"""`ioc status`: broker reachability and health (restarts by `ioc up`), end offsets, lag, last
+batch time, dead letters."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from kafka.errors import KafkaError
+from sqlalchemy import Engine
 
+from ioc.db.broker_health import load as load_broker_health
 from ioc.db.migrate import migrated_engine
 from ioc.kpis.freshness import freshness
 from ioc.settings import Settings
@@ -29,6 +32,7 @@ def collect_status(settings: Settings) -> dict[str, Any]:
         "aggregator_instances": fresh.instances,
         "data_status": fresh.status,
         "dead_letters": {"archived": fresh.dead_letters, "in_topic": None},
+        "broker_health": _health(engine),
     }
     bootstrap = out["broker"]["bootstrap"]
     if bootstrap:
@@ -51,6 +55,17 @@ def collect_status(settings: Settings) -> dict[str, Any]:
             out["broker"]["error"] = repr(exc)
     engine.dispose()
     return out
+
+
+def _health(engine: Engine) -> dict[str, Any] | None:
+    """The supervisor's view of the embedded broker: state, why it last went down, restarts."""
+    h = load_broker_health(engine)
+    if h is None:
+        return None
+    return {"state": h.state, "cause": h.cause, "since": h.since.isoformat() + "Z",
+            "restarts": h.restarts, "cluster_id": h.cluster_id,
+            "last_restart_at": h.last_restart_at.isoformat() + "Z" if h.last_restart_at
+            else None, "checked_at": h.checked_at.isoformat() + "Z"}
 
 
 def _by_topic(lag: dict) -> dict[str, int]:

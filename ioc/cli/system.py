@@ -20,7 +20,9 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     from streams.supervisor import Supervisor
 
     sup = Supervisor(settings, simulators=not args.no_simulators, ui=not args.no_ui,
-                     ui_command=command)
+                     ui_command=command,
+                     # Broker lost and restarted, connectors rewound: said in the output.
+                     say=lambda line: print(line, flush=True))
     stop = wiring.stop_on_signals()
     sup.stop_event = stop
     try:

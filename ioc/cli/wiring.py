@@ -68,6 +68,7 @@ def run_connector(settings: Settings, source: Source, client_id: str,
         ensure_topics(address, settings.topic_partitions)
     producer = make_producer(address, client_id=client_id)
     try:
-        return drive(ConnectorRuntime(source, producer, engine(settings)))
+        return drive(ConnectorRuntime(source, producer, engine(settings),
+                                      group=settings.consumer_group))
     finally:
         producer.close(timeout=10)

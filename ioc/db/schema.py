@@ -162,7 +162,7 @@ connector_checkpoint_history = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("connector", String(100), nullable=False, index=True),
     Column("prev_cursor", Text),  # where the batch started (None: the source's beginning)
-    Column("cursor", Text, nullable=False),
+    Column("cursor", Text),  # None: a rewind to the source's beginning
     Column("cluster_id", String(100)),
     Column("offsets", Text, nullable=False),  # JSON {"topic": {"partition": last offset}}
     Column("saved_at", DateTime, nullable=False),

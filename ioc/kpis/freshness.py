@@ -1,4 +1,9 @@
-"""How fresh the aggregated data is, read from the database (the UI never talks to Kafka)."""
+"""How fresh the aggregated data is, read from the database (the UI never talks to Kafka).
+
+The aggregator's heartbeats go on while the embedded broker is gone, so the supervisor's
+broker_health row is read too: a broker down, or restarted within BROKER_NOTICE_SECONDS
+(records it held are being replayed), makes the data not live, with the cause.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, func, select
 
+from ioc.db.broker_health import load as load_broker_health
 from ioc.db.schema import aggregator_batches as ab
 from ioc.db.schema import dead_letters
 
@@ -20,10 +26,18 @@ class Freshness:
     dead_letters: int
     age_seconds: float | None  # since the last heartbeat
     stale: bool
+    broker: str | None = None  # "down" | "restarted" (recently) | None: nothing to say
+    broker_cause: str | None = None
+    broker_since: datetime | None = None  # naive UTC: down since, or restarted at
 
     @property
     def status(self) -> str:
+        if self.broker is not None:
+            return f"broker_{self.broker}"
         return "stale" if self.stale else "live"
+
+
+BROKER_NOTICE_SECONDS = 600  # a restart stays on the badge this long (replays under way)
 
 
 def freshness(engine: Engine, max_age_seconds: int = 60, max_lag: int = 50000,
@@ -38,4 +52,19 @@ def freshness(engine: Engine, max_age_seconds: int = 60, max_lag: int = 50000,
     age = (now - last_hb).total_seconds() if last_hb else None
     lag = sum(int(r.lag) for r in live)
     stale = not live or lag > max_lag
-    return Freshness(last_commit, last_hb, lag, len(live), n_dead, age, stale)
+    broker, cause, since = _broker_notice(engine, now)
+    return Freshness(last_commit, last_hb, lag, len(live), n_dead, age, stale or bool(broker),
+                     broker, cause, since)
+
+
+def _broker_notice(engine: Engine, now: datetime
+                   ) -> tuple[str | None, str | None, datetime | None]:
+    health = load_broker_health(engine)
+    if health is None:
+        return None, None, None
+    if health.state == "down":
+        return "down", health.cause, health.since
+    if (health.state == "up" and health.last_restart_at is not None
+            and (now - health.last_restart_at).total_seconds() <= BROKER_NOTICE_SECONDS):
+        return "restarted", health.cause, health.last_restart_at
+    return None, None, None

@@ -193,12 +193,27 @@ def is_empty(kpis: Sequence[KpiValue], fresh: Freshness | None) -> bool:
 
 # --- freshness --------------------------------------------------------------------------------
 
+# The badge when the embedded broker is down or was just restarted (records are replayed).
+BROKER_BADGE = {
+    "down": ("Máy chủ Kafka ngừng", "Broker down"),
+    "restarted": ("Máy chủ Kafka vừa khởi động lại", "Broker restarted"),
+}
+
+
 def freshness_html(fr: Freshness, now: datetime | None = None) -> str:
     """Green 'live' or red 'stale' badge, then the heartbeat age, the lag and the wall clock
-    (the clock ticking on each refresh shows the screen itself is not frozen)."""
+    (the clock ticking on each refresh shows the screen itself is not frozen). A broker down
+    or just restarted makes it red with its cause, whatever the aggregator's heartbeats say."""
     state = "stale" if fr.stale else "live"
     title_vi, title_en = i18n.LABELS[state]
-    if fr.last_heartbeat is None:
+    if fr.broker in BROKER_BADGE:
+        title_vi, title_en = BROKER_BADGE[fr.broker]
+        since = fr.broker_since
+        at = local_now(since.replace(tzinfo=UTC)).strftime("%H:%M:%S") if since else "?"
+        detail = f"{at} · {fr.broker_cause or '?'}"
+        if fr.broker == "restarted":
+            detail += " · đang phát lại dữ liệu · replaying"
+    elif fr.last_heartbeat is None:
         detail = vi("no_aggregator")
     else:
         detail = f"{vi('updated')} {fmt_age(fr.age_seconds)} {vi('ago')}"
@@ -207,8 +222,9 @@ def freshness_html(fr: Freshness, now: datetime | None = None) -> str:
         if fr.dead_letters:
             detail += f" · {fmt_int(fr.dead_letters)} {vi('dead_letters')}"
     clock = local_now(now).strftime("%H:%M:%S %d/%m/%Y")
+    broker_attr = f' data-broker="{fr.broker}"' if fr.broker in BROKER_BADGE else ""
     return (
-        f'<div class="ioc-status" data-freshness="{state}">'
+        f'<div class="ioc-status" data-freshness="{state}"{broker_attr}>'
         f'<span class="ioc-badge {state}" title="{html.escape(title_en)}">'
         f'<span class="dot"></span>{html.escape(title_vi)}</span>'
         f'<span class="ioc-status-detail">{html.escape(detail)}</span>'
