@@ -14,9 +14,11 @@ from ioc.auth.accounts import (
     is_locked,
     list_users,
     normalize_username,
+    retry_after,
     set_disabled,
     set_password,
     set_role,
+    unlock,
 )
 from ioc.auth.passwords import (
     MAX_PASSWORD_LEN,
@@ -42,6 +44,6 @@ __all__ = [
     "PERMISSIONS", "ROLES", "Identity", "IdentitySource", "LoginFailed", "LoginPolicy",
     "PermissionDenied", "UserError", "authenticate", "can", "check_password_policy",
     "create_user", "ensure_admin", "hash_password", "is_locked", "list_users", "needs_rehash",
-    "normalize_username", "require", "set_disabled", "set_password", "set_role",
-    "verify_password",
+    "normalize_username", "require", "retry_after", "set_disabled", "set_password", "set_role",
+    "unlock", "verify_password",
 ]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ioc.auth.passwords import (
@@ -32,29 +32,47 @@ _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 # Same text for unknown user, wrong password and disabled account: the answer must not tell
 # which usernames exist.
 BAD_CREDENTIALS = "wrong username or password"
-LOCKED = "too many failed sign-ins; try again later"
+LOCKED = "too many failed sign-ins; try again later"  # a delay, not a lock: see throttle
 
 
 class LoginFailed(Exception):
     """`str(exc)` is safe to show; `reason` (bad_credentials | disabled | locked) is for
-    logs and tests only."""
+    logs and tests only; `retry_after` (seconds) is set when the throttle refused the attempt
+    unchecked (it is the same for unknown usernames, so it may be shown)."""
 
-    def __init__(self, message: str, reason: str) -> None:
+    def __init__(self, message: str, reason: str, retry_after: float = 0.0) -> None:
         super().__init__(message)
         self.reason = reason
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
 class LoginPolicy:
+    """Sign-in throttle (see `throttle`): `max_failures` free failures per username (per
+    trusted client, or all other clients together), `client_max_failures` per client across
+    usernames; after that each further attempt waits `backoff_seconds` after the latest
+    failure, doubling per further failure, at most `lock_minutes`. Failures older than
+    `forget_hours` are forgotten; a client with a success within `trust_days` is trusted."""
     max_failures: int = 5
     lock_minutes: float = 15
+    client_max_failures: int = 20
+    backoff_seconds: float = 30
+    forget_hours: float = 24
+    trust_days: float = 30
 
     @classmethod
     def from_env(cls) -> LoginPolicy:
-        failures = os.environ.get("IOC_LOGIN_MAX_FAILURES", "").strip()
-        minutes = os.environ.get("IOC_LOGIN_LOCK_MINUTES", "").strip()
-        return cls(max_failures=int(failures) if failures else cls.max_failures,
-                   lock_minutes=float(minutes) if minutes else cls.lock_minutes)
+        def env(name: str, default: float, kind: type[int] | type[float]) -> Any:
+            raw = os.environ.get(name, "").strip()
+            return kind(raw) if raw else default
+
+        return cls(max_failures=env("IOC_LOGIN_MAX_FAILURES", cls.max_failures, int),
+                   lock_minutes=env("IOC_LOGIN_LOCK_MINUTES", cls.lock_minutes, float),
+                   client_max_failures=env("IOC_LOGIN_CLIENT_MAX_FAILURES",
+                                           cls.client_max_failures, int),
+                   backoff_seconds=env("IOC_LOGIN_BACKOFF_SECONDS", cls.backoff_seconds, float),
+                   forget_hours=env("IOC_LOGIN_FORGET_HOURS", cls.forget_hours, float),
+                   trust_days=env("IOC_LOGIN_TRUST_DAYS", cls.trust_days, float))
 
 
 def normalize_username(username: str) -> str:
@@ -173,22 +191,136 @@ def ensure_admin(engine: Engine, env_password: str | None = None) -> str | None:
 
 # ------------------------------------------------------------------ sign-in (DB)
 
-def _recent_failures(conn: Any, name: str, since: datetime) -> int:
+# Outcomes stored in login_attempts.outcome. Only checked failures count toward the backoff:
+# a refused attempt ("throttled") is recorded but neither counts nor extends the delay, so
+# hammering a username cannot keep its owner out for longer than the delay already earned.
+OK = "ok"
+FAILED = ("bad_credentials", "disabled")
+THROTTLED = "throttled"
+UNLOCK = "unlock"
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """What the throttle says about one attempt: refused until `until` (None = may try)."""
+    until: datetime | None
+    key: str = ""  # "username" | "client": which limit refused it (logs and tests)
+
+    def retry_after(self, now: datetime) -> float:
+        """Seconds to wait from `now` (0 when an attempt would be checked)."""
+        return max(0.0, (self.until - now).total_seconds()) if self.until else 0.0
+
+
+def backoff(failures: int, free: int, policy: LoginPolicy) -> timedelta:
+    """Delay after the latest of `failures` checked failures: none below `free`, then
+    `backoff_seconds` doubling per further failure, capped at `lock_minutes`."""
+    if failures < free:
+        return timedelta(0)
+    seconds = policy.backoff_seconds * 2.0 ** min(failures - free, 40)
+    return timedelta(seconds=min(seconds, policy.lock_minutes * 60))
+
+
+def _blocked(failures: int, last: datetime | None, free: int,
+             policy: LoginPolicy) -> datetime | None:
+    if last is None or failures < free:
+        return None
+    return last + backoff(failures, free, policy)
+
+
+def _failure_count(conn: Any, *where: Any) -> tuple[int, datetime | None]:
     a = s.login_attempts.c
-    last_ok = conn.execute(select(func.max(a.at)).where(
-        a.username == name, a.ok.is_(True), a.at > since)).scalar()
-    start = max(since, last_ok) if last_ok else since
-    return conn.execute(select(func.count()).select_from(s.login_attempts).where(and_(
-        a.username == name, a.ok.is_(False), a.at > start))).scalar_one()
+    row = conn.execute(select(func.count(), func.max(a.at)).select_from(s.login_attempts)
+                       .where(a.outcome.in_(FAILED), *where)).one()
+    return int(row[0]), row[1]
+
+
+def throttle(conn: Any, name: str, source: str, now: datetime,
+             policy: LoginPolicy) -> Throttle:
+    """Whether an attempt for `name` from `source` at `now` is refused unchecked.
+
+    Two limits, both must allow the attempt:
+
+    - per username: checked failures of `name` since its last success or unlock (and within
+      `forget_hours`). A client from which `name` signed in successfully within `trust_days`
+      is *trusted* for it and counts only its own failures; every other client shares one
+      count. So an attacker hammering from anywhere else slows only the untrusted clients,
+      and the owner at their usual client gets in (after their own delay, if they mistyped).
+    - per client: checked failures from `source` for any username within `forget_hours`
+      (since a `--client` unlock), minus those the same username later followed with a
+      success from there (a typo), against `client_max_failures`: spraying many usernames
+      from one client is slowed even though each username saw a single failure.
+    """
+    a = s.login_attempts.c
+    forget = now - timedelta(hours=policy.forget_hours)
+    reset = conn.execute(select(func.max(a.at)).where(
+        a.username == name, a.outcome.in_((OK, UNLOCK)))).scalar()
+    since = max(forget, reset) if reset else forget
+    trusted = set(conn.execute(select(a.source).distinct().where(
+        a.username == name, a.outcome == OK,
+        a.at > now - timedelta(days=policy.trust_days))).scalars())
+    src = func.coalesce(a.source, "")
+    if source in trusted:
+        count, last = _failure_count(conn, a.username == name, src == source, a.at > since)
+    else:
+        count, last = _failure_count(conn, a.username == name, a.at > since,
+                                     src.not_in(sorted(trusted)))
+    until_name = _blocked(count, last, policy.max_failures, policy)
+
+    later = s.login_attempts.alias("later")
+    forgiven = select(later.c.id).where(
+        later.c.username == a.username, later.c.source == a.source,
+        later.c.outcome == OK, later.c.at > a.at).exists()
+    cleared = conn.execute(select(func.max(a.at)).where(
+        a.username == "", src == source, a.outcome == UNLOCK)).scalar()
+    client_since = max(forget, cleared) if cleared else forget
+    count, last = _failure_count(conn, src == source, a.at > client_since, ~forgiven)
+    until_client = _blocked(count, last, policy.client_max_failures, policy)
+
+    blocks = [(u, k) for u, k in ((until_name, "username"), (until_client, "client"))
+              if u is not None and u > now]
+    if not blocks:
+        return Throttle(None)
+    until, key = max(blocks)
+    return Throttle(until, key)
+
+
+def retry_after(engine: Engine, username: str, source: str = "", now: datetime | None = None,
+                policy: LoginPolicy | None = None) -> float:
+    """Seconds before an attempt for `username` from `source` would be checked (0 = now)."""
+    policy = policy or LoginPolicy.from_env()
+    at = _utc(now)
+    with engine.connect() as conn:
+        return throttle(conn, normalize_username(username)[:64], (source or "")[:64], at,
+                        policy).retry_after(at)
 
 
 def is_locked(engine: Engine, username: str, now: datetime | None = None,
-              policy: LoginPolicy | None = None) -> bool:
-    policy = policy or LoginPolicy.from_env()
-    since = _utc(now) - timedelta(minutes=policy.lock_minutes)
-    with engine.connect() as conn:
-        return _recent_failures(conn, normalize_username(username)[:64], since) \
-            >= policy.max_failures
+              policy: LoginPolicy | None = None, source: str = "") -> bool:
+    """True when an attempt for `username` from `source` would be refused unchecked now."""
+    return retry_after(engine, username, source, now, policy) > 0
+
+
+def unlock(engine: Engine, username: str | None = None, client: str | None = None,
+           by: str = "cli", now: datetime | None = None) -> None:
+    """Clear the throttle of a username (all its clients) and/or of a client (all usernames)
+    from now on: an `unlock` row in login_attempts (the earlier rows stay, for the audit)."""
+    if not username and not client:
+        raise UserError("unlock: name a username or a client")
+    at = _utc(now)
+    rows = []
+    if username:
+        rows.append({"username": normalize_username(username)[:64], "at": at, "ok": False,
+                     "source": by[:64], "outcome": UNLOCK})
+    if client:
+        # username "" (never a valid username) marks a client unlock
+        rows.append({"username": "", "at": at, "ok": False, "source": client[:64],
+                     "outcome": UNLOCK})
+    with engine.begin() as conn:
+        conn.execute(insert(s.login_attempts), rows)
+    for row in rows:
+        log.warning("sign-in throttle cleared for %s %r by %s",
+                    "user" if row["username"] else "client",
+                    row["username"] or row["source"], by)
 
 
 def authenticate(engine: Engine, username: str, password: str, source: str = "",
@@ -196,9 +328,9 @@ def authenticate(engine: Engine, username: str, password: str, source: str = "",
     """Check a local sign-in; returns the Identity or raises LoginFailed.
 
     `source` says where the attempt came from (e.g. "ui", "ui:203.0.113.7"); it is stored
-    and logged. Throttle per username (existing or not, so a lock reveals nothing): with
-    `max_failures` failed attempts within the last `lock_minutes`, every attempt is refused
-    unchecked. Refused attempts are failures too, so hammering keeps the lock on.
+    and logged, and it is the client of the per-client limit. An attempt the throttle refuses
+    (see `throttle`) is recorded and answered without checking the password; the limits are
+    the same for unknown usernames, so a delay reveals nothing about which accounts exist.
     """
     policy = policy or LoginPolicy.from_env()
     at = _utc(now)
@@ -206,29 +338,35 @@ def authenticate(engine: Engine, username: str, password: str, source: str = "",
     source = (source or "")[:64]
     u = s.users.c
     with engine.connect() as conn:
-        locked = _recent_failures(conn, name, at - timedelta(minutes=policy.lock_minutes)) \
-            >= policy.max_failures
-        row = None if locked else conn.execute(
+        gate = throttle(conn, name, source, at, policy)
+        row = None if gate.until else conn.execute(
             select(u.password_hash, u.role, u.disabled).where(u.username == name)).first()
-    reason = "locked" if locked else "bad_credentials"
+    outcome = THROTTLED if gate.until else "bad_credentials"
     new_hash = None
-    if not locked:
+    if not gate.until:
         # Verify even for unknown or disabled users: the time taken must not tell them apart.
         ok = verify_password(row.password_hash if row else dummy_hash(), password)
         if ok and row is not None and row.disabled:
-            reason = "disabled"
+            outcome = "disabled"
         elif ok and row is not None:
-            reason = ""
+            outcome = OK
             if needs_rehash(row.password_hash):
                 new_hash = hash_password(password)
     with engine.begin() as conn:
-        conn.execute(insert(s.login_attempts),
-                     [{"username": name, "at": at, "ok": not reason, "source": source}])
+        conn.execute(insert(s.login_attempts), [{"username": name, "at": at,
+                                                 "ok": outcome == OK, "source": source,
+                                                 "outcome": outcome}])
         if new_hash:
             conn.execute(update(s.users).where(u.username == name)
                          .values(password_hash=new_hash, updated_at=at))
-    if reason:
-        log.warning("sign-in refused for %r from %s: %s", name, source or "?", reason)
-        raise LoginFailed(LOCKED if reason == "locked" else BAD_CREDENTIALS, reason)
+    if outcome == THROTTLED:
+        wait = gate.retry_after(at)
+        log.warning("sign-in refused for %r from %s: throttled per %s for %.0f s more",
+                    name, source or "?", gate.key, wait)
+        raise LoginFailed(LOCKED, "locked", retry_after=wait)
+    if outcome != OK:
+        log.warning("sign-in refused for %r from %s: %s", name, source or "?", outcome)
+        raise LoginFailed(BAD_CREDENTIALS, outcome)
     log.info("sign-in ok for %r from %s", name, source or "?")
+    assert row is not None
     return Identity(username=name, role=row.role, source="local")

@@ -37,6 +37,14 @@ def _read_password(args: argparse.Namespace, stdin: TextIO | None = None) -> str
     return first
 
 
+def _actor() -> str:
+    """Who ran the command, for the audit row and log line of an unlock."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name (e.g. a container without /etc/passwd entry)
+        return "cli"
+
+
 def announce_admin(engine: Engine, out: Callable[[str], None] = print) -> str | None:
     """First run: create the admin if none exists and show a generated password once.
 
@@ -79,6 +87,13 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
         elif args.users_action == "set-role":
             auth.set_role(engine, args.name, args.role)
             print(f"user {auth.normalize_username(args.name)!r} is now {args.role}")
+        elif args.users_action == "unlock":
+            if not args.name and not args.client:
+                sys.exit("users unlock: name a username and/or --client SOURCE")
+            auth.unlock(engine, args.name, args.client, by=_actor())
+            cleared = [f"user {auth.normalize_username(args.name)!r}"] if args.name else []
+            cleared += [f"client {args.client!r}"] if args.client else []
+            print(f"sign-in throttle cleared for {' and '.join(cleared)}")
         elif args.users_action == "bootstrap" and announce_admin(engine) is None:
             print("an enabled admin exists (or the password came from "
                   f"{ADMIN_PASSWORD_ENV}); nothing shown")
@@ -100,7 +115,8 @@ class _RefusePassword(argparse.Action):
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `users` (list | add | passwd | disable | enable | set-role | bootstrap)."""
+    """Register `users` (list | add | passwd | disable | enable | set-role | unlock |
+    bootstrap)."""
     from ioc.auth import ROLES
 
     users = sub.add_parser("users", help="local accounts and roles")
@@ -121,6 +137,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     sr = act.add_parser("set-role", help="change an account's role")
     sr.add_argument("name")
     sr.add_argument("role", choices=ROLES)
+    un = act.add_parser("unlock", help="clear the sign-in throttle of a username and/or a "
+                                       "client (recorded in login_attempts, logged)")
+    un.add_argument("name", nargs="?", help="username (all its clients)")
+    un.add_argument("--client", metavar="SOURCE",
+                    help='client as recorded in login_attempts.source, e.g. "ui:203.0.113.7"')
     act.add_parser("bootstrap", help="create the first admin if none exists "
                                      f"(password from {ADMIN_PASSWORD_ENV} or shown once)")
     users.set_defaults(func=cmd_users)

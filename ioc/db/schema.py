@@ -286,7 +286,10 @@ login_attempts = Table(
     Column("username", String(64), nullable=False, index=True),
     Column("at", DateTime, nullable=False, index=True),
     Column("ok", Boolean, nullable=False),
-    Column("source", String(64)),
+    Column("source", String(64), index=True),  # "ui:<client ip>", "cli" …: per-client throttle
+    # ok | bad_credentials | disabled | throttled (refused unchecked) | unlock (`ioc users
+    # unlock`); only checked failures count toward the backoff (ioc.auth.accounts)
+    Column("outcome", String(16)),
 )
 
 # One row per alert episode of a rule: pending → firing → acknowledged → resolved (or dropped

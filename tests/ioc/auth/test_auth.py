@@ -109,7 +109,8 @@ def test_create_list_and_sign_in(engine: Engine, caplog: pytest.LogCaptureFixtur
     assert PW not in caplog.text and WRONG not in caplog.text
 
 
-def test_throttle_locks_and_unlocks(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+def test_throttle_delays_and_lets_the_owner_in_after(engine: Engine,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     create_user(engine, "alice", PW, "viewer")
     for i in range(5):
@@ -117,21 +118,23 @@ def test_throttle_locks_and_unlocks(engine: Engine, caplog: pytest.LogCaptureFix
             authenticate(engine, "alice", WRONG, "ui", now=T0 + timedelta(minutes=i),
                          policy=POLICY)
         assert exc.value.reason == "bad_credentials"
-    # Locked: even the right password is refused, and the attempt is recorded.
+    # Delayed (30 s after the 5th failure): even the right password is refused unchecked,
+    # and the attempt is recorded.
+    soon = T0 + timedelta(minutes=4, seconds=10)
     with pytest.raises(LoginFailed) as locked:
-        authenticate(engine, "alice", PW, "ui", now=T0 + timedelta(minutes=5), policy=POLICY)
+        authenticate(engine, "alice", PW, "ui", now=soon, policy=POLICY)
     assert locked.value.reason == "locked" and "try again later" in str(locked.value)
-    assert auth.is_locked(engine, "alice", now=T0 + timedelta(minutes=5), policy=POLICY)
+    assert locked.value.retry_after == 20
+    assert auth.is_locked(engine, "alice", now=soon, policy=POLICY)
     assert len(_attempts(engine)) == 6
     # Other usernames are not affected.
     create_user(engine, "bob", PW, "viewer")
-    assert authenticate(engine, "bob", PW, "ui", now=T0 + timedelta(minutes=5),
-                        policy=POLICY).username == "bob"
-    # Window over (fewer than 5 failures in the last 15 minutes): the right password works.
-    later = T0 + timedelta(minutes=5 + 15, seconds=1)
+    assert authenticate(engine, "bob", PW, "ui", now=soon, policy=POLICY).username == "bob"
+    # Delay over: the right password works (no lock to wait out), and a success starts the
+    # count afresh.
+    later = T0 + timedelta(minutes=4, seconds=30)
     assert not auth.is_locked(engine, "alice", now=later, policy=POLICY)
     assert authenticate(engine, "alice", PW, "ui", now=later, policy=POLICY).role == "viewer"
-    # A success starts the count afresh.
     with pytest.raises(LoginFailed, match=BAD_CREDENTIALS):
         authenticate(engine, "alice", WRONG, "ui", now=later, policy=POLICY)
     assert PW not in caplog.text and WRONG not in caplog.text
@@ -143,16 +146,21 @@ def test_unknown_usernames_are_throttled_too(engine: Engine) -> None:
             authenticate(engine, "ghost", WRONG, "ui", now=T0 + timedelta(seconds=i),
                          policy=POLICY)
     with pytest.raises(LoginFailed) as exc:
-        authenticate(engine, "ghost", WRONG, "ui", now=T0 + timedelta(minutes=1),
+        authenticate(engine, "ghost", WRONG, "ui", now=T0 + timedelta(seconds=10),
                      policy=POLICY)
-    assert exc.value.reason == "locked"  # same as a real account: the lock reveals nothing
+    assert exc.value.reason == "locked"  # same as a real account: the delay reveals nothing
+    assert exc.value.retry_after == 24
 
 
 def test_policy_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert LoginPolicy.from_env() == LoginPolicy(5, 15)
+    assert LoginPolicy.from_env() == LoginPolicy(5, 15, 20, 30, 24, 30)
     monkeypatch.setenv("IOC_LOGIN_MAX_FAILURES", "3")
     monkeypatch.setenv("IOC_LOGIN_LOCK_MINUTES", "2.5")
-    assert LoginPolicy.from_env() == LoginPolicy(3, 2.5)
+    monkeypatch.setenv("IOC_LOGIN_CLIENT_MAX_FAILURES", "50")
+    monkeypatch.setenv("IOC_LOGIN_BACKOFF_SECONDS", "10")
+    monkeypatch.setenv("IOC_LOGIN_FORGET_HOURS", "12")
+    monkeypatch.setenv("IOC_LOGIN_TRUST_DAYS", "7")
+    assert LoginPolicy.from_env() == LoginPolicy(3, 2.5, 50, 10, 12, 7)
 
 
 def test_disabled_user_refused_and_last_admin_kept(engine: Engine) -> None:
