@@ -6,9 +6,11 @@ each name a service sets is one the settings know.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 ENV_VARS: dict[str, str] = {
     "IOC_KAFKA_BOOTSTRAP": "host:port list of Kafka brokers; unset = start the embedded broker",
@@ -35,8 +37,20 @@ ENV_VARS: dict[str, str] = {
                             "separated: webhook, email:ADDRESS (default none)",
     "IOC_ADMIN_PASSWORD": "first-run admin password (min 10 chars); unset = generated and "
                           "shown once",
-    "IOC_LOGIN_MAX_FAILURES": "failed sign-ins per username before a lock (default 5)",
-    "IOC_LOGIN_LOCK_MINUTES": "failure window and lock length in minutes (default 15)",
+    "IOC_LOGIN_MAX_FAILURES": "failed sign-ins per username before the backoff starts "
+                              "(per trusted client, or all others together; default 5)",
+    "IOC_LOGIN_LOCK_MINUTES": "longest sign-in delay (the backoff cap) in minutes (default 15)",
+    "IOC_LOGIN_CLIENT_MAX_FAILURES": "failed sign-ins per client, across usernames, before "
+                                     "the backoff starts (default 20)",
+    "IOC_LOGIN_BACKOFF_SECONDS": "first sign-in delay, doubling per further failure "
+                                 "(default 30)",
+    "IOC_LOGIN_FORGET_HOURS": "failed sign-ins older than this are forgotten (default 24)",
+    "IOC_LOGIN_TRUST_DAYS": "a client with a successful sign-in of a username this recent "
+                            "counts only its own failures for it (default 30)",
+    "IOC_SESSION_IDLE_MINUTES": "a signed-in UI session idle this long falls back to "
+                                "anonymous (default 30)",
+    "IOC_SESSION_MAX_HOURS": "a signed-in UI session ends this long after the sign-in "
+                             "(default 12)",
     "IOC_WEBHOOK_URL": "alert webhook endpoint (http/https); unset = no webhook",
     "IOC_WEBHOOK_SECRET_ENV": "name of the env var holding the webhook HMAC secret "
                               "(default IOC_WEBHOOK_SECRET)",
@@ -138,3 +152,35 @@ def settings_env(settings: Settings) -> dict[str, str]:
     if settings.kafka_bootstrap:
         env["IOC_KAFKA_BOOTSTRAP"] = settings.kafka_bootstrap
     return env
+
+
+# var/ holds the database, the logs and broker.json: personal data may sit in any of them, so
+# only the owner may read them (ASVS 5.0 §14, Decree 13/2023 art. 26 security measures).
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def make_private_dir(path: Path, *, tighten: bool = True) -> Path:
+    """Create `path` and its missing parents owner-only; `tighten` also chmods it if it exists."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for p in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            p.mkdir(mode=PRIVATE_DIR_MODE)
+    if missing or tighten:
+        with contextlib.suppress(PermissionError):  # not ours: leave it as it is
+            os.chmod(path, PRIVATE_DIR_MODE)
+    return path
+
+
+def make_private_file(path: Path) -> Path:
+    """Create `path` if missing, owner read/write only (an existing file is tightened)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+    with contextlib.suppress(PermissionError):
+        os.chmod(path, PRIVATE_FILE_MODE)
+    return path
+
+
+def open_private_log(path: Path) -> BinaryIO:
+    """Open a log file for appending, created (or tightened) owner read/write only."""
+    make_private_dir(path.parent)
+    return open(make_private_file(path), "ab")  # the caller owns (and closes) the handle

@@ -22,6 +22,8 @@ from pathlib import Path
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
+from ioc.settings import open_private_log
+
 log = logging.getLogger(__name__)
 
 
@@ -105,7 +107,7 @@ class EmbeddedBroker:
         if not self.port:
             self.port = free_port()
         url = f"tcp://127.0.0.1:{self.port}"
-        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        out = open_private_log(self.log_path) if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
              "--cluster-id", self.cluster_id, "--storage-engine", "memory://tansu/"],

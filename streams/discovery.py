@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ioc.settings import Settings
+from ioc.settings import Settings, make_private_dir, make_private_file
 
 
 def broker_file(settings: Settings) -> Path:
@@ -14,8 +14,8 @@ def broker_file(settings: Settings) -> Path:
 
 def announce(settings: Settings, bootstrap: str, pid: int) -> None:
     path = broker_file(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"bootstrap": bootstrap, "pid": pid}))
+    make_private_dir(path.parent)
+    make_private_file(path).write_text(json.dumps({"bootstrap": bootstrap, "pid": pid}))
 
 
 def withdraw(settings: Settings) -> None:

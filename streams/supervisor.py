@@ -37,7 +37,7 @@ from ioc.db import broker_health
 from ioc.db.checkpoints import Rewind, rewind_all
 from ioc.db.engine import make_engine
 from ioc.db.migrate import upgrade
-from ioc.settings import Settings, settings_env
+from ioc.settings import Settings, make_private_dir, open_private_log, settings_env
 from streams import discovery
 from streams.broker import EmbeddedBroker
 from streams.lag import end_offsets, group_lag
@@ -100,8 +100,7 @@ class Supervisor:
 
     def _spawn(self, child: Child) -> None:
         logs = self.settings.var_dir / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
-        out = open(logs / f"{child.name}.log", "ab")  # noqa: SIM115 - owned by the child
+        out = open_private_log(logs / f"{child.name}.log")  # owned by the child
         # Own session: Ctrl-C in the terminal reaches `ioc up` only, which stops the
         # children in order (connectors, drain, aggregator, broker) instead of all at once.
         child.proc = subprocess.Popen(child.argv, env=self._env(), cwd=ROOT, stdout=out,
@@ -146,12 +145,12 @@ class Supervisor:
                              f"{self.settings.ui_port} is in use: set IOC_UI_PORT to a free one")
         if self.ui and self.ui_command is None:
             raise ValueError("Supervisor(ui=True) needs ui_command, the UI's command line")
-        self.settings.var_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.settings.var_dir)  # owner-only: database, logs, broker.json
         self.engine = make_engine(self.settings.database_url)
         upgrade(self.engine)
         if self.settings.embedded_broker:
             self.broker = EmbeddedBroker(log_path=self.settings.var_dir / "logs" / "broker.log")
-            (self.settings.var_dir / "logs").mkdir(parents=True, exist_ok=True)
+            make_private_dir(self.settings.var_dir / "logs")
             self.broker.start()
             self.bootstrap = self.broker.bootstrap
             discovery.announce(self.settings, self.bootstrap, os.getpid())

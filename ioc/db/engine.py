@@ -7,12 +7,17 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from ioc.settings import make_private_dir, make_private_file
+
 
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # Owner-only: SQLite gives its -wal and -shm files the database file's mode.
+            db_file = Path(parsed.database)
+            make_private_dir(db_file.parent, tighten=False)
+            make_private_file(db_file)
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
