@@ -240,29 +240,37 @@ def throttle(conn: Any, name: str, source: str, now: datetime,
 
     Two limits, both must allow the attempt:
 
-    - per username: checked failures of `name` since its last success or unlock (and within
-      `forget_hours`). A client from which `name` signed in successfully within `trust_days`
-      is *trusted* for it and counts only its own failures; every other client shares one
-      count. So an attacker hammering from anywhere else slows only the untrusted clients,
-      and the owner at their usual client gets in (after their own delay, if they mistyped).
+    - per username: checked failures of `name` within `forget_hours`, since the last
+      `ioc users unlock` of it. A client from which `name` signed in successfully within
+      `trust_days` is *trusted* for it and counts only its own failures since its last
+      success there; all other clients share one count. So an attacker hammering from
+      anywhere else slows only the untrusted clients (to one checked guess per delay), and
+      the owner at their usual client gets in (after their own delay, if they mistyped).
     - per client: checked failures from `source` for any username within `forget_hours`
       (since a `--client` unlock), minus those the same username later followed with a
       success from there (a typo), against `client_max_failures`: spraying many usernames
       from one client is slowed even though each username saw a single failure.
     """
     a = s.login_attempts.c
+    src = func.coalesce(a.source, "")
+
+    def since(*events: Any) -> datetime:
+        # failures count from the latest of: the forget horizon, the events' latest row
+        latest = conn.execute(select(func.max(a.at)).where(*events)).scalar()
+        return max(forget, latest) if latest else forget
+
     forget = now - timedelta(hours=policy.forget_hours)
-    reset = conn.execute(select(func.max(a.at)).where(
-        a.username == name, a.outcome.in_((OK, UNLOCK)))).scalar()
-    since = max(forget, reset) if reset else forget
+    unlocked = (a.username == name, a.outcome == UNLOCK)
     trusted = set(conn.execute(select(a.source).distinct().where(
         a.username == name, a.outcome == OK,
         a.at > now - timedelta(days=policy.trust_days))).scalars())
-    src = func.coalesce(a.source, "")
     if source in trusted:
-        count, last = _failure_count(conn, a.username == name, src == source, a.at > since)
+        start = max(since(*unlocked), since(a.username == name, src == source, a.outcome == OK))
+        count, last = _failure_count(conn, a.username == name, src == source, a.at > start)
     else:
-        count, last = _failure_count(conn, a.username == name, a.at > since,
+        # The owner's success elsewhere does not reset the other clients' count: an attacker
+        # gets no fresh free guesses each time the owner signs in.
+        count, last = _failure_count(conn, a.username == name, a.at > since(*unlocked),
                                      src.not_in(sorted(trusted)))
     until_name = _blocked(count, last, policy.max_failures, policy)
 

@@ -9,15 +9,20 @@ Anonymous visitors (wall screens, tablets) get `IOC_ANONYMOUS_ROLE`'s pages (def
 an empty value means sign-in is required for everything). They have no Identity, so every
 `require_action` refuses them: a change is always made by a named person.
 
-A session_state sign-in lasts as long as the browser tab's connection: a full page reload
-starts a new session (anonymous again). OpenID Connect (`IOC_AUTH=oidc`) keeps its own
-cookie through `st.login`/`st.user`, see `identity_from_oidc`.
+A session_state sign-in lasts as long as the browser tab's connection (a full page reload
+starts a new session, anonymous again), and at most `IOC_SESSION_MAX_HOURS` after the
+sign-in or `IOC_SESSION_IDLE_MINUTES` after the last interaction (a rerun of the whole app;
+a fragment's own auto-refresh is not an interaction). Both are checked on the server each
+time the identity is read, so an expired session falls back to the anonymous role and any
+`require_action` after it is refused. OpenID Connect (`IOC_AUTH=oidc`) keeps its own cookie
+through `st.login`/`st.user`, see `identity_from_oidc`; these timeouts do not apply to it.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 
 import streamlit as st
 from sqlalchemy import Engine, select
@@ -29,6 +34,14 @@ from ioc.db import schema as s
 log = logging.getLogger(__name__)
 
 IDENTITY_KEY = "ioc_identity"
+SIGNED_IN_AT_KEY = "ioc_signed_in_at"  # time.time() of the sign-in
+LAST_SEEN_KEY = "ioc_last_seen"  # time.time() of the last full run while signed in
+EXPIRED_KEY = "ioc_session_expired"  # set when a timeout ended the session, until shown
+IDLE_MINUTES_ENV = "IOC_SESSION_IDLE_MINUTES"
+MAX_HOURS_ENV = "IOC_SESSION_MAX_HOURS"
+DEFAULT_IDLE_MINUTES = 30.0
+DEFAULT_MAX_HOURS = 12.0
+EXPIRED_TEXT = "Phiên đăng nhập đã hết hạn · Session expired"
 ANONYMOUS_ROLE_ENV = "IOC_ANONYMOUS_ROLE"
 AUTH_ENV = "IOC_AUTH"
 OIDC_ROLE_CLAIM_ENV = "IOC_OIDC_ROLE_CLAIM"
@@ -59,6 +72,38 @@ def anonymous_role() -> str | None:
                     ANONYMOUS_ROLE_ENV, raw, ", ".join(ANONYMOUS_ROLES))
         return None
     return role
+
+
+def _positive(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        value = default
+    if value <= 0:  # "never expire" is not offered: fall back to the default, loudly
+        log.warning("%s=%r ignored; using %s", name, raw, default)
+        return default
+    return value
+
+
+def session_limits() -> tuple[float, float]:
+    """(idle seconds, absolute seconds) from IOC_SESSION_IDLE_MINUTES (default 30) and
+    IOC_SESSION_MAX_HOURS (default 12)."""
+    return (_positive(IDLE_MINUTES_ENV, DEFAULT_IDLE_MINUTES) * 60,
+            _positive(MAX_HOURS_ENV, DEFAULT_MAX_HOURS) * 3600)
+
+
+def expiry_reason(signed_in_at: object, last_seen: object, now: float,
+                  idle_seconds: float, max_seconds: float) -> str | None:
+    """"absolute", "idle" or None (still valid). Missing or malformed times count as
+    expired: a session must prove its age, not be trusted without one."""
+    if not isinstance(signed_in_at, int | float) or not isinstance(last_seen, int | float):
+        return "absolute"
+    if now - signed_in_at >= max_seconds:
+        return "absolute"
+    if now - last_seen >= idle_seconds:
+        return "idle"
+    return None
 
 
 def auth_mode() -> str:
@@ -109,8 +154,25 @@ def identity_from_oidc() -> Identity | None:
                     source="oidc")
 
 
+def _expire_if_due(now: float | None = None) -> None:
+    """End a local sign-in that was idle too long or is too old (server side, every read)."""
+    ident = st.session_state.get(IDENTITY_KEY)
+    if not isinstance(ident, Identity):
+        return
+    idle, most = session_limits()
+    reason = expiry_reason(st.session_state.get(SIGNED_IN_AT_KEY),
+                           st.session_state.get(LAST_SEEN_KEY),
+                           time.time() if now is None else now, idle, most)
+    if reason:
+        log.info("session of %r expired (%s)", ident.username, reason)
+        sign_out()
+        st.session_state[EXPIRED_KEY] = reason
+
+
 def current_identity() -> Identity | None:
-    """The signed-in Identity of this session, or None (anonymous)."""
+    """The signed-in Identity of this session, or None (anonymous; also once the session
+    has timed out)."""
+    _expire_if_due()
     ident = st.session_state.get(IDENTITY_KEY)
     if isinstance(ident, Identity):
         return ident
@@ -140,24 +202,34 @@ def client_source() -> str:
 def sign_in(engine: Engine, username: str, password: str) -> Identity:
     """Check the credentials (ioc.auth.authenticate: throttled, every attempt recorded) and
     store the Identity in the session. Raises LoginFailed; show only its generic message."""
-    st.session_state.pop(IDENTITY_KEY, None)  # a failed attempt never keeps a previous user
+    sign_out()  # a failed attempt never keeps a previous user
     ident = authenticate(engine, username, password, source=client_source())
     st.session_state[IDENTITY_KEY] = ident
+    st.session_state[SIGNED_IN_AT_KEY] = st.session_state[LAST_SEEN_KEY] = time.time()
+    st.session_state.pop(EXPIRED_KEY, None)
     return ident
 
 
 def sign_out() -> None:
     ident = st.session_state.pop(IDENTITY_KEY, None)
+    st.session_state.pop(SIGNED_IN_AT_KEY, None)
+    st.session_state.pop(LAST_SEEN_KEY, None)
     if isinstance(ident, Identity):
         log.info("sign-out of %r", ident.username)
 
 
 def refresh_identity(engine: Engine) -> Identity | None:
-    """Re-read a local identity's account on each run, so disabling a user or changing a role
-    takes effect at their next click rather than at their next sign-in."""
+    """Once per full run (app.py): end a timed-out session (and say so once, on the page),
+    then re-read a local identity's account, so disabling a user or changing a role takes
+    effect at their next click rather than at their next sign-in. The run counts as the
+    session's latest interaction."""
+    _expire_if_due()
+    if st.session_state.pop(EXPIRED_KEY, None):
+        st.warning(EXPIRED_TEXT, icon="⏱️")
     ident = st.session_state.get(IDENTITY_KEY)
     if not isinstance(ident, Identity) or ident.source != "local":
         return current_identity()
+    st.session_state[LAST_SEEN_KEY] = time.time()
     u = s.users.c
     try:
         with engine.connect() as conn:
@@ -183,8 +255,9 @@ def require_action(action: str) -> Identity:
 
 
 __all__ = [
-    "ANONYMOUS_ROLE_ENV", "AUTH_ENV", "IDENTITY_KEY", "OIDC_ROLE_CLAIM_ENV", "OIDC_ROLE_MAP_ENV",
-    "anonymous_role", "auth_mode", "client_source", "current_identity", "current_role",
-    "identity_from_oidc", "oidc_role", "refresh_identity", "require_action", "sign_in",
-    "sign_out",
+    "ANONYMOUS_ROLE_ENV", "AUTH_ENV", "EXPIRED_TEXT", "IDENTITY_KEY", "IDLE_MINUTES_ENV",
+    "LAST_SEEN_KEY", "MAX_HOURS_ENV", "OIDC_ROLE_CLAIM_ENV", "OIDC_ROLE_MAP_ENV",
+    "SIGNED_IN_AT_KEY", "anonymous_role", "auth_mode", "client_source", "current_identity",
+    "current_role", "expiry_reason", "identity_from_oidc", "oidc_role", "refresh_identity",
+    "require_action", "session_limits", "sign_in", "sign_out",
 ]

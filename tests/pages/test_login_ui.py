@@ -7,6 +7,7 @@ never shown or logged. Plus the pure parts: registry of planned pages, anonymous
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,9 @@ def app_db(monkeypatch: pytest.MonkeyPatch, db_url: str, engine: Engine) -> Engi
     monkeypatch.setenv("IOC_DATABASE_URL", db_url)
     monkeypatch.setenv("IOC_PROVINCE_CODE", "25")
     for name in ("IOC_ANONYMOUS_ROLE", "IOC_AUTH", "IOC_OIDC_ROLE_CLAIM", "IOC_OIDC_ROLE_MAP",
-                 "IOC_LOGIN_MAX_FAILURES", "IOC_LOGIN_LOCK_MINUTES"):
+                 "IOC_LOGIN_MAX_FAILURES", "IOC_LOGIN_LOCK_MINUTES",
+                 "IOC_LOGIN_CLIENT_MAX_FAILURES", "IOC_LOGIN_BACKOFF_SECONDS",
+                 "IOC_SESSION_IDLE_MINUTES", "IOC_SESSION_MAX_HOURS"):
         monkeypatch.delenv(name, raising=False)
     auth.create_user(engine, "admin", PW, "admin")
     auth.create_user(engine, "leader", PW, "viewer")
@@ -204,10 +207,12 @@ def test_a_disabled_account_is_signed_out_at_the_next_run(app_db: Engine) -> Non
 
 
 def _forged_action() -> None:
+    import time
+
     import streamlit as st
 
     from ioc.auth import Identity, PermissionDenied
-    from ioc.ui.session import IDENTITY_KEY, require_action
+    from ioc.ui.session import IDENTITY_KEY, LAST_SEEN_KEY, SIGNED_IN_AT_KEY, require_action
 
     for who in (None, Identity("leader", "viewer"), Identity("ops", "operator"),
                 Identity("admin", "admin")):
@@ -215,6 +220,7 @@ def _forged_action() -> None:
             st.session_state.pop(IDENTITY_KEY, None)
         else:
             st.session_state[IDENTITY_KEY] = who
+            st.session_state[SIGNED_IN_AT_KEY] = st.session_state[LAST_SEEN_KEY] = time.time()
         for action in ("rule.edit", "alert.ack"):
             try:
                 require_action(action)
@@ -233,6 +239,128 @@ def test_require_action_refuses_forged_actions(monkeypatch: pytest.MonkeyPatch) 
         "viewer rule.edit denied", "viewer alert.ack denied",
         "operator rule.edit denied", "operator alert.ack allowed",
         "admin rule.edit allowed", "admin alert.ack allowed"]
+
+
+# --- session timeouts (times injected into the session, no sleeping) ---------------------
+
+EXPIRED = "Phiên đăng nhập đã hết hạn · Session expired"
+
+
+def age_session(at: AppTest, signed_in_ago: float, idle_for: float) -> None:
+    """Make the signed-in session look `signed_in_ago` seconds old and idle `idle_for`."""
+    now = time.time()
+    at.session_state[session.SIGNED_IN_AT_KEY] = now - signed_in_ago
+    at.session_state[session.LAST_SEEN_KEY] = now - idle_for
+
+
+def test_idle_session_falls_back_to_anonymous(app_db: Engine,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (session.IDLE_MINUTES_ENV, session.MAX_HOURS_ENV):
+        monkeypatch.delenv(name, raising=False)
+    at = open_login(run_app())
+    anonymous = menu(at)
+    submit(at, "admin", PW)
+    # 29 minutes idle: still signed in, and this run is the latest interaction.
+    age_session(at, signed_in_ago=3600, idle_for=29 * 60)
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state[session.IDENTITY_KEY].username == "admin"
+    assert time.time() - at.session_state[session.LAST_SEEN_KEY] < 60
+    assert not [w for w in at.warning if w.value == EXPIRED]
+    # 31 minutes idle: the next interaction finds the session over and says so, once.
+    age_session(at, signed_in_ago=3600, idle_for=31 * 60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert session.IDENTITY_KEY not in at.session_state
+    assert [w.value for w in at.warning if w.value == EXPIRED] == [EXPIRED]
+    assert menu(at) == anonymous
+    assert header_link(at) == "Đăng nhập · Sign in"
+    at.run()
+    assert not [w for w in at.warning if w.value == EXPIRED]
+
+
+def test_absolute_session_timeout(app_db: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(session.IDLE_MINUTES_ENV, raising=False)
+    monkeypatch.setenv(session.MAX_HOURS_ENV, "2")
+    at = open_login(run_app())
+    submit(at, "admin", PW)
+    age_session(at, signed_in_ago=2 * 3600 - 60, idle_for=10)  # busy all along: still valid
+    at.run()
+    assert at.session_state[session.IDENTITY_KEY].role == "admin"
+    age_session(at, signed_in_ago=2 * 3600 + 1, idle_for=10)  # busy, but too old
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert session.IDENTITY_KEY not in at.session_state
+    assert any(w.value == EXPIRED for w in at.warning)
+    # Signing in again starts a new session.
+    open_login(at)
+    submit(at, "admin", PW)
+    assert at.session_state[session.IDENTITY_KEY].role == "admin"
+    assert time.time() - at.session_state[session.SIGNED_IN_AT_KEY] < 60
+
+
+def _act_now() -> None:
+    import streamlit as st
+
+    from ioc.auth import PermissionDenied
+    from ioc.ui.session import require_action
+
+    try:
+        who = require_action("rule.edit")
+        st.text(f"allowed for {who.username}")
+    except PermissionDenied as exc:
+        st.text(f"denied: {exc}")
+
+
+@pytest.mark.parametrize(("signed_in_ago", "idle_for", "allowed"), [
+    (60, 60, True),
+    (3600, 31 * 60, False),  # idle past IOC_SESSION_IDLE_MINUTES (30)
+    (12 * 3600 + 1, 1, False),  # older than IOC_SESSION_MAX_HOURS (12)
+    (None, None, False),  # an identity without its times is never trusted
+])
+def test_permission_check_after_expiry_is_refused(
+        monkeypatch: pytest.MonkeyPatch, signed_in_ago: float | None, idle_for: float | None,
+        allowed: bool) -> None:
+    for name in ("IOC_AUTH", session.IDLE_MINUTES_ENV, session.MAX_HOURS_ENV):
+        monkeypatch.delenv(name, raising=False)
+    at = AppTest.from_function(_act_now)
+    at.session_state[session.IDENTITY_KEY] = auth.Identity("admin", "admin")
+    if signed_in_ago is not None and idle_for is not None:
+        age_session(at, signed_in_ago, idle_for)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    if allowed:
+        assert [t.value for t in at.text] == ["allowed for admin"]
+    else:
+        assert [t.value for t in at.text] == ["denied: sign in required for 'rule.edit'"]
+        assert session.IDENTITY_KEY not in at.session_state
+
+
+def test_session_limits_and_expiry_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (session.IDLE_MINUTES_ENV, session.MAX_HOURS_ENV):
+        monkeypatch.delenv(name, raising=False)
+    assert session.session_limits() == (30 * 60, 12 * 3600)
+    monkeypatch.setenv(session.IDLE_MINUTES_ENV, "5")
+    monkeypatch.setenv(session.MAX_HOURS_ENV, "0")  # never-expiring is not offered
+    assert session.session_limits() == (5 * 60, 12 * 3600)
+    reason = session.expiry_reason
+    assert reason(1000.0, 1000.0, 1299.0, 300, 3600) is None
+    assert reason(1000.0, 1000.0, 1300.0, 300, 3600) == "idle"
+    assert reason(1000.0, 4500.0, 4600.0, 300, 3600) == "absolute"
+    assert reason(None, 1000.0, 1000.0, 300, 3600) == "absolute"
+
+
+def test_throttled_sign_in_shows_the_wait(app_db: Engine,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IOC_LOGIN_MAX_FAILURES", "1")
+    monkeypatch.setenv("IOC_LOGIN_BACKOFF_SECONDS", "600")
+    at = open_login(run_app())
+    submit(at, "leader", WRONG)
+    submit(at, "leader", PW)
+    assert [e.value for e in at.error] == [
+        "Đăng nhập sai nhiều lần; vui lòng thử lại sau 10 phút. · "
+        "Too many failed sign-ins; please try again later (in 10 min)."]
+    assert [ok for _, ok, _ in attempts(app_db)] == [False, False]
 
 
 def test_oidc_user_gets_the_mapped_role(app_db: Engine, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,6 +8,7 @@ message whatever the cause, so the page does not tell which usernames exist.
 
 from __future__ import annotations
 
+import math
 import re
 
 import streamlit as st
@@ -22,8 +23,16 @@ from ioc.ui.session import auth_mode, current_identity, sign_in, sign_out
 
 FLASH_KEY = "login_flash"  # message to show once after the rerun that follows a sign-in/out
 BAD = bilingual("Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password.")
-LOCKED = bilingual("Tài khoản tạm khoá do đăng nhập sai nhiều lần; vui lòng thử lại sau.",
-                   "Too many failed sign-ins; please try again later.")
+
+
+def throttled_text(seconds: float) -> str:
+    """The refusal of a throttled attempt, with the wait (the same for unknown usernames,
+    so it tells nothing about accounts)."""
+    secs = max(1, math.ceil(seconds))
+    vi, en = (f"{secs} giây", f"{secs} s") if secs < 90 else (
+        f"{math.ceil(secs / 60)} phút", f"{math.ceil(secs / 60)} min")
+    return bilingual(f"Đăng nhập sai nhiều lần; vui lòng thử lại sau {vi}.",
+                     f"Too many failed sign-ins; please try again later (in {en}).")
 
 
 def md_escape(text: str) -> str:
@@ -64,7 +73,7 @@ def render_sign_in(engine: Engine) -> None:
             who = sign_in(engine, username, password)
         except LoginFailed as exc:
             # reason only picks between the two texts; both reveal nothing about accounts
-            st.error(LOCKED if exc.reason == "locked" else BAD)
+            st.error(throttled_text(exc.retry_after) if exc.reason == "locked" else BAD)
         else:
             st.session_state[FLASH_KEY] = bilingual(
                 f"Đã đăng nhập: {who.username}", f"Signed in as {who.username}")
