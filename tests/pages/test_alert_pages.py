@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import sys
+import time
 import types
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,7 +27,7 @@ from ioc.auth import Identity
 from ioc.db import schema as s
 from ioc.ui.alerts.banner import BANNER_CSS, banner_html
 from ioc.ui.alerts.links import data_link
-from ioc.ui.session import IDENTITY_KEY
+from ioc.ui.session import IDENTITY_KEY, LAST_SEEN_KEY, SIGNED_IN_AT_KEY
 from ioc.ui.theme import SEVERITY_COLORS
 from ioc.ui.thresholds.backtest import backtest_chart, firing_times_text
 from tests import REPO_ROOT
@@ -83,8 +84,9 @@ def state_of(engine: Engine, alert_id: str = "ontime-tanhoa-1") -> tuple:
 
 def run_page(path: str, identity: Identity | None = None) -> AppTest:
     at = AppTest.from_file(path, default_timeout=60)
-    if identity is not None:
+    if identity is not None:  # signed in just now (the session timeouts need the times)
         at.session_state[IDENTITY_KEY] = identity
+        at.session_state[SIGNED_IN_AT_KEY] = at.session_state[LAST_SEEN_KEY] = time.time()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
