@@ -13,7 +13,7 @@ import streamlit as st
 from ioc.i18n import bilingual
 from ioc.settings import load_settings
 from ioc.ui.alerts.banner import render_alert_banner
-from ioc.ui.components import apply_theme, get_engine, province_label
+from ioc.ui.components import apply_theme, get_engine, province_label, render_broker_alarm
 from ioc.ui.nav import LOGIN, pages_for, role_label
 from ioc.ui.session import anonymous_role, refresh_identity
 
@@ -63,5 +63,8 @@ if page.url_path != LOGIN.url_path:
         else:
             st.page_link(LOGIN.path, icon="🔑", label=bilingual("Đăng nhập", "Sign in"))
 # Every page, the wall screen's first: what is firing now (own refreshing fragment).
-render_alert_banner(get_engine(settings.database_url))
+# Every page: a broker down or replaying is said in red with its cause, in the banner's
+# refreshing fragment (Overview and Dossiers also carry it in their own freshness badge).
+engine = get_engine(settings.database_url)
+render_alert_banner(engine, also=lambda: render_broker_alarm(engine, settings.freshness_seconds))
 page.run()

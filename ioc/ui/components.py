@@ -490,3 +490,16 @@ def render_map(communes: Sequence[Any], values: pl.DataFrame, kpi: str,
     st.pydeck_chart(commune_deck(points, kpi, height), height=height,
                     alt=f"{vi('map')}: {BY_CODE[kpi].label_vi}")
     st.markdown(legend_html(legend), unsafe_allow_html=True)
+
+
+
+def render_broker_alarm(engine: Engine, freshness_seconds: int) -> None:
+    """On every page: while the broker is down or replaying after a restart, the red badge
+    with its cause (pages without a freshness badge would hide it). Drawn inside the alert
+    banner's refreshing fragment, so it comes and goes without a click."""
+    from ioc.kpis.freshness import freshness
+
+    with db_guard():
+        fr = freshness(engine, freshness_seconds)
+        if fr.broker in BROKER_BADGE:
+            render_freshness(fr)

@@ -6,7 +6,7 @@ re-reads the firing alerts. Alert rows are the dicts of `ioc.alerts.store` (naiv
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import streamlit as st
@@ -155,9 +155,11 @@ def banner_html(firing: Sequence[Mapping[str, Any]],
             f'{"".join(items)}</div></div></div>')
 
 
-def render_alert_banner(engine: Engine, refresh_seconds: float | None = None) -> None:
+def render_alert_banner(engine: Engine, refresh_seconds: float | None = None,
+                        also: Callable[[], None] | None = None) -> None:
     """The banner and ticker, re-read every IOC_REFRESH_SECONDS in a fragment. Call it once
-    per run, before the page's own content (app.py does, for every page)."""
+    per run, before the page's own content (app.py does, for every page). `also` draws more
+    in the same refreshing fragment (app.py: the broker alarm)."""
     settings = load_settings()
     every = refresh_seconds or settings.refresh_seconds
     names = area_names(settings.province_code)
@@ -172,5 +174,7 @@ def render_alert_banner(engine: Engine, refresh_seconds: float | None = None) ->
         markup = banner_html(rows, names)
         if markup:
             st.markdown(markup, unsafe_allow_html=True)
+        if also is not None:
+            also()
 
     alert_banner()
