@@ -173,8 +173,13 @@ def make_private_dir(path: Path, *, tighten: bool = True) -> Path:
 
 
 def make_private_file(path: Path) -> Path:
-    """Create `path` if missing, owner read/write only (an existing file is tightened)."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+    """Create `path` if missing, owner read/write only (an existing file is tightened).
+
+    An existing file is never opened: closing any descriptor of an SQLite database drops the
+    POSIX locks this process holds on it, and concurrent writers then corrupt it."""
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
     with contextlib.suppress(PermissionError):
         os.chmod(path, PRIVATE_FILE_MODE)
     return path
