@@ -87,3 +87,28 @@ def test_broker_file_is_owner_only(tmp_path, open_umask):
     assert _mode(discovery.broker_file(settings)) == 0o600
     assert _mode(settings.var_dir) == 0o700
     assert discovery.resolve_bootstrap(settings) == "127.0.0.1:9092"
+
+
+def test_tightening_an_open_database_keeps_its_locks(tmp_path: Path) -> None:
+    """Closing any descriptor of an SQLite file drops this process's POSIX locks on it, so
+    make_engine on a database the process already writes must not open the file (it used to:
+    `ioc up`'s database ended 'malformed' under concurrent writers)."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    db = tmp_path / "ioc.db"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("CREATE TABLE t (x INTEGER)")
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("INSERT INTO t VALUES (1)")
+    make_engine(f"sqlite:///{db}").dispose()
+    make_private_file(db)
+    probe = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=0, "
+             "isolation_level=None)\ntry:\n    c.execute('BEGIN EXCLUSIVE'); print('got it')\n"
+             "except sqlite3.OperationalError as e:\n    print(e)")
+    out = subprocess.run([sys.executable, "-c", probe, str(db)], capture_output=True,
+                         text=True, timeout=30).stdout.strip()
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert out == "database is locked"
