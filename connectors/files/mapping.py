@@ -60,13 +60,21 @@ from typing import Any
 
 import yaml
 
-from ioc.events.contracts import BOOL, DOSSIER_CONTRACT, INT, TIME, Contract
+from ioc.events.contracts import (
+    BOOL,
+    DOSSIER_CONTRACT,
+    FEEDBACK_CONTRACT,
+    INT,
+    TIME,
+    Contract,
+)
 from ioc.reference.calendar import TZ, add_working_days
 from ioc.reference.catalogue import Procedure, agency, agency_for, procedure
 
 DEFAULT_DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y")
 DEFAULT_SOURCE = "one-stop-import"
 DEFAULT_MISSING_WARD_REASON = "không có mã xã trong tệp"
+CONTRACTS = (DOSSIER_CONTRACT, FEEDBACK_CONTRACT)  # what a mapping can produce
 
 OPENING = time(7, 30)  # office opening: date-only start times
 CLOSING = time(17, 0)  # end of the office day: date-only deadlines and results
@@ -125,11 +133,17 @@ class ColumnMapping:
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any], origin: str = "mapping") -> ColumnMapping:
         known = {"fields", "values", "constants", "date_formats", "header_row", "sheet",
-                 "missing_ward_reason"}
+                 "missing_ward_reason", "contract"}
         unknown = set(spec) - known
         if unknown:
             raise MappingError(f"{origin}: unknown keys {sorted(unknown)}; known: {sorted(known)}")
-        contract = DOSSIER_CONTRACT
+        # `contract`: the schema the rows become (default dossiers; feedback for hotline
+        # exports, derived by connectors.files.feedback).
+        contract = {c.schema: c for c in CONTRACTS}.get(spec.get("contract")
+                                                          or DOSSIER_CONTRACT.schema)
+        if contract is None:
+            raise MappingError(f"{origin}: contract must be one of "
+                               f"{[c.schema for c in CONTRACTS]}")
         kinds = _field_kinds(contract)
         fields: dict[str, list[str]] = {}
         for name, cols in (spec.get("fields") or {}).items():
@@ -140,8 +154,8 @@ class ColumnMapping:
             if not col_list or not all(isinstance(c, str) and c.strip() for c in col_list):
                 raise MappingError(f"{origin}: fields.{name}: give a column name or a list")
             fields[name] = col_list
-        if "dossier_id" not in fields:
-            raise MappingError(f"{origin}: fields.dossier_id is required")
+        if contract.key_field not in fields:
+            raise MappingError(f"{origin}: fields.{contract.key_field} is required")
         values: dict[str, dict[str, Any]] = {}
         for name, table in (spec.get("values") or {}).items():
             if name not in kinds:
@@ -212,6 +226,15 @@ class ColumnMapping:
                 return f"column {cols[name]!r} ({name})"
             return f"field {name} (no column mapped)"
 
+        if self.contract is FEEDBACK_CONTRACT:
+            from connectors.files.feedback import feedback_event  # the feedback half
+
+            try:
+                return feedback_event(vals, problems, where, self)
+            except MappingError:
+                raise
+            except ValueError as exc:
+                raise MappingError(str(exc)) from None
         for name in ("dossier_id", "procedure_code", "received_at"):
             if vals.get(name) is None and not any(p.startswith(where(name)) for p in problems):
                 problems.append(f"{where(name)}: empty")
