@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from connectors.base import Source
 from connectors.simulators.source import SimulatorSource
@@ -34,3 +35,14 @@ CONNECTORS: dict[str, Callable[[Settings], Source]] = {
     "sim-social": _sim_source(SOCIAL),
 }
 SIMULATORS = ("sim-dossier", "sim-feedback", "sim-social")
+
+
+def _open311(path: Path) -> Source:
+    from connectors.open311.config import Open311Config
+    from connectors.open311.source import Open311Source
+
+    return Open311Source(Open311Config.load(path))
+
+
+# Connectors built from a settings file: `ioc connect NAME --config FILE.yaml`.
+CONFIGURED: dict[str, Callable[[Path], Source]] = {"open311": _open311}
