@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table
 
 from ioc.db import columns
 from ioc.db import schema as s
-from ioc.db.upsert import upsert
+from ioc.db.upsert import fetch_frame, upsert_frame
 from ioc.dossiers import transitions as dossier_tr
 from ioc.feedback import transitions as feedback_tr
 from ioc.kpis.buckets import bucket_delta, latest_per_entity
@@ -48,13 +48,8 @@ FEEDBACK = EntityStream(
 def _fetch(conn: Connection, table: Table, key: str, ids: list[str],
            cols: Iterable[str]) -> pl.DataFrame:
     cols = list(cols)
-    rows: list[tuple] = []
-    for i in range(0, len(ids), IN_CHUNK):
-        chunk = ids[i : i + IN_CHUNK]
-        q = select(*[table.c[c] for c in cols]).where(table.c[key].in_(chunk))
-        rows.extend(tuple(r) for r in conn.execute(q))
     schema = {c: _pl_type(table.c[c].type) for c in cols}
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    return fetch_frame(conn, table, key, ids, cols, schema, chunk=IN_CHUNK)
 
 
 def _pl_type(sqltype: object) -> pl.DataType:
@@ -70,7 +65,7 @@ def _write_buckets(conn: Connection, table: Table, delta: pl.DataFrame,
     if delta.is_empty():
         return
     # One global order of row locks, so concurrent instances on PostgreSQL cannot deadlock.
-    upsert(conn, table, delta.sort(list(dims)).to_dicts(), keys=dims, add=counters)
+    upsert_frame(conn, table, delta.sort(list(dims)), keys=dims, add=counters)
 
 
 def _newer(latest: pl.DataFrame, old: pl.DataFrame, key: str) -> pl.DataFrame:
@@ -95,8 +90,7 @@ def apply_entities(conn: Connection, stream: EntityStream, events: pl.DataFrame)
     delta = bucket_delta(stream.contributions(new_states), stream.contributions(replaced),
                          stream.dims, stream.counters)
     cols = [c for c in stream.entity_cols if c != key]
-    upsert(conn, stream.table, new_states.to_dicts(), keys=(key,), replace=cols,
-           newer_than="seq")
+    upsert_frame(conn, stream.table, new_states, keys=(key,), replace=cols, newer_than="seq")
     _write_buckets(conn, stream.buckets, delta, stream.dims, stream.counters)
     return new_states.height
 
@@ -113,8 +107,8 @@ def apply_social(conn: Connection, events: pl.DataFrame) -> int:
     posts = social_tr.enrich(fresh).with_columns(
         pl.col("ward_code").fill_null(""), pl.col("topic").fill_null(""))
     rows = posts.select("post_id", "published_at", "province_code", "ward_code", "platform",
-                        "sentiment").to_dicts()
-    upsert(conn, s.social_posts, rows, keys=("post_id",))
+                        "sentiment")
+    upsert_frame(conn, s.social_posts, rows, keys=("post_id",))
     delta = bucket_delta(social_tr.contributions(posts), pl.DataFrame(),
                          columns.SOCIAL_DIMS, columns.SOCIAL_COUNTERS)
     _write_buckets(conn, s.social_buckets, delta, columns.SOCIAL_DIMS, columns.SOCIAL_COUNTERS)
