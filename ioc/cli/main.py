@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ioc.cli import chaos, kpis, rules, sources, system, users
+from ioc.cli import chaos, kpis, rules, sentiment, sources, system, users
 from ioc.logging_setup import setup_logging
 from ioc.settings import load_settings
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_parsers(sub)  # rules …
     users.add_parsers(sub)  # users …
     chaos.add_parsers(sub)  # chaos
+    sentiment.add_parsers(sub)  # sentiment corpus | train | evaluate | label
     return p
 
 

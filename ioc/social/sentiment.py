@@ -1,66 +1,135 @@
-"""Lexicon-based Vietnamese sentiment and topic tagging (enrichment of social posts).
+"""Vietnamese sentiment (a trained classifier shipped in the package) and topic tagging:
+the enrichment of social posts. Pure: no I/O beyond reading the packaged model once.
 
-Method
-------
-1. Normalise: Unicode NFC (so composed and decomposed accents compare equal) and lowercase.
-   Matching is accent-aware on purpose: "ngập" (flooded) and "ngáp" (yawn) are different words,
-   so text without diacritics ("ngap") is *not* matched; that is a known limit.
-2. Find lexicon phrases as whole syllable sequences (word boundaries on both sides), longest
-   phrase first, each text position used once, so "không hài lòng" counts once as negative and
-   never as the positive "hài lòng". A few neutral phrases ("tốt nghiệp", "chậm nhất",
-   "an toàn thực phẩm") are matched too and ignored, so their words do not count.
-3. Proper names: a match whose syllables are all capitalised is a place or person name, not an
-   opinion ("phường Thành Công", "xã Thuận Lợi", "Bãi Cháy"), unless it is a single word at
-   the start of a sentence ("Tốt lắm!").
-4. Negation: a positive phrase directly preceded by a negator ("không", "chưa", "chẳng",
-   "chả", "thiếu") counts as negative; a negative one preceded by a negator is dropped
-   ("không ô nhiễm" is not praise, but it is not a complaint either).
-5. score = (pos − neg) / (pos + neg + 1), in (−1, 1): one complaint word gives −0.5, two give
-   −0.67, one of each gives 0. `label` cuts at ±0.2.
+Sentiment: TF-IDF over word and character n-grams (ioc.social.features: diacritics stripped
+and teencode expanded, negation marked) + multinomial logistic regression, trained by
+`ioc sentiment train` on ioc/social/data/sentiment_corpus.tsv (written for this project, CC0)
+and stored as ioc/social/data/sentiment_model.json.gz. The model card is docs/sentiment.md.
 
-Limits: no syntax, sarcasm, intensity or domain adaptation; the lexicon is small and tuned to
-public-service talk (complaints about roads, waste, paperwork; praise of quick service).
-Enrichment is a pure function so history can be re-scored when a better model arrives.
+`score(text)` is a signed confidence in (−1, 1) that carries the classifier's decision, so the
+float the aggregator stores can be labelled later without the text: for a negative or positive
+decision it is ∓ that class's probability (always > 1/3, so beyond ±0.2); for a neutral one it
+is 0.38 × (p_pos − p_neg), inside (−0.2, 0.2). Hence `label(score(t))` is the argmax class.
+Topics: keyword matching (TOPIC_KEYWORDS), unchanged from the lexicon era.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
+import math
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Literal
+from importlib import resources
+from typing import Literal, NamedTuple
 
 from ioc.reference.catalogue import SOCIAL_TOPICS
+from ioc.social.features import analyze
 
 Label = Literal["negative", "neutral", "positive"]
+LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")
+MODEL_FILE = "sentiment_model.json.gz"
+# The version `ioc sentiment train` stamps; bump it whenever the corpus or the method changes
+# (a test checks the packaged model carries it).
+MODEL_VERSION = "sent-2026.12.1"
+CUT = 0.2  # |score| ≥ CUT is a decided polarity (see the module docstring)
+_NEUTRAL_SPAN = 0.38  # |p_pos − p_neg| ≤ 0.5 under a neutral argmax, so 0.38 × it < CUT
 
-NEGATIVE: tuple[str, ...] = (
-    "bức xúc", "chậm", "chậm trễ", "chậm giải quyết", "ô nhiễm", "ngập", "ngập úng", "hư hỏng",
-    "xuống cấp", "nhũng nhiễu", "tắc", "ùn tắc", "tắc đường", "không giải quyết", "kém",
-    "yếu kém", "phiền hà", "gây khó khăn", "sai phạm", "vi phạm", "tai nạn", "bốc mùi",
-    "hôi thối", "mất điện", "mất nước", "sạt lở", "lấn chiếm", "quá hạn", "trễ hẹn", "than phiền",
-    "lo lắng", "thiệt hại", "bất cập", "tiêu cực", "đùn đẩy", "thờ ơ", "ổ gà", "cháy", "trộm",
-    "lừa đảo", "bụi", "tràn lan", "khiếu nại", "gây bức xúc", "bỏ hoang", "chưa được xử lý",
-    "không hài lòng", "chưa hài lòng", "mất an toàn", "nguy hiểm", "quá tải", "sự cố",
-    "tồn đọng", "đi lại nhiều lần", "ngang nhiên", "xả thải", "vô trách nhiệm",
-)
 
-POSITIVE: tuple[str, ...] = (
-    "hài lòng", "nhanh chóng", "tận tình", "cảm ơn", "tốt", "thuận tiện", "thuận lợi",
-    "hiệu quả", "kịp thời", "chu đáo", "sạch đẹp", "khang trang", "thành công", "vui mừng",
-    "phấn khởi", "đúng hạn", "trước hạn", "tiện lợi", "minh bạch", "niềm nở", "ghi nhận",
-    "khen ngợi", "nâng cao", "cải thiện", "đẩy mạnh", "thu hút", "hấp dẫn", "an toàn",
-    "đổi mới", "tích cực", "dễ dàng", "sôi nổi", "ấn tượng", "xuất sắc", "hoàn thành",
-    "đạt chuẩn", "văn minh", "trân trọng", "ổn định",
-)
+class Model(NamedTuple):
+    version: str
+    intercept: tuple[float, float, float]
+    features: dict[str, tuple[float, float, float, float]]  # idf, weight per class
+    sublinear_tf: bool
 
-# Phrases that contain a lexicon word without its sentiment; matched first and ignored.
-NEUTRAL: tuple[str, ...] = (
-    "tốt nghiệp", "chậm nhất", "an toàn thực phẩm", "an toàn giao thông", "phòng cháy",
-    "chữa cháy", "cháy nổ", "tắc kè",
-)
 
-NEGATORS: tuple[str, ...] = ("không", "chưa", "chẳng", "chả", "thiếu")
+def load_model(raw: bytes) -> Model:
+    """A model from the bytes `ioc sentiment train` writes (gzip'd JSON)."""
+    data = json.loads(gzip.decompress(raw))
+    if tuple(data["labels"]) != LABELS:
+        raise ValueError(f"model labels {data['labels']} differ from {LABELS}")
+    b = data["intercept"]
+    return Model(str(data["version"]), (b[0], b[1], b[2]),
+                 {k: (v[0], v[1], v[2], v[3]) for k, v in data["features"].items()},
+                 bool(data["sublinear_tf"]))
+
+
+@lru_cache(maxsize=1)
+def model() -> Model:
+    """The packaged model, read once per process."""
+    return load_model(resources.files("ioc.social").joinpath("data", MODEL_FILE).read_bytes())
+
+
+def model_version() -> str:
+    return model().version
+
+
+def probabilities(text: str, m: Model | None = None) -> tuple[float, float, float]:
+    """(p_negative, p_neutral, p_positive): TF-IDF (L2) · weights + intercept, softmax —
+    the same arithmetic as scikit-learn's TfidfVectorizer + LogisticRegression."""
+    m = m or model()
+    feats = m.features
+    z0 = z1 = z2 = 0.0
+    norm2 = 0.0
+    for name, count in Counter(analyze(text)).items():
+        f = feats.get(name)
+        if f is None:
+            continue
+        v = ((1.0 + math.log(count)) if m.sublinear_tf else count) * f[0]
+        norm2 += v * v
+        z0 += v * f[1]
+        z1 += v * f[2]
+        z2 += v * f[3]
+    inv = 1.0 / math.sqrt(norm2) if norm2 > 0 else 0.0
+    b = m.intercept
+    z = (z0 * inv + b[0], z1 * inv + b[1], z2 * inv + b[2])
+    top = max(z)
+    e = [math.exp(x - top) for x in z]
+    s = sum(e)
+    return e[0] / s, e[1] / s, e[2] / s
+
+
+def _signed(p: tuple[float, float, float]) -> float:
+    neg, neu, pos = p
+    if neg > neu and neg >= pos:
+        return -neg
+    if pos > neu and pos > neg:
+        return pos
+    return _NEUTRAL_SPAN * (pos - neg)
+
+
+def score(text: str) -> float:
+    """Signed confidence in (−1, 1); 0.0 for empty text. `label(score(t))` is the decision."""
+    if not text or not text.strip():
+        return 0.0
+    return _signed(probabilities(text))
+
+
+def score_many(texts: Iterable[str | None]) -> list[float]:
+    """score() of each text (None counts as empty), for a whole batch at once."""
+    m = model()
+    return [_signed(probabilities(t, m)) if t and t.strip() else 0.0 for t in texts]
+
+
+def label(value: float) -> Label:
+    """negative if value ≤ −0.2, positive if value ≥ 0.2, neutral otherwise."""
+    if value <= -CUT:
+        return "negative"
+    if value >= CUT:
+        return "positive"
+    return "neutral"
+
+
+def label_text(text: str) -> Label:
+    return label(score(text))
+
+
+def label_many(texts: Iterable[str | None]) -> list[Label]:
+    return [label(v) for v in score_many(texts)]
+
 
 # Topic keywords (normalised like the text); a topic's score is its number of matches.
 TOPIC_KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -97,72 +166,11 @@ def normalize(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).lower().split())
 
 
-def _is_proper_name(orig: str, start: int, end: int) -> bool:
-    words = orig[start:end].split()
-    if not all(w[:1].isupper() for w in words):
-        return False
-    if len(words) > 1:
-        return True
-    before = orig[:start].rstrip()
-    return bool(before) and before[-1] not in ".!?:;\"'“”(-–—"
-
-
 def _phrase_regex(phrases: tuple[str, ...]) -> re.Pattern[str]:
     # Longest first so alternation prefers "ùn tắc" over "tắc"; \w is Unicode-aware, so the
     # boundaries keep "tắc" from matching inside another syllable.
     alts = sorted({normalize(p) for p in phrases}, key=len, reverse=True)
     return re.compile(r"(?<!\w)(" + "|".join(re.escape(a) for a in alts) + r")(?!\w)")
-
-
-@lru_cache(maxsize=1)
-def _lexicon() -> tuple[re.Pattern[str], frozenset[str], frozenset[str]]:
-    pos = frozenset(normalize(p) for p in POSITIVE)
-    neg = frozenset(normalize(p) for p in NEGATIVE)
-    return _phrase_regex(POSITIVE + NEGATIVE + NEUTRAL), pos, neg
-
-
-_NEGATOR_BEFORE = re.compile(r"(?<!\w)(" + "|".join(NEGATORS) + r")\s+$")
-
-
-def polarity_counts(text: str) -> tuple[int, int]:
-    """(positive, negative) phrase counts after negation handling."""
-    pattern, pos_set, neg_set = _lexicon()
-    orig = " ".join(unicodedata.normalize("NFC", text).split())
-    norm = orig.lower()
-    same_length = len(norm) == len(orig)  # lowercasing rarely changes length; then no names
-    pos = neg = 0
-    for m in pattern.finditer(norm):
-        phrase = m.group(1)
-        if same_length and _is_proper_name(orig, m.start(), m.end()):
-            continue
-        negated = bool(_NEGATOR_BEFORE.search(norm[max(0, m.start() - 12):m.start()]))
-        if phrase in neg_set:
-            # A listed negative phrase that itself starts with a negator is already a complaint.
-            if not negated:
-                neg += 1
-        elif phrase in pos_set:
-            if negated:
-                neg += 1
-            else:
-                pos += 1
-    return pos, neg
-
-
-def score(text: str) -> float:
-    """Sentiment in (−1, 1): (pos − neg) / (pos + neg + 1); 0 for text with no lexicon hit."""
-    if not text:
-        return 0.0
-    pos, neg = polarity_counts(text)
-    return (pos - neg) / (pos + neg + 1)
-
-
-def label(value: float) -> Label:
-    """negative if value ≤ −0.2, positive if value ≥ 0.2, neutral otherwise."""
-    if value <= -0.2:
-        return "negative"
-    if value >= 0.2:
-        return "positive"
-    return "neutral"
 
 
 @lru_cache(maxsize=1)
