@@ -68,7 +68,10 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
 
     raw = args.corpus.read_text("utf-8")
     texts, gold = _read_labelled(args.corpus)
-    model = fit(texts, gold)
+    try:
+        model = fit(texts, gold)
+    except ImportError:
+        sys.exit("ioc sentiment train needs scikit-learn: pip install -e '.[train]'")
     model["corpus_sha256"] = corpus_digest(raw)
     blob = dump(model)
     args.out.write_bytes(blob)
