@@ -87,7 +87,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
 
     m = sentiment.load_model(args.model.read_bytes()) if args.model else sentiment.model()
     texts, gold = _read_labelled(args.data)
-    pred = [sentiment.label(sentiment._signed(sentiment.probabilities(t, m))) for t in texts]
+    pred = [sentiment.label(sentiment.signed_score(sentiment.probabilities(t, m))) for t in texts]
     result = metrics(gold, pred)
     neg = result["per_class"]["negative"]
     print(json.dumps({"model": m.version, "data": args.data.name, "n": result["n"],

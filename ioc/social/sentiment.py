@@ -92,7 +92,9 @@ def probabilities(text: str, m: Model | None = None) -> tuple[float, float, floa
     return e[0] / s, e[1] / s, e[2] / s
 
 
-def _signed(p: tuple[float, float, float]) -> float:
+def signed_score(p: tuple[float, float, float]) -> float:
+    """The stored score: the winning class's probability with its sign (neutral near 0), so
+    label(score) is the classifier's own decision."""
     neg, neu, pos = p
     if neg > neu and neg >= pos:
         return -neg
@@ -105,13 +107,13 @@ def score(text: str) -> float:
     """Signed confidence in (−1, 1); 0.0 for empty text. `label(score(t))` is the decision."""
     if not text or not text.strip():
         return 0.0
-    return _signed(probabilities(text))
+    return signed_score(probabilities(text))
 
 
 def score_many(texts: Iterable[str | None]) -> list[float]:
     """score() of each text (None counts as empty), for a whole batch at once."""
     m = model()
-    return [_signed(probabilities(t, m)) if t and t.strip() else 0.0 for t in texts]
+    return [signed_score(probabilities(t, m)) if t and t.strip() else 0.0 for t in texts]
 
 
 def label(value: float) -> Label:
