@@ -7,27 +7,11 @@ Units: count | ratio (0..1) | days (working days of 8 office hours) | points.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
-
-@dataclass(frozen=True)
-class Kpi:
-    code: str
-    label_vi: str
-    label_en: str
-    unit: str  # "count" | "ratio" | "days" | "points"
-    formula: str
-    higher_is_better: bool
-    target: float | None = None
-    windowed: bool = True  # False: a state figure at the end of the window ("now")
-    num: str | None = None  # ratio: numerator / denominator columns of the scorecard
-    den: str | None = None
-    max_points: float | None = None  # 766 group scores
-
-    @property
-    def column(self) -> str:
-        return self.code.split(".", 1)[1]
+from ioc.kpis.feedback_kpis import FEEDBACK_KPIS
+from ioc.kpis.kpi import Kpi
+from ioc.kpis.social_kpis import SOCIAL_KPIS
 
 
 def _d(code: str, vi: str, en: str, unit: str, formula: str, up: bool = True,
@@ -109,24 +93,7 @@ DOSSIER_KPIS: tuple[Kpi, ...] = (
        "we do not receive); a group without data counts 0", max_points=82),
 )
 
-OTHER_KPIS: tuple[Kpi, ...] = (
-    Kpi("feedback.received", "Phản ánh tiếp nhận", "Feedback received", "count",
-        "Σ received over buckets with hour(received_at) in the window (also per channel)",
-        True),
-    Kpi("feedback.open", "Phản ánh đang xử lý", "Open feedback", "count",
-        "feedback not yet closed, now", False, windowed=False),
-    Kpi("feedback.overdue_open", "Phản ánh quá hạn", "Overdue open feedback", "count",
-        "open feedback with due_at < now (SLA 3 working days by default)", False,
-        windowed=False),
-    Kpi("social.posts", "Tin bài mạng xã hội", "Social posts", "count",
-        "distinct post_id with published_at in the window", True),
-    Kpi("social.negative_posts", "Tin tiêu cực", "Negative posts", "count",
-        "posts labelled negative (lexicon score ≤ −0.2), in the window", False),
-    Kpi("social.negative_share", "Tỷ lệ tin tiêu cực", "Negative share", "ratio",
-        "posts labelled negative (lexicon score ≤ −0.2) / posts, in the window", False, 0.25),
-)
-
-CATALOGUE: tuple[Kpi, ...] = DOSSIER_KPIS + OTHER_KPIS
+CATALOGUE: tuple[Kpi, ...] = DOSSIER_KPIS + FEEDBACK_KPIS + SOCIAL_KPIS
 BY_CODE = {k.code: k for k in CATALOGUE}
 SCORE_CODES = tuple(k.code for k in DOSSIER_KPIS if k.unit == "points")
 
