@@ -21,6 +21,7 @@ PERMISSIONS: dict[str, str] = {
     "export": "viewer",
     "alert.ack": "operator",
     "alert.silence": "operator",  # silences mute notifications, never evaluation
+    "sentiment.relabel": "operator",  # corrected labels feed `ioc sentiment train`
     "rule.create": "admin",
     "rule.edit": "admin",
     "rule.disable": "admin",

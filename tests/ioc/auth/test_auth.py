@@ -202,7 +202,7 @@ def test_old_hash_is_upgraded_on_sign_in(engine: Engine) -> None:
 
 @pytest.mark.parametrize(("role", "allowed"), [
     ("viewer", {"view", "export"}),
-    ("operator", {"view", "export", "alert.ack", "alert.silence"}),
+    ("operator", {"view", "export", "alert.ack", "alert.silence", "sentiment.relabel"}),
     ("admin", set(auth.PERMISSIONS)),
     ("root", set()),  # unknown role (e.g. a stray OIDC claim) may do nothing
     (None, set()),
