@@ -12,7 +12,8 @@ pagination: records updated meanwhile cannot shift between offset pages and get 
 Server assumptions: records sorted by (updated, id) ascending and ``since`` inclusive (>=);
 a server using ">" would lose records sharing the cursor's timestamp across a restart.
 
-Failures: timeouts, connection errors, 429 and 5xx are retried with exponential backoff
+Failures (`connectors.http.fetch.fetch_with_retries`, shared with open311 and the feeds):
+timeouts, connection errors, 429 and 5xx are retried with exponential backoff
 (``backoff_s`` doubling up to ``backoff_max_s``, ``max_retries`` times; a body that is not
 JSON too); then `HttpUnavailableError` (an OSError, so a long-running connector backs off and
 tries again). 401/403/other 4xx raise `HttpSourceError` at once. The credential comes from the
@@ -23,7 +24,6 @@ redirect or to a next-page link on another host) and never logged or stored.
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import logging
 import os
@@ -33,14 +33,19 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.error import HTTPError
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
-from urllib.request import Request, urlopen
+from urllib.request import Request
 
 import yaml
 
 from connectors.base import SourceBatch, SourceRecord
 from connectors.files.mapping import ColumnMapping, MappingError
+from connectors.http.fetch import (
+    FetchFailedError,
+    FetchRefusedError,
+    RetryPolicy,
+    fetch_with_retries,
+)
 from ioc.events.contracts import contract_for_topic
 from ioc.reference.calendar import TZ
 
@@ -242,37 +247,18 @@ class HttpJsonSource:
 
     def _fetch(self, url: str) -> Any:
         cfg = self.config
-        last = "no attempt"
-        for attempt in range(cfg.max_retries + 1):
-            if attempt:
-                delay = min(cfg.backoff_s * 2 ** (attempt - 1), cfg.backoff_max_s)
-                log.warning("GET %s failed (%s); retry %d/%d in %.2fs", url, last, attempt,
-                            cfg.max_retries, delay)
-                self._sleep(delay)
-            try:
-                with urlopen(self._request(url), timeout=cfg.timeout_s) as resp:
-                    data = resp.read()
-            except HTTPError as exc:
-                status, detail = exc.code, self._detail(exc)
-                exc.close()
-                if status == 429 or status >= 500:
-                    last = f"HTTP {status}"
-                    continue
-                err = HttpSourceError(f"HTTP {status} {exc.reason} from {url}{detail}")
-                err.status, err.url = status, url
-                raise err from None
-            except (OSError, http.client.HTTPException) as exc:  # timeouts, refused, resets
-                last = f"{type(exc).__name__}: {exc}"
-                continue
-            try:
-                return json.loads(data)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                last = f"invalid JSON ({exc})"
-                continue
-        err = HttpUnavailableError(f"GET {url} failed after {cfg.max_retries + 1} attempts: "
-                                   f"{last}")
-        err.url = url
-        raise err
+        policy = RetryPolicy(cfg.timeout_s, cfg.max_retries, cfg.backoff_s, cfg.backoff_max_s)
+        try:
+            return fetch_with_retries(lambda: self._request(url), url, policy, self._sleep,
+                                      parse=json.loads).parsed
+        except FetchRefusedError as exc:
+            err = HttpSourceError(f"{exc}{self._scrubbed(exc.excerpt)}")
+            err.status, err.url = exc.status, url
+            raise err from None
+        except FetchFailedError as exc:
+            failed = HttpUnavailableError(str(exc))
+            failed.url = url
+            raise failed from None
 
     def _request(self, url: str) -> Request:
         req = Request(url, headers={"Accept": "application/json",
@@ -295,12 +281,9 @@ class HttpJsonSource:
                                   "is not set")
         return value
 
-    def _detail(self, exc: HTTPError) -> str:
+    def _scrubbed(self, excerpt: str) -> str:
         """A short excerpt of an error body (servers explain 4xx there), credential scrubbed."""
-        try:
-            text = exc.read(300).decode("utf-8", "replace").strip()
-        except (OSError, http.client.HTTPException):
-            return ""
+        text = excerpt
         secret = os.environ.get(self.config.auth_env or "") if self.config.auth_env else None
         if secret:
             text = text.replace(secret, "***")

@@ -45,7 +45,8 @@ A record the mapping cannot read (no id, no requested_datetime, an unreadable ti
 error record; the runtime dead-letters it (stage map), as it does events the contract refuses
 (stage validate), with the request URL (API key scrubbed) and the request id as headers.
 
-HTTP: timeouts, connection errors, 429, 5xx and non-JSON bodies are retried with exponential
+HTTP (`connectors.http.fetch.fetch_with_retries`, shared with the poller and the feeds): timeouts,
+connection errors, 429, 5xx and non-JSON bodies are retried with exponential
 backoff; then `Open311UnavailableError` (an OSError: a long-running connector backs off and
 tries again). Other 4xx raise `Open311Error` at once. The API key comes from the environment
 variable ``api_key_env`` (read per request), is sent only to the configured host and never
@@ -54,7 +55,6 @@ logged.
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import os
@@ -62,13 +62,18 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.error import HTTPError
 from urllib.parse import urlencode, urlsplit
-from urllib.request import Request, urlopen
+from urllib.request import Request
 from zoneinfo import ZoneInfo
 
 from connectors.base import SourceBatch, SourceRecord
 from connectors.files.mapping import norm
+from connectors.http.fetch import (
+    FetchFailedError,
+    FetchRefusedError,
+    RetryPolicy,
+    fetch_with_retries,
+)
 from connectors.open311.config import Open311Config
 from ioc.events.contracts import FEEDBACK_CONTRACT, LAT_RANGE, LON_RANGE
 from ioc.reference.calendar import TZ, add_working_days
@@ -311,35 +316,20 @@ class Open311Source:
     def _get(self, path: str, query: dict[str, str]) -> Any:
         cfg = self.config
         shown = self._url(path, query, with_key=False)  # what logs and errors may show
-        last = "no attempt"
-        for attempt in range(cfg.max_retries + 1):
-            if attempt:
-                delay = min(cfg.backoff_s * 2 ** (attempt - 1), cfg.backoff_max_s)
-                log.warning("GET %s failed (%s); retry %d/%d in %.2fs", shown, last, attempt,
-                            cfg.max_retries, delay)
-                self._sleep(delay)
-            req = Request(self._url(path, query), headers={"Accept": "application/json",
-                                                           "User-Agent": "ioc-open311/1"})
-            try:
-                with urlopen(req, timeout=cfg.timeout_s) as resp:
-                    data = resp.read()
-            except HTTPError as exc:
-                status = exc.code
-                exc.close()
-                if status == 429 or status >= 500:
-                    last = f"HTTP {status}"
-                    continue
-                raise Open311Error(f"HTTP {status} from {shown}") from None
-            except (OSError, http.client.HTTPException) as exc:  # timeouts, refused, resets
-                last = type(exc).__name__
-                continue
-            try:
-                return json.loads(data)
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                last = "invalid JSON"
-                continue
-        raise Open311UnavailableError(f"GET {shown} failed after {cfg.max_retries + 1} "
-                                      f"attempts: {last}")
+
+        def request() -> Request:
+            return Request(self._url(path, query), headers={"Accept": "application/json",
+                                                            "User-Agent": "ioc-open311/1"})
+
+        policy = RetryPolicy(cfg.timeout_s, cfg.max_retries, cfg.backoff_s, cfg.backoff_max_s)
+        try:
+            # Not verbose: an exception's text could quote the URL, which holds the key.
+            return fetch_with_retries(request, shown, policy, self._sleep, parse=json.loads,
+                                      verbose=False).parsed
+        except FetchRefusedError as exc:
+            raise Open311Error(f"HTTP {exc.status} from {shown}") from None
+        except FetchFailedError as exc:
+            raise Open311UnavailableError(str(exc)) from None
 
 
 def _coordinates(item: dict[str, Any]) -> tuple[float | None, float | None, str | None]:
