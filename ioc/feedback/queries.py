@@ -6,10 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, select
 
 from ioc.db import schema as s
+from ioc.events.redact import redact_frame
+from ioc.feedback.hotspots import RESOLUTION, with_cells
 from ioc.kpis.values import near_due_limit, scope_filter, utc_naive
+from ioc.kpis.windows import Period
+from ioc.reference.calendar import DAY_US, TZ, office_times
 
 COLUMNS = ("feedback_id", "agency_code", "ward_code", "channel", "category", "received_at",
            "due_at")
@@ -29,3 +33,121 @@ def deadline_list(engine: Engine, scope: str, now: datetime | None = None) -> pl
     return df.with_columns(
         pl.when(pl.col("due_at") < at).then(pl.lit("overdue")).otherwise(pl.lit("near_due"))
         .alias("state"))
+
+
+# ------------------------------------------------------------ the Feedback page's own reads
+# (hotspots, the report list, the channel trend, drill-down options; the KPI figures and the
+# breakdowns are ioc.kpis.feedback_values')
+
+REPORT_COLUMNS = ("feedback_id", "status", "ward_code", "agency_code", "channel", "category",
+                  "received_at", "due_at", "responded_at", "closed_at", "rating", "lat", "lon",
+                  "text")
+_FLOATS = ("lat", "lon")
+
+
+def _where(scope: str, category: str | None) -> ColumnElement[bool]:
+    f = s.feedback
+    where = scope_filter(f, scope)
+    if where is None:
+        raise ValueError(f"scope: {scope!r} cannot be applied to feedback")
+    return and_(where, f.c.category == category) if category else where
+
+
+def _report_frame(engine: Engine, where: ColumnElement[bool], limit: int | None = None
+                  ) -> pl.DataFrame:
+    f = s.feedback
+    q = (select(*[f.c[c] for c in REPORT_COLUMNS]).where(where)
+         .order_by(f.c.received_at.desc(), f.c.feedback_id))
+    if limit:
+        q = q.limit(limit)
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(q)]
+    schema = {c: pl.Datetime("us") if c.endswith("_at") else pl.Float64 if c in _FLOATS
+              else pl.String for c in REPORT_COLUMNS}
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def received_reports(engine: Engine, scope: str, start: datetime, end: datetime,
+                     category: str | None = None) -> pl.DataFrame:
+    """Reports of the scope received in [start, end) (REPORT_COLUMNS), what
+    ioc.feedback.hotspots counts."""
+    f = s.feedback
+    return _report_frame(engine, and_(_where(scope, category), f.c.received_at >= start,
+                                      f.c.received_at < end))
+
+
+def with_age(reports: pl.DataFrame, at: datetime) -> pl.DataFrame:
+    """Adds `age_days`: working days from receipt to `at` (naive UTC), or to closing for a
+    closed report; redacts `text` again (it was redacted before Kafka; the screen and the
+    files must never be the first place personal data shows)."""
+    until = reports.select(pl.coalesce("closed_at", pl.lit(at, pl.Datetime("us")))
+                           .clip(upper_bound=pl.lit(at, pl.Datetime("us"))))["closed_at"]
+    age = (office_times(until) - office_times(reports["received_at"])) / DAY_US
+    return redact_frame(reports).with_columns(age.round(2).alias("age_days"))
+
+
+def report_list(engine: Engine, scope: str, period: Period, category: str | None = None,
+                now: datetime | None = None, limit: int = 5000) -> pl.DataFrame:
+    """The drill-down's last level: reports of the scope received in the window or still open
+    at its end, newest first, with `age_days` and `state` (overdue | open | closed)."""
+    at = min(period.end, utc_naive(now))
+    f = s.feedback
+    where = and_(_where(scope, category),
+                 or_(and_(f.c.received_at >= period.start, f.c.received_at < period.end),
+                     and_(f.c.received_at < at,
+                          or_(f.c.closed_at.is_(None), f.c.closed_at >= at))))
+    return with_state(with_age(_report_frame(engine, where, limit), at), at)
+
+
+def with_state(reports: pl.DataFrame, at: datetime) -> pl.DataFrame:
+    closed = pl.col("closed_at").is_not_null() & (pl.col("closed_at") <= at)
+    return reports.with_columns(
+        pl.when(closed).then(pl.lit("closed"))
+        .when(pl.col("due_at") < at).then(pl.lit("overdue"))
+        .otherwise(pl.lit("open")).alias("state"))
+
+
+def cell_reports(engine: Engine, scope: str, cell: str, start: datetime, end: datetime,
+                 category: str | None = None, now: datetime | None = None,
+                 resolution: int = RESOLUTION) -> pl.DataFrame:
+    """The reports of one H3 cell received in [start, end): redacted text, channel,
+    category, age, due, status."""
+    at = min(end, utc_naive(now))
+    located = with_cells(received_reports(engine, scope, start, end, category), resolution)
+    return with_state(with_age(located.filter(pl.col("cell") == cell).drop("cell"), at), at)
+
+
+def channel_trend(engine: Engine, scope: str, period: Period, category: str | None = None,
+                  every: str = "1d") -> pl.DataFrame:
+    """Reports received per (bucket, channel), buckets of `every` ('1h' or '1d') in local
+    time (naive Vietnam wall clock, as charts show it), from the hourly buckets."""
+    b = s.feedback_buckets
+    where = scope_filter(b, scope)
+    if where is None:
+        raise ValueError(f"scope: {scope!r} cannot be applied to feedback")
+    if category:
+        where = and_(where, b.c.category == category)
+    q = (select(b.c.hour, b.c.channel, func.sum(b.c.received))
+         .where(where, b.c.hour >= period.start, b.c.hour < period.end)
+         .group_by(b.c.hour, b.c.channel))
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(q)]
+    df = pl.DataFrame(rows, schema={"hour": pl.Datetime("us"), "channel": pl.String,
+                                    "received": pl.Int64}, orient="row")
+    local = (pl.col("hour").dt.replace_time_zone("UTC").dt.convert_time_zone(str(TZ))
+             .dt.replace_time_zone(None).dt.truncate(every).alias("bucket"))
+    return (df.filter(pl.col("received") > 0).with_columns(local)
+            .group_by("bucket", "channel").agg(pl.col("received").sum())
+            .sort("bucket", "channel"))
+
+
+def feedback_options(engine: Engine, scope: str, period: Period, column: str) -> list[str]:
+    """Codes of `column` (ward_code, agency_code, category) with reports in the scope: received
+    in the window or still open (an old overdue one counts too)."""
+    f = s.feedback
+    q = select(f.c[column]).distinct().where(
+        scope_filter(f, scope),
+        or_(and_(f.c.received_at >= period.start, f.c.received_at < period.end),
+            f.c.is_open.is_(True)))
+    with engine.connect() as conn:
+        return sorted({r[0] for r in conn.execute(q) if r[0]})
