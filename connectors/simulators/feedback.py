@@ -6,13 +6,26 @@ templates per category with the commune's name and a village/street. About 10 % 
 carry personal data (phone, citizen ID, e-mail, a name, an exact house address) that the
 connector must redact; ~1 % have no usable address (ward_code null with a reason).
 Lifecycle received → assigned → responded → closed → rated (~30 % of closed); ~85 % closed
-within the category's SLA, the rest late by up to 15 working days.
+within the category's SLA, the rest late by up to 15 working days. Handlers differ: the
+Department of Agriculture and Environment (SNNMT: environment and land) closes only ~55 % in
+time and the Department of Construction ~82 %, communes' People's Committees ~88 %, so SNNMT
+holds the most overdue reports. Satisfied / rated ≈ 80 % (the seeds' satisfaction figure):
+86 % of ratings after an on-time answer, 40 % after a late one.
+
+Hotspot: every local day one commune gets a cluster of 14 extra geolocated reports on one
+subject (garbage not collected, a flooded street, a burst water main) within 400 m of a point,
+over five hours from a morning hour (1, 3, 5, 3, 2 an hour: it appears and fades), so
+ioc.feedback.hotspots flags that commune's H3 cell while it lasts. Commune, point, subject
+and start hour are drawn from the seed and the day alone.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 from connectors.simulators.common import (
@@ -32,8 +45,9 @@ from connectors.simulators.common import (
     place_name,
     poisson,
 )
+from ioc.feedback.hotspots import cell_center, cell_of
 from ioc.reference.admin_units import Commune
-from ioc.reference.calendar import DAY_US, from_office_time, is_working_day, office_time
+from ioc.reference.calendar import DAY_US, TZ, from_office_time, is_working_day, office_time
 from ioc.reference.catalogue import (
     FEEDBACK_CATEGORIES,
     Agency,
@@ -41,6 +55,7 @@ from ioc.reference.catalogue import (
     agency,
     commune_agency_code,
     department_code,
+    feedback_category,
 )
 
 SCHEMA = "ioc.feedback.v1"
@@ -56,7 +71,12 @@ _HOURS = (0.15, 0.08, 0.05, 0.05, 0.08, 0.3, 0.8, 1.3, 1.6, 1.6, 1.5, 1.3,
           1.0, 1.1, 1.4, 1.4, 1.3, 1.2, 1.1, 1.2, 1.1, 0.9, 0.6, 0.3)
 _HOUR_NORM = 1.0 / sum(_HOURS)
 _DAY_OFF = 0.6  # weekends and holidays, relative to a working day
-ON_TIME = 0.85
+ON_TIME = 0.85  # handlers not listed below
+# Share closed within the SLA per handler: one department much slower than the rest.
+ON_TIME_BY_DEPARTMENT = {"SNNMT": 0.55, "SXD": 0.82, "CAT": 0.93}
+COMMUNE_ON_TIME = 0.88
+# (satisfied, neutral) shares of the ratings after an on-time / a late answer.
+RATING_ON_TIME, RATING_LATE = (0.86, 0.09), (0.40, 0.25)
 PII_SHARE = 0.10
 UNKNOWN_SHARE = 0.01
 _MAX_SLA, _LATE_MAX = max(c.sla_days for c in FEEDBACK_CATEGORIES), 15.0
@@ -135,6 +155,30 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
 }
 UNKNOWN_PLACES = ("khu vực {landmark}", "đoạn đường {landmark}", "khu dân cư {landmark}")
 
+# The daily hotspot: subject (category, texts), reports per hour as it grows and fades, and
+# how people report from the spot (with coordinates).
+EPISODE_SUBJECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("môi trường", (
+        "Rác thải ùn ứ nhiều ngày tại {loc}, bốc mùi hôi thối, ruồi muỗi nhiều.",
+        "Điểm tập kết rác tại {loc} không được thu gom, rác tràn ra lòng đường.",
+        "Xe thu gom rác không đến {loc} mấy ngày nay, đề nghị xử lý gấp.",
+    )),
+    ("giao thông", (
+        "Đường tại {loc} ngập sâu sau mưa lớn, nhiều xe máy chết máy giữa đường.",
+        "Nước ngập quá đầu gối tại {loc}, cống thoát nước bị tắc không tiêu kịp.",
+        "Đề nghị cử lực lượng phân luồng, đoạn đường {loc} đang ngập nặng.",
+    )),
+    ("điện nước", (
+        "Đường ống cấp nước tại {loc} bị vỡ, cả khu mất nước sinh hoạt từ sáng.",
+        "Nước chảy tràn ra đường tại {loc} do vỡ ống, nhiều hộ không có nước dùng.",
+        "Mất nước sinh hoạt tại {loc}, đề nghị công ty cấp nước sớm khắc phục.",
+    )),
+)
+EPISODE_PROFILE = (1, 3, 5, 3, 2)
+EPISODE_FIRST_HOURS = range(7, 13)  # local start hour
+EPISODE_RADIUS_KM = 0.4  # well inside a resolution-7 cell (inner radius ≈ 1.2 km)
+EPISODE_CHANNELS = Weighted(["hotline_1022", "zalo", "app", "facebook"], [0.4, 0.3, 0.2, 0.1])
+
 # Personal data (only ever in `text` and `address`, never in ids).
 SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hà", "Ngô")
 MIDDLE = ("Văn", "Thị", "Minh", "Đức", "Thu", "Quang", "Ngọc", "Hữu")
@@ -155,6 +199,60 @@ def _phone(rng: random.Random) -> str:
 
 def _person(rng: random.Random) -> str:
     return f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+
+
+def _km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    dy = (lat1 - lat2) * 111.0
+    dx = (lon1 - lon2) * 111.0 * math.cos(math.radians(lat2))
+    return math.hypot(dx, dy)
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One day's hotspot: where, about what, from which hour (epoch of its first hour)."""
+
+    commune: Commune
+    lat: float
+    lon: float
+    place: str
+    category: str
+    templates: tuple[str, ...]
+    first_hour: int
+
+    def extra(self, hour: int) -> int:
+        """Extra reports arriving in epoch hour `hour`."""
+        k = hour - self.first_hour
+        return EPISODE_PROFILE[k] if 0 <= k < len(EPISODE_PROFILE) else 0
+
+
+@lru_cache(maxsize=64)
+def episode(seed: int, province_code: str, day: date) -> Episode:
+    """The hotspot of a local day. Its centre is the centre of the H3 cell holding the
+    commune's centroid, taken only where the cluster stays inside the commune's disc (the
+    simulator's notion of the commune), so every report lies in one cell and one commune."""
+    rng = random.Random(f"{seed}:feedback-hotspot:{province_code}:{day.isoformat()}")
+    picker = commune_picker(province_code)
+    c = picker.pick(rng)
+    for _ in range(200):
+        lat, lon = cell_center(cell_of(c.lat, c.lon))
+        if _km_between(lat, lon, c.lat, c.lon) + EPISODE_RADIUS_KM \
+                <= math.sqrt(c.area_km2 or 30.0) / 3:
+            break
+        c = picker.pick(rng)
+    else:
+        lat, lon = c.lat, c.lon  # no commune fits (tiny province): the centroid then
+    category, templates = rng.choice(EPISODE_SUBJECTS)
+    place = (f"tổ dân phố {rng.randint(1, 25)}" if c.kind == "phường"
+             else f"thôn {rng.randint(1, 20)}")
+    start = datetime.combine(day, time(rng.choice(EPISODE_FIRST_HOURS)), TZ)
+    return Episode(c, lat, lon, place, category, templates, int(start.timestamp()) // HOUR)
+
+
+def _near(rng: random.Random, lat: float, lon: float, radius_km: float) -> tuple[float, float]:
+    r = radius_km * math.sqrt(rng.random())
+    a = rng.random() * 2 * math.pi
+    return (round(lat + r * math.sin(a) / 111.0, 6),
+            round(lon + r * math.cos(a) / (111.0 * math.cos(math.radians(lat))), 6))
 
 
 class _Plan(SlotRecord):
@@ -184,6 +282,14 @@ class FeedbackSimulator(HourlySimulator):
             received = start + rng.randrange(HOUR)
             feedback_id = f"PAKN-{self.province_code}-{loc:%y%m%d}-{loc.hour:02d}{k:02d}"
             plan = self._plan(rng, part, feedback_id, received)
+            for idx, ev in enumerate(plan.events):
+                items.append((ev[0], feedback_id, idx + 1, 0, plan, idx))
+        # The day's hotspot, drawn after the ordinary arrivals so those stay as they were.
+        ep = episode(self.seed, self.province_code, loc.date())
+        for k in range(n + 1, n + 1 + round(ep.extra(hour) * self.rate)):
+            received = start + rng.randrange(HOUR)
+            feedback_id = f"PAKN-{self.province_code}-{loc:%y%m%d}-{loc.hour:02d}{k:02d}"
+            plan = self._plan(rng, part, feedback_id, received, ep)
             for idx, ev in enumerate(plan.events):
                 items.append((ev[0], feedback_id, idx + 1, 0, plan, idx))
         return items
@@ -233,16 +339,24 @@ class FeedbackSimulator(HourlySimulator):
         title = rng.choice(("ông", "bà", "anh", "chị"))
         return f"{text} Liên hệ {title} {_person(rng)}, điện thoại {_phone(rng)}.", address
 
-    def _plan(self, rng: random.Random, part: Part, feedback_id: str, received: int) -> _Plan:
-        cat = self._categories.pick(rng)
-        channel = CHANNELS.pick(rng)
-        c: Commune | None = None if rng.random() < UNKNOWN_SHARE else self._communes.pick(rng)
-        text, address = self._text(rng, cat, c)
+    def _plan(self, rng: random.Random, part: Part, feedback_id: str, received: int,
+              ep: Episode | None = None) -> _Plan:
+        if ep is not None:
+            cat, channel, c = feedback_category(ep.category), EPISODE_CHANNELS.pick(rng), ep.commune
+            where = f"{ep.place}, {place_name(c)}"
+            text = rng.choice(ep.templates).format(loc=where)
+            address: str | None = f"{where}, {self._province_txt}"
+            lat, lon = _near(rng, ep.lat, ep.lon, EPISODE_RADIUS_KM)
+        else:
+            cat = self._categories.pick(rng)
+            channel = CHANNELS.pick(rng)
+            c = None if rng.random() < UNKNOWN_SHARE else self._communes.pick(rng)
+            text, address = self._text(rng, cat, c)
+            lat = lon = None
+            if c is not None and (channel in ("app", "open311", "zalo") or rng.random() < 0.6):
+                lat, lon = jitter_point(rng, c)  # geolocated reports (phản ánh hiện trường)
         if rng.random() < PII_SHARE:
             text, address = self._add_pii(rng, text, address)
-        lat = lon = None
-        if c is not None and (channel in ("app", "open311", "zalo") or rng.random() < 0.6):
-            lat, lon = jitter_point(rng, c)  # geolocated reports (phản ánh hiện trường)
         # Field reports go to the commune's People's Committee; the rest to the department.
         if c is not None and rng.random() < 0.75:
             handler: Agency = agency(self.province_code, commune_agency_code(c.code))
@@ -256,7 +370,7 @@ class FeedbackSimulator(HourlySimulator):
             return int(from_office_time(o_r + round(pos * DAY_US)).timestamp())
 
         assigned = rng.uniform(0.02, 0.4)
-        if rng.random() < ON_TIME:
+        if rng.random() < self._on_time_share(handler):
             closed = rng.uniform(assigned + 0.1, sla) if sla > assigned + 0.1 else sla
             responded = assigned + rng.uniform(0.3, 0.9) * (closed - assigned)
         else:
@@ -269,7 +383,7 @@ class FeedbackSimulator(HourlySimulator):
             times.append(times[-1] + 60 + int(min(rng.expovariate(1 / (8 * HOUR)), 3 * DAY)))
             kinds.append("rated")
             late = closed > sla
-            sat, neu = (0.35, 0.25) if late else (0.72, 0.16)
+            sat, neu = RATING_LATE if late else RATING_ON_TIME
             v = rng.random()
             rating = "satisfied" if v < sat else "neutral" if v < sat + neu else "unsatisfied"
         times = clamp_times(times, received + part.horizon_s)
@@ -279,6 +393,12 @@ class FeedbackSimulator(HourlySimulator):
             text=text, lat=lat, lon=lon, address=address, agency=handler, received=received,
             due=at(sla), events=tuple(zip(times, kinds, strict=True)), rating=rating,
         )
+
+    def _on_time_share(self, handler: Agency) -> float:
+        if handler.level == "commune":
+            return COMMUNE_ON_TIME
+        acronym = handler.code.removesuffix(f"-{self.province_code}")
+        return ON_TIME_BY_DEPARTMENT.get(acronym, ON_TIME)
 
     def _materialize(self, plan: _Plan, index: int) -> dict[str, Any]:
         t, kind = plan.events[index]
