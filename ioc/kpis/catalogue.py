@@ -106,11 +106,13 @@ WINDOWS: dict[str, timedelta] = {
 }
 
 SCOPE_COLUMNS = {"province": "province_code", "commune": "ward_code",
-                 "agency": "agency_code", "procedure": "procedure_code"}
+                 "agency": "agency_code", "procedure": "procedure_code",
+                 "category": "category"}  # feedback category (feedback tables only)
 
 
 def parse_scope(scope: str) -> dict[str, str]:
-    """'province:25' | 'commune:08494' | 'agency:SYT-25' | 'procedure:1.001', or several
+    """'province:25' | 'commune:08494' | 'agency:SYT-25' | 'procedure:1.001' |
+    'category:giao thông', or several
     joined by ',' (drill-down: 'commune:08494,procedure:1.001') → {column: code}."""
     out: dict[str, str] = {}
     for part in scope.split(","):

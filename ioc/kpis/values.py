@@ -193,24 +193,16 @@ def compute_kpis(engine: Engine, scope: str = "province:25", window: str = "24h"
     """All KPIs of a scope over a window (see ioc.kpis.windows); dossier KPIs also over the
     previous equal period unless `with_previous` is False."""
     period = resolve(window, utc_naive(now), first, last)
-    end = min(period.end, utc_naive(now))
     start = period.start
-    out = dossier_kpis(engine, scope, period, now, load_targets(engine), with_previous)
+    targets = load_targets(engine)
+    # A category scope has no dossiers; a procedure scope has no feedback.
+    out = (dossier_kpis(engine, scope, period, now, targets, with_previous)
+           if scope_filter(s.dossier_buckets, scope) is not None else [])
 
     if scope_filter(s.feedback_buckets, scope) is not None:
-        f = bucket_frame(engine, s.feedback_buckets, scope, start, period.end)
-        open_f = and_(scope_filter(s.feedback, scope), s.feedback.c.is_open.is_(True))
-        out.append(_kv("feedback.received", scope, window, _sum(f, "received")))
-        if f.height:
-            per = f.group_by("channel").agg(pl.col("received").sum()).sort("channel")
-            out += [_kv("feedback.received", scope, window, int(r["received"]),
-                        by={"channel": r["channel"]}) for r in per.iter_rows(named=True)
-                    if r["received"]]
-        out += [
-            _kv("feedback.open", scope, window, _count(engine, s.feedback, open_f)),
-            _kv("feedback.overdue_open", scope, window,
-                _count(engine, s.feedback, open_f, s.feedback.c.due_at < end)),
-        ]
+        from ioc.kpis.feedback_values import feedback_kpis  # imports this module
+
+        out += feedback_kpis(engine, scope, period, now, targets, with_previous)
 
     if scope_filter(s.social_buckets, scope) is not None:
         so = bucket_frame(engine, s.social_buckets, scope, start, period.end)

@@ -90,9 +90,11 @@ def seed(engine: Engine, heartbeat_age_s: float) -> None:
             dict(hour=hour, channel="zalo", received=5, **fb_dims),
         ))
         conn.execute(insert(s.feedback), [
-            dict(feedback_id=f"F{i}", seq=1, status="assigned", province_code="25",
-                 ward_code=WARD_A, channel="zalo", received_at=now - timedelta(days=4),
-                 due_at=now + timedelta(days=due), is_open=is_open)
+            # A closed report carries its close time (the aggregator always sets it).
+            dict(feedback_id=f"F{i}", seq=1, status="assigned" if is_open else "closed",
+                 province_code="25", ward_code=WARD_A, channel="zalo",
+                 received_at=now - timedelta(days=4), due_at=now + timedelta(days=due),
+                 is_open=is_open, closed_at=None if is_open else now - timedelta(days=1))
             for i, (due, is_open) in enumerate([(-1, True), (1, True), (2, True), (2, True),
                                                 (-1, False)])
         ])

@@ -1,0 +1,114 @@
+"""Every feedback (PAKN) KPI from bucket sums + report rows (pure Polars; no SQL).
+
+`feedback_scorecard(buckets, reports, period bounds, at, near_limit, by)` returns one row per
+group of `by` (none = one row) with every feedback KPI as a column (ioc.kpis.feedback_kpis
+documents them):
+
+- window counters (received, responded, closed, closed_on_time, rated, rated_satisfied) are
+  the bucket sums of the window;
+- state figures (open, overdue, near-due, backlog age bands) are evaluated at instant `at`
+  from the report rows, which keep receipt and close times, so a past window has its own
+  backlog;
+- times to first response and to close are per-report working days (office time on the
+  Vietnamese calendar) of the reports responded / closed in ``[start, end)``; p90 is the
+  exact nearest rank, as for dossiers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+
+from ioc.db.columns import FEEDBACK_COUNTERS
+from ioc.kpis.feedback_kpis import AGE_BANDS
+from ioc.reference.calendar import DAY_US, office_times
+
+ALL = "_all"
+REPORT_COLUMNS = ("feedback_id", "received_at", "due_at", "responded_at", "closed_at")
+STATE_COUNTS = ("open", "overdue_open", "near_due",
+                *(f"backlog_age_{band}" for band, _ in AGE_BANDS))
+DURATIONS = ("response_days", "close_days")
+
+
+def _keys(by: list[str]) -> list[str]:
+    return by or [ALL]
+
+
+def _with_all(df: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    return df if by else df.with_columns(pl.lit("").alias(ALL))
+
+
+def _ratio(num: str, den: str) -> pl.Expr:
+    return pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None)
+
+
+def working_days(start: pl.Series, end: pl.Series) -> pl.Series:
+    """Working days (8 office hours each) from `start` to `end`, per row; null stays null."""
+    return ((office_times(end) - office_times(start)) / DAY_US).alias("days")
+
+
+def age_band(age: pl.Expr) -> pl.Expr:
+    """The age band code ('0_3', '4_7', '8_15', 'over_15') of an age in working days."""
+    expr: pl.Expr = pl.lit(AGE_BANDS[-1][0])
+    # Built from the oldest band down, so the first bound that holds wins.
+    for band, upper in reversed(AGE_BANDS[:-1]):
+        assert upper is not None
+        expr = pl.when(age <= upper).then(pl.lit(band)).otherwise(expr)
+    return expr
+
+
+def state_at(reports: pl.DataFrame, at: datetime, near_limit: datetime) -> pl.DataFrame:
+    """Flags of each report at instant `at` (naive UTC): open, overdue, near-due, age band."""
+    is_open = (pl.col("received_at") < at) & (pl.col("closed_at").is_null()
+                                              | (pl.col("closed_at") >= at))
+    age = working_days(reports["received_at"],
+                       pl.Series([at] * reports.height, dtype=pl.Datetime("us")))
+    return reports.with_columns(is_open.alias("open"), age.alias("_age")).with_columns(
+        (pl.col("open") & (pl.col("due_at") < at)).alias("overdue_open"),
+        (pl.col("open") & (pl.col("due_at") >= at) & (pl.col("due_at") <= near_limit))
+        .alias("near_due"),
+        *[(pl.col("open") & (age_band(pl.col("_age")) == band)).alias(f"backlog_age_{band}")
+          for band, _ in AGE_BANDS],
+    )
+
+
+def _durations(reports: pl.DataFrame, start: datetime, end: datetime, by: list[str],
+               kind: str, col: str) -> pl.DataFrame:
+    """Mean and nearest-rank p90 working days receipt → `col`, of reports with `col` in the
+    window."""
+    keys = _keys(by)
+    done = _with_all(reports, by).filter(pl.col(col).is_not_null() & (pl.col(col) >= start)
+                                         & (pl.col(col) < end))
+    done = done.with_columns(working_days(done["received_at"], done[col]).alias("_d"))
+    return done.group_by(keys).agg(
+        pl.col("_d").mean().alias(f"{kind}_mean"),
+        pl.col("_d").sort().get((pl.len() * 0.9).ceil().cast(pl.Int64) - 1)
+        .alias(f"{kind}_p90"))
+
+
+def feedback_scorecard(buckets: pl.DataFrame, reports: pl.DataFrame, start: datetime,
+                       end: datetime, at: datetime, near_limit: datetime,
+                       by: list[str] | None = None) -> pl.DataFrame:
+    """`buckets`: feedback bucket rows (or partial sums) of the scope and window; `reports`:
+    report rows of the scope (REPORT_COLUMNS + `by`) that may be open at `at` or were
+    responded / closed in ``[start, end)`` (others are ignored)."""
+    by = list(by or [])
+    keys = _keys(by)
+    b = _with_all(buckets, by)
+    sums = (b.group_by(keys).agg([pl.col(c).sum() for c in FEEDBACK_COUNTERS])
+            if b.height else pl.DataFrame(schema={**{k: pl.String for k in keys},
+                                                  **{c: pl.Int64 for c in FEEDBACK_COUNTERS}}))
+    e = _with_all(state_at(reports, at, near_limit), by)
+    flags = e.group_by(keys).agg([pl.col(c).sum() for c in STATE_COUNTS])
+    out = sums.join(flags, on=keys, how="full", coalesce=True)
+    for kind, col in (("response_days", "responded_at"), ("close_days", "closed_at")):
+        out = out.join(_durations(reports, start, end, by, kind, col), on=keys, how="full",
+                       coalesce=True)
+    counts = [*FEEDBACK_COUNTERS, *STATE_COUNTS]
+    out = out.with_columns([pl.col(c).fill_null(0).cast(pl.Int64) for c in counts])
+    out = out.with_columns(
+        _ratio("closed_on_time", "closed").alias("on_time_rate"),
+        _ratio("rated_satisfied", "rated").alias("satisfaction_rate"),
+    )
+    return out.drop(ALL) if not by else out.sort(by)
