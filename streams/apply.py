@@ -104,11 +104,11 @@ def apply_social(conn: Connection, events: pl.DataFrame) -> int:
     fresh = latest.join(seen, on="post_id", how="anti")
     if fresh.is_empty():
         return 0
-    posts = social_tr.enrich(fresh).with_columns(
-        pl.col("ward_code").fill_null(""), pl.col("topic").fill_null(""))
-    rows = posts.select("post_id", "published_at", "province_code", "ward_code", "platform",
-                        "sentiment")
+    posts = social_tr.enrich(fresh)
+    rows = posts.select(*[c.name for c in s.social_posts.columns])
     upsert_frame(conn, s.social_posts, rows, keys=("post_id",))
+    upsert_frame(conn, s.social_post_tags, social_tr.tags(posts),
+                 keys=("post_id", "kind", "value"))
     delta = bucket_delta(social_tr.contributions(posts), pl.DataFrame(),
                          columns.SOCIAL_DIMS, columns.SOCIAL_COUNTERS)
     _write_buckets(conn, s.social_buckets, delta, columns.SOCIAL_DIMS, columns.SOCIAL_COUNTERS)

@@ -66,3 +66,26 @@ def markdown_with(at: AppTest, needle: str) -> str:
     found = [m.value for m in at.markdown if needle in m.value]
     assert found, f"no markdown containing {needle!r}"
     return found[0]
+
+
+def apply_events(engine: Engine, events: list[dict]) -> None:
+    """What the aggregator's poll does with one batch, without Kafka: bulk decode per stream,
+    redact, apply, one commit (for tests of the write path and what reads it)."""
+    import json
+
+    from ioc.events.contracts import CONTRACTS, FEEDBACK, SOCIAL
+    from ioc.events.decode import ROW, decode_batch
+    from ioc.events.redact import redact_frame
+    from streams.apply import APPLY
+
+    by_schema = {c.schema: c for c in CONTRACTS.values()}
+    grouped: dict[str, list[bytes]] = {}
+    for e in events:
+        grouped.setdefault(e["schema"], []).append(json.dumps(e).encode())
+    with engine.begin() as conn:
+        for schema, values in grouped.items():
+            contract = by_schema[schema]
+            d = decode_batch(values, contract)
+            assert not d.bad, d.bad
+            frame = redact_frame(d.frame) if contract.stream in (FEEDBACK, SOCIAL) else d.frame
+            APPLY[contract.stream](conn, frame.drop(ROW))

@@ -110,16 +110,58 @@ feedback = Table(
     Column("is_open", Boolean, nullable=False, index=True),
 )
 
-# Social posts are immutable: one row per post_id is the dedupe set.
+# Social posts: one row per post_id is the dedupe set (the first delivery wins; an edited
+# re-delivery changes nothing). Title/text arrive redacted. `label` is the model's decision on
+# `sentiment` by `model_version`; `corrected_label` an operator's correction (wins when set);
+# `topic` (primary) and `ward_code` are the bucket dimensions the post is counted under.
 social_posts = Table(
     "social_posts",
     metadata,
     Column("post_id", String(128), primary_key=True),
-    Column("published_at", DateTime, nullable=False),
+    Column("published_at", DateTime, nullable=False, index=True),
     Column("province_code", String(8), nullable=False),
     Column("ward_code", String(16), nullable=False, default=""),
     Column("platform", String(16), nullable=False),
     Column("sentiment", Float, nullable=False),
+    Column("title", Text),
+    Column("text", Text),
+    Column("url", Text),
+    Column("source", String(100)),
+    Column("author_ref", String(128)),
+    Column("likes", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("shares", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("comments", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("engagement", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("label", String(8)),
+    Column("model_version", String(32)),
+    Column("corrected_label", String(8)),
+    Column("topic", String(64), nullable=False, default="", server_default=""),
+    Column("topics", Text),  # all matched topics, '|'-joined, primary first
+    Column("places", Text),  # 2025 ward codes mentioned, ','-joined
+)
+
+# What a post mentions, one row per (post, kind, value): kind 'term' (keywords after stop
+# words), 'topic', 'place' (2025 ward code). Rising keywords and the page's filters read it.
+social_post_tags = Table(
+    "social_post_tags",
+    metadata,
+    Column("post_id", String(128), primary_key=True),
+    Column("kind", String(8), primary_key=True),
+    Column("value", String(64), primary_key=True),
+)
+
+# Operators' label corrections; the table is the audit (who, when, before, after, model).
+social_label_corrections = Table(
+    "social_label_corrections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("post_id", String(128), nullable=False, index=True),
+    Column("actor", String(100), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("old_label", String(8), nullable=False),
+    Column("new_label", String(8), nullable=False),
+    Column("model_label", String(8)),
+    Column("model_version", String(32)),
 )
 
 consumer_offsets = Table(

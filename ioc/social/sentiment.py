@@ -10,7 +10,7 @@ and stored as ioc/social/data/sentiment_model.json.gz. The model card is docs/se
 float the aggregator stores can be labelled later without the text: for a negative or positive
 decision it is ∓ that class's probability (always > 1/3, so beyond ±0.2); for a neutral one it
 is 0.38 × (p_pos − p_neg), inside (−0.2, 0.2). Hence `label(score(t))` is the argmax class.
-Topics: keyword matching (TOPIC_KEYWORDS), unchanged from the lexicon era.
+Topics: ioc.social.topics (`topic()` here is kept for existing callers).
 """
 
 from __future__ import annotations
@@ -18,16 +18,14 @@ from __future__ import annotations
 import gzip
 import json
 import math
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from typing import Literal, NamedTuple
 
-from ioc.reference.catalogue import SOCIAL_TOPICS
 from ioc.social.features import analyze
+from ioc.social.topics import primary_topic
 
 Label = Literal["negative", "neutral", "positive"]
 LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")
@@ -133,60 +131,6 @@ def label_many(texts: Iterable[str | None]) -> list[Label]:
     return [label(v) for v in score_many(texts)]
 
 
-# Topic keywords (normalised like the text); a topic's score is its number of matches.
-TOPIC_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "giao thông": ("giao thông", "ùn tắc", "tắc đường", "quốc lộ", "tỉnh lộ", "đường", "cầu",
-                   "ổ gà", "tai nạn", "xe tải", "đèn tín hiệu", "vỉa hè"),
-    "môi trường": ("môi trường", "rác", "rác thải", "ô nhiễm", "bốc mùi", "xả thải", "khói",
-                   "bụi", "nước thải", "cây xanh", "kênh", "mương"),
-    "đất đai": ("đất đai", "sổ đỏ", "giấy chứng nhận quyền sử dụng đất", "quyền sử dụng đất",
-                "giải phóng mặt bằng", "lấn chiếm", "đền bù", "thửa đất", "quy hoạch"),
-    "thủ tục hành chính": ("thủ tục", "hồ sơ", "một cửa", "dịch vụ công", "giấy tờ",
-                           "chứng thực", "hộ tịch", "khai sinh", "cán bộ"),
-    "y tế": ("y tế", "bệnh viện", "trạm y tế", "khám bệnh", "dịch bệnh", "sốt xuất huyết",
-             "bảo hiểm y tế", "tiêm chủng", "thuốc"),
-    "giáo dục": ("giáo dục", "trường học", "học sinh", "giáo viên", "tuyển sinh", "học phí",
-                 "lớp học", "thi tốt nghiệp"),
-    "an ninh trật tự": ("an ninh", "trật tự", "trộm", "lừa đảo", "đánh nhau", "công an",
-                        "ma túy", "cờ bạc", "tội phạm"),
-    "điện nước": ("mất điện", "mất nước", "điện lực", "nước sạch", "cấp nước", "tiền điện",
-                  "lưới điện"),
-    "kinh tế - đầu tư": ("đầu tư", "doanh nghiệp", "khu công nghiệp", "dự án", "kinh tế",
-                         "xuất khẩu", "việc làm", "thu ngân sách", "tăng trưởng"),
-    "văn hóa - du lịch": ("lễ hội", "du lịch", "du khách", "di tích", "đền hùng", "văn hóa",
-                          "nghệ thuật", "hát xoan"),
-    "thiên tai - thời tiết": ("mưa lớn", "bão", "lũ", "sạt lở", "ngập", "nắng nóng", "rét",
-                              "thời tiết", "giông lốc", "thiên tai"),
-    "chuyển đổi số": ("chuyển đổi số", "trực tuyến", "ứng dụng", "vneid", "số hóa",
-                      "thanh toán không dùng tiền mặt", "dữ liệu", "trí tuệ nhân tạo"),
-}
-assert set(TOPIC_KEYWORDS) | {"khác"} == set(SOCIAL_TOPICS)
-
-
-def normalize(text: str) -> str:
-    """NFC + lowercase + single spaces: the form lexicon entries are compared in."""
-    return " ".join(unicodedata.normalize("NFC", text).lower().split())
-
-
-def _phrase_regex(phrases: tuple[str, ...]) -> re.Pattern[str]:
-    # Longest first so alternation prefers "ùn tắc" over "tắc"; \w is Unicode-aware, so the
-    # boundaries keep "tắc" from matching inside another syllable.
-    alts = sorted({normalize(p) for p in phrases}, key=len, reverse=True)
-    return re.compile(r"(?<!\w)(" + "|".join(re.escape(a) for a in alts) + r")(?!\w)")
-
-
-@lru_cache(maxsize=1)
-def _topic_patterns() -> dict[str, re.Pattern[str]]:
-    return {t: _phrase_regex(kws) for t, kws in TOPIC_KEYWORDS.items()}
-
-
 def topic(text: str) -> str:
-    """The topic (from catalogue.SOCIAL_TOPICS) with most keyword matches; ties go to the
-    earlier topic in that list; "khác" when nothing matches."""
-    norm = normalize(text or "")
-    best, best_n = "khác", 0
-    for name, pattern in _topic_patterns().items():
-        n = len(pattern.findall(norm))
-        if n > best_n:
-            best, best_n = name, n
-    return best
+    """The primary topic of `text` (ioc.social.topics, where the taxonomy's rules live)."""
+    return primary_topic(text)

@@ -1,5 +1,12 @@
 """Social post transitions of the aggregator (pure Polars; no Kafka, no SQL): enrichment and the
-bucket counters a set of new posts contributes. Posts are counted once per post_id."""
+bucket counters a set of posts contributes. Posts are counted once per post_id.
+
+A post counts under its effective label: the operator's `corrected_label` when set, else the
+model's `label`. Its bucket dimensions are its commune (`ward_code`: the event's, else the
+first commune the text names) and its primary topic, so the counts of every topic (and of
+every commune) add up to the province's posts. Relabel and rescore move a post between
+buckets with contributions(new) − contributions(old), as the entity streams do.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +14,72 @@ import polars as pl
 
 from ioc.db.columns import SOCIAL_COUNTERS, SOCIAL_DIMS
 from ioc.kpis.buckets import blank, bucket_schema, hour_of
-from ioc.social.sentiment import CUT, score_many
-from ioc.social.sentiment import topic as sentiment_topic
+from ioc.social.places import places
+from ioc.social.sentiment import CUT, model_version, score_many
+from ioc.social.topics import OTHER, topics
+from ioc.social.words import terms
+
+# The engagement counts a post carries (the `engagement` object of the contract).
+ENGAGEMENT_FIELDS = ("likes", "shares", "comments")
+
+
+def body_expr() -> pl.Expr:
+    """Title and text joined: what the model scores and the rules read."""
+    return pl.concat_str([pl.col("title").fill_null(""), pl.col("text").fill_null("")],
+                         separator=" ")
+
+
+def _engagement(events: pl.DataFrame) -> list[pl.Expr]:
+    eng = events.schema.get("engagement")
+    fields = {f.name for f in eng.fields} if isinstance(eng, pl.Struct) else set()
+    cols = [(pl.col("engagement").struct.field(f) if f in fields else pl.lit(None))
+            .cast(pl.Int64, strict=False).fill_null(0).clip(0).alias(f)
+            for f in ENGAGEMENT_FIELDS]
+    return [*cols, pl.sum_horizontal(cols).alias("engagement")]
 
 
 def enrich(events: pl.DataFrame) -> pl.DataFrame:
-    """Sentiment and topic from title + text (pure functions in ioc.social.sentiment); the
-    classifier scores the batch's texts in one call, not one Polars→Python hop per row."""
-    body = pl.concat_str([pl.col("title").fill_null(""), pl.col("text").fill_null("")],
-                         separator=" ")
-    texts = events.select(body.alias("_body")).to_series().to_list()
+    """Score, label, model version, topics, places and terms of new posts. The classifier
+    scores the batch's texts in one call; rules and the segmenter run once per text."""
+    texts = events.select(body_expr()).to_series().to_list()
+    provinces = events["province_code"].to_list()
+    found_topics = [topics(t) for t in texts]
+    found_places = [places(t, p) if p else [] for t, p in zip(texts, provinces, strict=True)]
+    given_ward = events["ward_code"] if "ward_code" in events.columns else \
+        pl.Series([None] * events.height, dtype=pl.String)
     return events.with_columns(
         pl.Series("sentiment", score_many(texts), dtype=pl.Float64),
-        body.map_elements(sentiment_topic, return_dtype=pl.String).alias("topic"),
+        *_engagement(events),
+    ).with_columns(
+        label_expr(pl.col("sentiment")).alias("label"),
+        pl.lit(model_version()).alias("model_version"),
+        pl.lit(None, pl.String).alias("corrected_label"),
+        pl.Series("topic", [f[0] if f else OTHER for f in found_topics], dtype=pl.String),
+        pl.Series("topics", ["|".join(f) for f in found_topics], dtype=pl.String),
+        pl.Series("places", [",".join(p) for p in found_places], dtype=pl.String),
+        # The event's commune wins; else the first commune the text names.
+        pl.Series("ward_code", [g or (p[0] if p else "") for g, p in
+                                zip(given_ward.to_list(), found_places, strict=True)],
+                  dtype=pl.String),
+        pl.Series("terms", [terms(t) for t in texts], dtype=pl.List(pl.String)),
+        # Bounded like their columns: a long value must not make a good post poison.
+        pl.col("source").str.slice(0, 100),
+        pl.col("author_ref").str.slice(0, 128),
     )
+
+
+def tags(posts: pl.DataFrame) -> pl.DataFrame:
+    """(post_id, kind, value) rows of social_post_tags: terms, topics and places."""
+    parts = [
+        posts.select("post_id", pl.col("terms").alias("value"), pl.lit("term").alias("kind")),
+        posts.select("post_id", pl.col("topics").str.split("|").alias("value"),
+                     pl.lit("topic").alias("kind")),
+        posts.select("post_id", pl.col("places").str.split(",").alias("value"),
+                     pl.lit("place").alias("kind")),
+    ]
+    return (pl.concat(parts).explode("value").filter(pl.col("value").is_not_null()
+                                                      & (pl.col("value") != ""))
+            .select("post_id", "kind", "value").unique(maintain_order=True))
 
 
 def label_expr(score: pl.Expr) -> pl.Expr:
@@ -30,18 +89,28 @@ def label_expr(score: pl.Expr) -> pl.Expr:
             .otherwise(pl.lit("neutral")))
 
 
+def effective_label() -> pl.Expr:
+    """The label a post counts with: the operator's correction, else the model's label (rows
+    stored without a label fall back to their score)."""
+    return pl.coalesce(pl.col("corrected_label"), pl.col("label"),
+                       label_expr(pl.col("sentiment")))
+
+
 def contributions(posts: pl.DataFrame) -> pl.DataFrame:
     if posts.is_empty():
         return pl.DataFrame(schema=bucket_schema(SOCIAL_DIMS, SOCIAL_COUNTERS))
-    lab = label_expr(pl.col("sentiment"))
-    eng = pl.col("engagement")
-    return posts.with_columns(lab.alias("_label")).select(
+    for col, dtype in (("label", pl.String), ("corrected_label", pl.String),
+                       ("topic", pl.String)):
+        if col not in posts.columns:
+            posts = posts.with_columns(pl.lit(None, dtype).alias(col))
+    if posts.schema.get("engagement") != pl.Int64:
+        posts = posts.with_columns(*_engagement(posts))
+    return posts.with_columns(effective_label().alias("_label")).select(
         hour_of("published_at").alias("hour"),
         *[blank(d) for d in SOCIAL_DIMS if d != "hour"],
         posts=pl.lit(1, pl.Int64),
         negative=(pl.col("_label") == "negative").cast(pl.Int64),
         positive=(pl.col("_label") == "positive").cast(pl.Int64),
         neutral=(pl.col("_label") == "neutral").cast(pl.Int64),
-        engagement=(eng.struct.field("likes").fill_null(0) + eng.struct.field("shares")
-                    .fill_null(0) + eng.struct.field("comments").fill_null(0)).fill_null(0),
+        engagement=pl.col("engagement").fill_null(0).cast(pl.Int64),
     )

@@ -1,0 +1,127 @@
+"""Places a text mentions → 2025 communes of one province (pure: offline data only).
+
+`places(text, province_code)` returns the ward codes (2025) of the communes named in `text`,
+in order of first mention, each once. Matching rules, chosen so a common phrase is not read as
+a place:
+
+1. A 2025 commune by its full name with its kind ("xã Lâm Thao", "phường Việt Trì"), also
+   abbreviated ("P. Việt Trì", "X. Lâm Thao") or typed without diacritics
+   ("phuong viet tri").
+2. A 2025 commune by its short name alone ("Việt Trì") only when the name has two or more
+   syllables, is unique in the province, and is written as a proper name in the text (each
+   syllable capitalised). Lowercase "thống nhất" or "hòa bình" is an ordinary word.
+3. A legacy (pre-July-2025) ward, commune or township by its name with its kind ("thị trấn
+   Hùng Sơn", "xã Tiên Kiên"), converted to its 2025 successor through
+   `ioc.reference.admin_units.legacy_ward_to_2025`; skipped when that legacy name stood for
+   wards with different successors (same name in several old districts), and when the phrase
+   is also a 2025 name of the province (the 2025 name wins).
+
+Rules 1 and 3 are tried on the text with its diacritics and on the text with them stripped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from vietnamadminunits.database import query
+
+from ioc.reference.admin_units import communes, legacy_ward_to_2025
+from ioc.social.features import strip_diacritics
+
+# Kind words as written before a name (lowercased), full and abbreviated.
+_KINDS_2025 = ("xã", "phường", "đặc khu", "x.", "p.", "xa", "phuong")
+_KINDS_LEGACY = ("xã", "phường", "thị trấn", "x.", "p.", "tt.", "tt", "xa", "phuong",
+                 "thi tran")
+
+
+def _fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).lower().split())
+
+
+@lru_cache(maxsize=64)
+def _index(province_code: str) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(kind-qualified phrase → ward, proper short name → ward, legacy phrase → ward) of one
+    province; phrases in folded form, each also without diacritics."""
+    qualified: dict[str, str] = {}
+    short: dict[str, str] = {}
+    names: dict[str, list[str]] = {}
+    for c in communes(province_code):
+        names.setdefault(_fold(c.short_name), []).append(c.code)
+    for name, codes in names.items():
+        for kind in _KINDS_2025:
+            for phrase in {f"{kind} {name}", strip_diacritics(f"{kind} {name}")}:
+                if len(codes) == 1:
+                    qualified[phrase] = codes[0]
+        if len(codes) == 1 and " " in name:
+            short[name] = codes[0]
+    legacy: dict[str, set[str]] = {}
+    for name, successor in _legacy_names(province_code):
+        for kind in _KINDS_LEGACY:
+            for phrase in {f"{kind} {name}", strip_diacritics(f"{kind} {name}")}:
+                if phrase not in qualified:
+                    legacy.setdefault(phrase, set()).add(successor)
+    unique_legacy = {p: next(iter(s)) for p, s in legacy.items() if len(s) == 1}
+    return qualified, short, unique_legacy
+
+
+def _legacy_names(province_code: str) -> list[tuple[str, str]]:
+    """(folded legacy short name, 2025 successor ward) for legacy wards now in the province."""
+    mine = {c.code for c in communes(province_code)}
+    out = []
+    for r in _legacy_rows():
+        succ = legacy_ward_to_2025(r[0])
+        if succ in mine:
+            out.append((_fold(r[1]), succ))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _legacy_rows() -> tuple[tuple[str, str], ...]:
+    rows = query("SELECT wardCode, wardShort FROM admin_units_legacy "
+                 "WHERE wardCode IS NOT NULL AND wardShort IS NOT NULL")
+    return tuple((r["wardCode"], r["wardShort"]) for r in rows)
+
+
+def _regex(phrases: list[str]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    alts = sorted(set(phrases), key=len, reverse=True)  # longest phrase wins
+    return re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in alts) + r")(?!\w)")
+
+
+@lru_cache(maxsize=64)
+def _patterns(province_code: str) -> tuple[re.Pattern[str] | None, dict[str, str],
+                                           re.Pattern[str] | None]:
+    qualified, short, legacy = _index(province_code)
+    named = {**legacy, **qualified}  # the 2025 name wins a phrase both use
+    return _regex(list(named)), named, _regex(list(short))
+
+
+def _proper(original: str) -> bool:
+    """Each syllable starts with a capital letter ("Việt Trì", not "việt trì")."""
+    return all(s[:1].isupper() for s in original.split())
+
+
+def places(text: str | None, province_code: str) -> list[str]:
+    """2025 ward codes of the communes of `province_code` that `text` names, in order of
+    first mention, each once (rules in the module docstring)."""
+    if not text:
+        return []
+    named_re, named, short_re = _patterns(province_code)
+    _, short, _ = _index(province_code)
+    nfc = " ".join(unicodedata.normalize("NFC", text).split())
+    folded = nfc.lower()
+    hits: list[tuple[int, str]] = []
+    if named_re is not None:
+        for form in {folded, strip_diacritics(folded)}:
+            hits += [(m.start(), named[m.group(1)]) for m in named_re.finditer(form)]
+    if short_re is not None:
+        # Lowercasing keeps lengths (NFC Vietnamese), so offsets map back to the original.
+        hits += [(m.start(), short[m.group(1)]) for m in short_re.finditer(folded)
+                 if _proper(nfc[m.start():m.end()])]
+    out: dict[str, None] = {}
+    for _, code in sorted(hits):
+        out.setdefault(code, None)
+    return list(out)
