@@ -48,6 +48,8 @@ LOGIN = PageSpec(LOGIN_PATH, "Đăng nhập", "Sign in", "🔑", "login")
 # Viewers (leaders) see alerts read-only, operators acknowledge them there (alert.ack), and
 # only admins change thresholds and rules (rule.*): the page itself checks each action.
 _PLANNED: tuple[PageSpec, ...] = (
+    # icon "": none (an emoji renders as a box on screens without a colour-emoji font).
+    PageSpec("pages/social.py", "Lắng nghe mạng xã hội", "Social listening", "", "social"),
     PageSpec("pages/alerts.py", "Cảnh báo", "Alerts", "🚨", "alerts"),
     PageSpec("pages/thresholds.py", "Ngưỡng cảnh báo", "Thresholds", "🎚️", "thresholds",
              roles=frozenset({"admin"})),

@@ -1,0 +1,171 @@
+"""Lắng nghe mạng xã hội · Social listening, drawn: filters (window, platform, topic,
+commune), the tiles with their change against the previous equal period and the model's
+measured accuracy, volume by platform and the sentiment index over time, topics, rising
+keywords, the map of places mentioned, the most engaged posts (relabelled by operators) and
+the bursts firing now; every table with CSV and XLSX downloads."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+import polars as pl
+import streamlit as st
+
+from ioc.alerts.text import area_names
+from ioc.kpis.windows import WINDOW_LABELS, Period, resolve
+from ioc.reference.admin_units import communes
+from ioc.reference.catalogue import SOCIAL_TOPICS
+from ioc.settings import Settings
+from ioc.ui.components import commune_deck, db_guard, get_engine, province_label
+from ioc.ui.dossiers.sections import apply_css
+from ioc.ui.dossiers.table_view import render_table, table_height
+from ioc.ui.session import current_identity
+from ioc.ui.social import frames
+from ioc.ui.social.bursts import bursts_frame
+from ioc.ui.social.charts import sentiment_chart, topic_chart, volume_chart
+from ioc.ui.social.labels import HEADERS, LABELS, PLATFORM_LABELS, both, platform_label, vi
+from ioc.ui.social.loaders import load_buckets, load_firing, load_rule_names
+from ioc.ui.social.model_info import model_caption, model_score, tile_note
+from ioc.ui.social.places import place_points
+from ioc.ui.social.posts import render_keywords, render_posts
+from ioc.ui.social.tiles import board_html
+
+WINDOWS = ("1h", "24h", "7d", "30d", "month")
+KEY = {name: f"social_{name}" for name in ("window", "platform", "topic", "ward")}
+MAP_HEIGHT = 420
+
+# Tables scroll inside themselves and the two-column rows stack on a tablet held upright.
+CSS = """<style>
+.ioc-sboard .ioc-dgrid { grid-template-columns: repeat(5, minmax(0, 1fr)); }
+@media (max-width: 1280px) { .ioc-sboard .ioc-dgrid {
+  grid-template-columns: repeat(3, minmax(0, 1fr)); } }
+@media (max-width: 800px) { .ioc-sboard .ioc-dgrid {
+  grid-template-columns: repeat(2, minmax(0, 1fr)); } }
+.ioc-smodel { font-size: .95rem; color: #37474f; margin: -.2rem 0 .4rem 0; }
+</style>"""
+
+
+def section(key: str) -> None:
+    vi_text, en_text = LABELS[key]
+    st.markdown(f'<div class="ioc-section-title" data-section="{key}">{html.escape(vi_text)} '
+                f'<span class="en">· {html.escape(en_text)}</span></div>',
+                unsafe_allow_html=True)
+
+
+def filter_bar(ward_names: Mapping[str, str]) -> frames.Filters:
+    window = st.segmented_control(
+        both("window"), options=list(WINDOWS), key=KEY["window"], default="24h",
+        required=True, format_func=lambda w: WINDOW_LABELS[w][0]) or "24h"
+    cols = st.columns(3, gap="small")
+    platform = cols[0].selectbox(
+        both("platform"), ["", *(p for p in PLATFORM_LABELS if p)], key=KEY["platform"],
+        format_func=lambda p: platform_label(p) if p else vi("all_platforms"))
+    topic = cols[1].selectbox(
+        both("topic"), ["", *SOCIAL_TOPICS], key=KEY["topic"],
+        format_func=lambda t: t or vi("all_topics"))
+    ward = cols[2].selectbox(
+        both("commune"), ["", *sorted(ward_names, key=ward_names.__getitem__)],
+        key=KEY["ward"], format_func=lambda w: ward_names.get(w, w) if w else vi("all_communes"))
+    return frames.Filters(window, platform or "", topic or "", ward or "")
+
+
+def render_trends(now_b: pl.DataFrame, period: Period, tag: str, model_note: str) -> None:
+    step = frames.step_of(period)
+    volume = frames.volume_frame(now_b, period)
+    senti = frames.sentiment_frame(now_b, period)
+    left, right = st.columns(2, gap="medium")
+    with left:
+        section("volume")
+        st.altair_chart(volume_chart(volume, step), width="stretch")
+    with right:
+        section("sentiment")
+        st.altair_chart(sentiment_chart(senti, step), width="stretch")
+        st.markdown(f'<div class="ioc-smodel" data-model="1">{html.escape(both("sentiment_hint"))}'
+                    f" · {html.escape(model_note)}</div>", unsafe_allow_html=True)
+    with st.expander(both("volume")):
+        render_table(volume.filter(pl.col("posts") > 0), "volume", f"so-tin-theo-nen-tang_{tag}",
+                     columns=["period_start", "platform_label", "posts"], headers=HEADERS,
+                     height=table_height(volume.height, 8))
+        render_table(senti, "sentiment", f"chi-so-cam-xuc_{tag}", headers=HEADERS,
+                     height=table_height(senti.height, 8))
+
+
+def render_topics(now_b: pl.DataFrame, tag: str) -> None:
+    section("topics")
+    topics = frames.topic_frame(now_b)
+    if topics.is_empty():
+        st.caption(both("no_data"))
+        return
+    st.altair_chart(topic_chart(topics, height=max(160, 30 * topics.height)), width="stretch")
+    render_table(topics, "topics", f"chu-de_{tag}", headers=HEADERS,
+                 columns=["topic", "posts", "negative_share_pct", "sentiment_index",
+                          "engagement"], height=table_height(topics.height, 6))
+
+
+def render_places(now_b: pl.DataFrame, province: str, names: Mapping[str, str],
+                  tag: str) -> None:
+    section("places")
+    places = frames.place_frame(now_b, names)
+    points = place_points(communes(province), places)
+    map_col, table_col = st.columns([3, 2], gap="medium")
+    with map_col:
+        st.pydeck_chart(commune_deck(points, "social.posts", MAP_HEIGHT), height=MAP_HEIGHT,
+                        alt=vi("places"))
+    with table_col:
+        if places.is_empty():
+            st.caption(both("no_data"))
+        render_table(places, "places", f"dia-danh_{tag}", headers=HEADERS,
+                     columns=["ward_name", "posts", "negative_share_pct", "engagement"],
+                     height=table_height(places.height, 9), narrow=True)
+
+
+def render_bursts(url: str, names: Mapping[str, str], tag: str) -> None:
+    section("bursts")
+    frame = bursts_frame(load_firing(url), load_rule_names(url), names)
+    if frame.is_empty():
+        st.caption(both("no_bursts"))
+        return
+    render_table(frame, "bursts", f"dot-bien_{tag}", headers=HEADERS,
+                 columns=["severity", "rule_name", "message", "fired_at", "state"],
+                 height=table_height(frame.height, 6))
+
+
+def render_social(settings: Settings) -> None:
+    url = settings.database_url
+    province = settings.province_code
+    apply_css()
+    st.html(CSS)
+    st.markdown(
+        f'<div class="ioc-title">{html.escape(vi("title"))} · '
+        f'{html.escape(province_label(province))}</div>'
+        f'<div class="ioc-subtitle">{html.escape(vi("subtitle"))} · '
+        f'{html.escape(LABELS["subtitle"][1])}</div>', unsafe_allow_html=True)
+    names = area_names(province)
+    ward_names = {c.code: c.name for c in communes(province)}
+    f = filter_bar(ward_names)
+    period = resolve(f.window, datetime.now(UTC))
+    before = period.previous()
+    tag = f.tag()
+    score = model_score()
+    model_note = model_caption(score)
+    with db_guard():
+        buckets = load_buckets(url, province, before.start, period.end)
+        chosen = frames.filtered(buckets, f)
+        now_b = chosen.filter(pl.col("hour") >= period.start)
+        prev_b = chosen.filter(pl.col("hour") < period.start)
+        section("kpis")
+        st.markdown(board_html(frames.tiles(frames.totals(now_b), frames.totals(prev_b)),
+                               tile_note(score)), unsafe_allow_html=True)
+        if now_b.is_empty():
+            st.info(both("no_data"), icon=":material/hourglass_empty:")
+        render_trends(now_b, period, tag, model_note)
+        topics_col, keywords_col = st.columns(2, gap="medium")
+        with topics_col:
+            render_topics(now_b, tag)
+        with keywords_col:
+            render_keywords(get_engine(url), province, f, period, tag)
+        render_places(now_b, province, ward_names, tag)
+        render_posts(get_engine(url), province, f, period, tag, current_identity())
+        render_bursts(url, names, tag)
