@@ -44,5 +44,12 @@ def _open311(path: Path) -> Source:
     return Open311Source(Open311Config.load(path))
 
 
+def _feeds(path: Path) -> Source:
+    from connectors.feeds.config import FeedsConfig
+    from connectors.feeds.source import FeedSource
+
+    return FeedSource(FeedsConfig.load(path))
+
+
 # Connectors built from a settings file: `ioc connect NAME --config FILE.yaml`.
-CONFIGURED: dict[str, Callable[[Path], Source]] = {"open311": _open311}
+CONFIGURED: dict[str, Callable[[Path], Source]] = {"open311": _open311, "feeds": _feeds}

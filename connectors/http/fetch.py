@@ -16,6 +16,7 @@ import http.client
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email.message import Message
 from typing import Any
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
@@ -38,7 +39,7 @@ class RetryPolicy:
 @dataclass
 class Response:
     status: int
-    headers: Mapping[str, str] = field(default_factory=dict)  # case-insensitive (Message)
+    headers: Message | Mapping[str, str] = field(default_factory=dict)  # Message: any case
     body: bytes = b""
     parsed: Any = None  # what `parse` made of the body
 

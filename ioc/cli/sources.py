@@ -45,8 +45,8 @@ def cmd_connect(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _connect_configured(args: argparse.Namespace, settings: Settings) -> int:
-    """A connector built from a settings file (open311): runs until stopped, or with --once
-    until the source has nothing new."""
+    """A connector built from a settings file (open311, feeds): runs until stopped, or with
+    --once until the source has nothing new."""
     from connectors.registry import CONFIGURED
 
     if not args.config:
@@ -73,7 +73,7 @@ def _connect_configured(args: argparse.Namespace, settings: Settings) -> int:
         return runtime.stats
 
     stats = wiring.run_connector(settings, source, f"ioc-{args.name}", drive)
-    print(_summary(stats))
+    print(_summary(stats, **getattr(source, "stats", {})))  # the source's own counts
     return 0 if stats.errors == 0 else 1
 
 
@@ -160,8 +160,9 @@ def cmd_poll_http(args: argparse.Namespace, settings: Settings) -> int:
 def add_stream_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `connect` and `ingest`."""
     con = sub.add_parser("connect", help="run one named connector")
-    con.add_argument("name", help="sim-dossier | sim-feedback | sim-social | open311")
-    con.add_argument("--config", help="settings YAML of a configured connector (open311)")
+    con.add_argument("name", help="sim-dossier | sim-feedback | sim-social | open311 | feeds")
+    con.add_argument("--config",
+                     help="settings YAML of a configured connector (open311, feeds)")
     con.add_argument("--once", action="store_true",
                      help="configured connectors: stop when the source has nothing new")
     con.set_defaults(func=cmd_connect)

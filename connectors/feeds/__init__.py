@@ -1,0 +1,1 @@
+"""RSS / Atom / JSON Feed connector (social listening of newspapers and portals)."""
