@@ -10,8 +10,8 @@ Derived fields:
 - ``seq``: rank of the stage (received 1, assigned 2, responded 3, closed 4, rated 5): a later
   export of the same report wins, a re-import of the same file changes nothing.
 - ``event_id``: "{source}:{feedback_id}:{seq}"; ``occurred_at``: the latest time of the row.
-- ``due_at``: the export's deadline (``Hạn xử lý``); when empty, the category's SLA in working
-  days from the receipt (`feedback_sla_days`, `add_working_days`).
+- ``due_at``: the export's deadline (``Hạn xử lý``), which wins: the agency is held to it;
+  when empty, the SLA rule in force at the receipt (`ioc.feedback.sla.due_at`, working days).
 - ``agency_code``: the column's value as a catalogue code ("SXD-25", "UBND-08494") or an
   agency name of the province ("Sở Xây dựng", "Sở Xây dựng tỉnh Phú Thọ", "UBND xã Lâm Thao");
   a ``values.agency_code`` map wins. An unknown agency is an error naming the column.
@@ -30,8 +30,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from ioc.reference.calendar import TZ, add_working_days
-from ioc.reference.catalogue import agencies, agency, feedback_sla_days
+from ioc.feedback.sla import due_at as sla_due_at
+from ioc.reference.calendar import TZ
+from ioc.reference.catalogue import agencies, agency
 from ioc.reference.geo import resolve
 
 SEQ = {"received": 1, "assigned": 2, "responded": 3, "closed": 4, "rated": 5}
@@ -113,8 +114,8 @@ def feedback_event(vals: dict[str, Any], problems: list[str], where: Callable[[s
     if type_ not in ("closed", "rated"):
         vals["closed_at"] = None
     if vals.get("due_at") is None:
-        vals["due_at"] = add_working_days(vals["received_at"],
-                                          feedback_sla_days(str(vals["category"])))
+        vals["due_at"] = sla_due_at(str(vals["category"]), vals.get("agency_code"),
+                                    vals["received_at"])
     vals["lat"], vals["lon"] = coords["lat"], coords["lon"]
     if vals["lat"] is None or vals["lon"] is None:
         vals["lat"] = vals["lon"] = None

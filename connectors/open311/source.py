@@ -33,8 +33,9 @@ Mapping (one event per request, state-carrying):
   otherwise → received.
 - ``seq`` = updated_datetime in epoch seconds × 4 + stage rank, so a newer status wins and,
   at the same second, closed beats responded beats received.
-- ``due_at`` = received_at + the category's SLA in working days (`feedback_sla_days`,
-  `add_working_days`, the Vietnamese calendar of the dossiers).
+- ``due_at`` = the server's ``expected_datetime`` when given (the agency is held to it), else
+  received_at + the SLA rule in force for (category, agency) at the receipt
+  (`ioc.feedback.sla.due_at`: working days on the Vietnamese calendar of the dossiers).
 - ``agency_code`` from the service's mapped agency (acronym → the province's department),
   else the category's department.
 - ``ward_code`` from the coordinates (nearest commune centroid, `ioc.reference.geo`), else the
@@ -76,13 +77,13 @@ from connectors.http.fetch import (
 )
 from connectors.open311.config import Open311Config
 from ioc.events.contracts import FEEDBACK_CONTRACT, LAT_RANGE, LON_RANGE
-from ioc.reference.calendar import TZ, add_working_days
+from ioc.feedback.sla import due_at as sla_due_at
+from ioc.reference.calendar import TZ
 from ioc.reference.catalogue import (
     FEEDBACK_CATEGORIES,
     agency,
     department_code,
     feedback_category,
-    feedback_sla_days,
 )
 from ioc.reference.geo import resolve
 
@@ -261,7 +262,9 @@ class Open311Source:
             "address": address,
             "agency_code": agency_code,
             "received_at": _iso(received),
-            "due_at": _iso(add_working_days(received, feedback_sla_days(category))),
+            # The server's own deadline wins (the agency is held to it); else our SLA rule.
+            "due_at": _iso(self._time_of(item, "expected_datetime")
+                           or sla_due_at(category, agency_code, received)),
             "responded_at": _iso(updated) if type_ in ("responded", "closed") else None,
             "closed_at": _iso(updated) if type_ == "closed" else None,
             "status": type_,

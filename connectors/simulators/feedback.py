@@ -46,6 +46,7 @@ from connectors.simulators.common import (
     poisson,
 )
 from ioc.feedback.hotspots import cell_center, cell_of
+from ioc.feedback.sla import sla_days
 from ioc.reference.admin_units import Commune
 from ioc.reference.calendar import DAY_US, TZ, from_office_time, is_working_day, office_time
 from ioc.reference.catalogue import (
@@ -363,7 +364,7 @@ class FeedbackSimulator(HourlySimulator):
         else:
             handler = agency(self.province_code, department_code(cat.agency, self.province_code))
 
-        sla = cat.sla_days
+        sla = sla_days(cat.name, handler.code, local(received))  # the rule in force (ioc sla)
         o_r = office_time(local(received))
 
         def at(pos: float) -> int:

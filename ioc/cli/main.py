@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ioc.cli import chaos, kpis, rules, sentiment, sources, system, users
+from ioc.cli import chaos, kpis, rules, sentiment, sla, sources, system, users
 from ioc.logging_setup import setup_logging
 from ioc.settings import load_settings
 
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_parsers(sub)  # users …
     chaos.add_parsers(sub)  # chaos
     sentiment.add_parsers(sub)  # sentiment corpus | train | evaluate | label
+    sla.add_parsers(sub)  # sla list | set
     return p
 
 

@@ -66,9 +66,14 @@ def run_connector(settings: Settings, source: Source, client_id: str,
     address = bootstrap(settings)
     if create_topics:
         ensure_topics(address, settings.topic_partitions)
+    from ioc.feedback.sla import install_policy
+    from ioc.feedback.sla_store import policy_provider
+
+    db = engine(settings)
+    # Feedback deadlines are fixed at receipt by the SLA rules in force (ioc sla).
+    install_policy(policy_provider(db))
     producer = make_producer(address, client_id=client_id)
     try:
-        return drive(ConnectorRuntime(source, producer, engine(settings),
-                                      group=settings.consumer_group))
+        return drive(ConnectorRuntime(source, producer, db, group=settings.consumer_group))
     finally:
         producer.close(timeout=10)

@@ -110,6 +110,20 @@ feedback = Table(
     Column("is_open", Boolean, nullable=False, index=True),
 )
 
+# SLA of citizen feedback (issue 11): append-only versions, so the table is its own audit trail
+# (who set which deadline, from when, why). ioc.feedback.sla resolves the version in force.
+feedback_sla_rules = Table(
+    "feedback_sla_rules",
+    metadata,
+    Column("category", String(100), primary_key=True),
+    Column("agency_code", String(64), primary_key=True, default=""),  # '' = any agency
+    Column("valid_from", DateTime, primary_key=True),
+    Column("set_at", DateTime, primary_key=True),
+    Column("days", Float, nullable=False),
+    Column("set_by", String(100), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+)
+
 # Social posts: one row per post_id is the dedupe set (the first delivery wins; an edited
 # re-delivery changes nothing). Title/text arrive redacted. `label` is the model's decision on
 # `sentiment` by `model_version`; `corrected_label` an operator's correction (wins when set);
