@@ -19,6 +19,7 @@ from ioc.alerts.lifecycle import FIRE, Status, step
 from ioc.alerts.rules import Rule
 from ioc.db import schema as s
 from ioc.kpis.catalogue import BY_CODE
+from ioc.kpis.feedback_values import feedback_kpis
 from ioc.kpis.scorecard import ENTITY_COLUMNS, scorecard
 from ioc.kpis.values import compute_kpis, near_due_limit, scope_filter
 from ioc.kpis.windows import WINDOW_NAMES, resolve
@@ -99,6 +100,11 @@ def backtest(engine: Engine, rule: Rule, now: datetime | None = None,
         limits = [lim for _, lim in readings]
     elif rule.kpi.startswith("dossier."):
         values = dossier_values(engine, rule, hours)
+    elif rule.kpi.startswith("feedback."):  # feedback KPIs only, without the dossiers' cost
+        values = [next(k.value for k in feedback_kpis(
+            engine, rule.scope, resolve(rule.window, t.replace(tzinfo=UTC)),
+            t.replace(tzinfo=UTC), with_previous=False) if k.kpi == rule.kpi and not k.by)
+            for t in hours]
     else:
         values = [next((k.value for k in compute_kpis(engine, rule.scope, rule.window,
                                                       t.replace(tzinfo=UTC),

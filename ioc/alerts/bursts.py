@@ -19,7 +19,10 @@ from sqlalchemy import Engine, Table, func, select
 
 from ioc.alerts.rules import Rule
 from ioc.db import schema as s
-from ioc.kpis.values import scope_filter
+from ioc.kpis.catalogue import BY_CODE
+from ioc.kpis.feedback_kpis import FEEDBACK_KPIS
+from ioc.kpis.feedback_values import feedback_state_count
+from ioc.kpis.values import scope_filter, utc_naive
 from ioc.kpis.windows import resolve
 
 # Count KPIs a burst rule can watch → (bucket table, counter).
@@ -28,7 +31,14 @@ BURST_COUNTS: dict[str, tuple[Table, str]] = {
     "social.posts": (s.social_buckets, "posts"),
     "social.negative_posts": (s.social_buckets, "negative"),
     "dossier.received": (s.dossier_buckets, "received"),
+    "feedback.responded": (s.feedback_buckets, "responded"),
+    "feedback.closed": (s.feedback_buckets, "closed"),
+    "feedback.closed_on_time": (s.feedback_buckets, "closed_on_time"),
 }
+# Feedback state counts (open, overdue, near-due, backlog age bands): the count at the end of
+# the window (now) against the count at the same instant of the previous weeks.
+STATE_COUNTS: tuple[str, ...] = tuple(
+    k.code for k in FEEDBACK_KPIS if k.unit == "count" and not k.windowed)
 WEEK = timedelta(days=7)
 
 
@@ -50,13 +60,22 @@ def _count(engine: Engine, table: Table, counter: str, scope: str, start: dateti
 
 def burst_reading(engine: Engine, rule: Rule, now: datetime) -> tuple[int, float]:
     """(count now, limit) of a burst rule at instant `now` (aware or naive UTC)."""
-    if rule.kpi not in BURST_COUNTS:
-        raise ValueError(f"kpi: bursts watch one of {sorted(BURST_COUNTS)}, got {rule.kpi!r}")
-    table, counter = BURST_COUNTS[rule.kpi]
+    if rule.kpi not in BURST_COUNTS and rule.kpi not in STATE_COUNTS:
+        raise ValueError("kpi: bursts watch one of "
+                         f"{sorted([*BURST_COUNTS, *STATE_COUNTS])}, got {rule.kpi!r}")
     at = now if now.tzinfo else now.replace(tzinfo=UTC)
     p = resolve(rule.window, at)
-    current = _count(engine, table, counter, rule.scope, p.start, p.end)
     weeks = int(rule.params["baseline_weeks"])
+    if rule.kpi in STATE_COUNTS:
+        column = BY_CODE[rule.kpi].column
+        end = min(p.end, utc_naive(at))
+        current = feedback_state_count(engine, rule.scope, end, column)
+        baseline = [feedback_state_count(engine, rule.scope, end - k * WEEK, column)
+                    for k in range(1, weeks + 1)]
+        return current, burst_limit(baseline, rule.params["min_count"],
+                                    rule.params["factor"], rule.threshold)
+    table, counter = BURST_COUNTS[rule.kpi]
+    current = _count(engine, table, counter, rule.scope, p.start, p.end)
     baseline = [_count(engine, table, counter, rule.scope, p.start - k * WEEK, p.end - k * WEEK)
                 for k in range(1, weeks + 1)]
     return current, burst_limit(baseline, rule.params["min_count"], rule.params["factor"],

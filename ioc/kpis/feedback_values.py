@@ -139,6 +139,12 @@ def feedback_breakdown(engine: Engine, scope: str, period: Period, by: str,
     return out.select(by, *BREAKDOWN_COLUMNS).sort(by)
 
 
+def feedback_state_count(engine: Engine, scope: str, at: datetime, column: str) -> int:
+    """One state count of the scope at instant `at` (naive UTC): open, overdue_open,
+    near_due or backlog_age_* (burst rules compare it with the same instant of past weeks)."""
+    return int(_row(feedback_card(engine, scope, Period(at, at, "now"), at)).get(column) or 0)
+
+
 def backlog_age(engine: Engine, scope: str, at: datetime | None = None) -> pl.DataFrame:
     """Open reports of `scope` at instant `at` (default now) per age band in working days:
     band ('≤ 3', '4–7', '8–15', '> 15', always all four, in order) and count."""

@@ -1,5 +1,6 @@
 """Feedback KPI values (ioc.kpis.feedback_values) on a handful of reports written through the
-aggregator's decode → apply path into SQLite / PostgreSQL; values counted by hand.
+aggregator's decode → redact → apply path (tests.helpers.apply_events) into SQLite /
+PostgreSQL; values counted by hand.
 
 NOW = Wed 25 Feb 2026 10:20 local (03:20 UTC); times below are local (UTC+7).
 - A (hotline, môi trường): received Mon 23 09:00, responded Mon 23 13:00, closed Tue 24 09:00
@@ -19,21 +20,17 @@ NOW = Wed 25 Feb 2026 10:20 local (03:20 UTC); times below are local (UTC+7).
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine
 
-from ioc.events.contracts import FEEDBACK_CONTRACT
-from ioc.events.decode import ROW, decode_batch
-from ioc.events.redact import redact_frame
 from ioc.kpis.feedback_values import backlog_age, feedback_breakdown, feedback_kpis
 from ioc.kpis.values import compute_kpis
 from ioc.kpis.windows import resolve
 from ioc.reference.calendar import TZ
-from streams.apply import apply_feedback
 from streams.chaos.workload import feedback_event, iso
+from tests.helpers import apply_events
 
 NOW = datetime(2026, 2, 25, 10, 20, tzinfo=TZ)
 
@@ -58,16 +55,9 @@ EVENTS = [
 ]
 
 
-def _load(engine: Engine) -> None:
-    d = decode_batch([json.dumps(e).encode() for e in EVENTS], FEEDBACK_CONTRACT)
-    assert not d.bad, d.bad
-    with engine.begin() as conn:
-        apply_feedback(conn, redact_frame(d.frame).drop(ROW))
-
-
 @pytest.fixture()
 def loaded(engine: Engine) -> Engine:
-    _load(engine)
+    apply_events(engine, EVENTS)
     return engine
 
 
