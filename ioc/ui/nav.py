@@ -67,6 +67,7 @@ def registry(root: Path = ROOT) -> tuple[PageSpec, ...]:
         PageSpec("pages/overview.py", "Tổng quan", "Overview", "📊", "overview",
                  default=True),
         PageSpec("pages/dossiers.py", "Hồ sơ TTHC", "Dossiers", "📁", "dossiers"),
+        PageSpec("pages/feedback.py", "Phản ánh kiến nghị", "Citizen feedback", "", "feedback"),
         *(p for p in _PLANNED if (root / p.path).exists()),
         LOGIN,
     )

@@ -183,7 +183,16 @@ def test_data_link_carries_the_scope_to_the_dossiers_page() -> None:
                         "7d") == f"/dossiers?window=7d&commune={WARD}&agency=UB-1"
     assert data_link("dossier.overdue", "procedure:1.001", "24h") == \
         "/dossiers?window=today&procedure=1.001"
-    assert data_link("feedback.open", "province:25", "24h") == "/"
+    assert data_link("social.posts", "province:25", "24h") == "/"
+
+
+def test_data_link_carries_the_scope_to_the_feedback_page() -> None:
+    assert data_link("feedback.open", "province:25", "24h") == "/feedback?window=today"
+    # The category travels URL-encoded; a procedure is not a feedback level and stays out.
+    assert data_link("feedback.overdue_open",
+                     f"province:25,commune:{WARD},category:môi trường,procedure:1.001",
+                     "7d") == (f"/feedback?window=7d&commune={WARD}"
+                               "&category=m%C3%B4i+tr%C6%B0%E1%BB%9Dng")
 
 
 def test_backtest_chart_marks_firings_at_their_values() -> None:

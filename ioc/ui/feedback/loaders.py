@@ -1,0 +1,88 @@
+"""Cached reads of the Feedback page: each loader takes the database URL, the scope and the
+period as plain values (the cache key) and returns what ioc.kpis.feedback_values and
+ioc.feedback.queries compute; cache lifetimes are the Dossiers page's."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+import streamlit as st
+
+from ioc.feedback.queries import (
+    cell_reports,
+    channel_trend,
+    feedback_options,
+    received_reports,
+    report_list,
+)
+from ioc.kpis.feedback_values import backlog_age, feedback_breakdown, feedback_kpis
+from ioc.kpis.targets import load_targets
+from ioc.kpis.values import KpiValue
+from ioc.kpis.windows import Period
+from ioc.reference.catalogue import agencies
+from ioc.ui.components import get_engine
+from ioc.ui.dossiers.loaders import FAST_TTL, LIVE_SECONDS, SLOW_TTL, commune_names
+
+
+def _period(start: datetime, end: datetime, window: str) -> Period:
+    return Period(start, end, window)
+
+
+@st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
+def load_kpis(url: str, scope: str, start: datetime, end: datetime, window: str
+              ) -> list[KpiValue]:
+    engine = get_engine(url)
+    return feedback_kpis(engine, scope, _period(start, end, window),
+                         targets=load_targets(engine))
+
+
+@st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
+def load_breakdown(url: str, scope: str, start: datetime, end: datetime, window: str,
+                   by: str) -> pl.DataFrame:
+    return feedback_breakdown(get_engine(url), scope, _period(start, end, window), by)
+
+
+@st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
+def load_backlog(url: str, scope: str, at: datetime) -> pl.DataFrame:
+    return backlog_age(get_engine(url), scope, at)
+
+
+@st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
+def load_trend(url: str, scope: str, start: datetime, end: datetime, window: str,
+               every: str) -> pl.DataFrame:
+    return channel_trend(get_engine(url), scope, _period(start, end, window), every=every)
+
+
+@st.cache_data(ttl=FAST_TTL, show_spinner=False)
+def load_received(url: str, scope: str, start: datetime, end: datetime,
+                  category: str | None) -> pl.DataFrame:
+    return received_reports(get_engine(url), scope, start, end, category)
+
+
+@st.cache_data(ttl=FAST_TTL, show_spinner=False)
+def load_reports(url: str, scope: str, start: datetime, end: datetime, window: str,
+                 limit: int) -> pl.DataFrame:
+    return report_list(get_engine(url), scope, _period(start, end, window), limit=limit)
+
+
+@st.cache_data(ttl=FAST_TTL, show_spinner=False)
+def load_options(url: str, scope: str, start: datetime, end: datetime, column: str
+                 ) -> list[str]:
+    return feedback_options(get_engine(url), scope, _period(start, end, "custom"), column)
+
+
+@st.cache_data(ttl=SLOW_TTL, show_spinner=False)
+def load_names(province_code: str) -> dict[str, dict[str, str]]:
+    """Communes and agencies by name (the feedback table keeps codes only)."""
+    try:
+        agency_names = {a.code: a.name for a in agencies(province_code)}
+    except ValueError:  # unknown province code: codes are shown as they are
+        agency_names = {}
+    return {"ward_code": commune_names(province_code), "agency_code": agency_names}
+
+
+@st.cache_data(ttl=FAST_TTL, show_spinner=False)
+def load_cell_reports(url: str, scope: str, cell: str, start: datetime, end: datetime,
+                      category: str | None) -> pl.DataFrame:
+    return cell_reports(get_engine(url), scope, cell, start, end, category)
