@@ -246,7 +246,9 @@ def parse_rule(data: Mapping[str, Any]) -> Rule:
         threshold = None
     elif kpi is not None and kpi.unit == "ratio" and not 0 <= threshold <= 1:
         errors.append(f"threshold: {kpi.code} is a ratio: between 0 and 1, got {threshold}")
-    elif kpi is not None and threshold < 0:
+    elif kpi is not None and kpi.unit == "index" and not -1 <= threshold <= 1:
+        errors.append(f"threshold: {kpi.code} is an index: between -1 and 1, got {threshold}")
+    elif kpi is not None and kpi.unit != "index" and threshold < 0:
         errors.append(f"threshold: {kpi.code} is never negative, got {threshold}")
 
     pending = data.get("pending_minutes", 0)
@@ -256,7 +258,7 @@ def parse_rule(data: Mapping[str, Any]) -> Rule:
     hysteresis = data.get("hysteresis", 0.0)
     if not _is_number(hysteresis) or hysteresis < 0:
         errors.append(f"hysteresis: must be a number ≥ 0, got {hysteresis!r}")
-    elif kpi is not None and kpi.unit == "ratio" and hysteresis > 1:
+    elif kpi is not None and kpi.unit in ("ratio", "index") and hysteresis > 1:
         errors.append(f"hysteresis: {kpi.code} is a ratio: between 0 and 1, got {hysteresis}")
 
     severity = data.get("severity", "warning")

@@ -68,7 +68,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     kpi = sub.add_parser("kpi", help="print KPI values")
     kpi.add_argument("--json", action="store_true")
     kpi.add_argument("--scope", default=None,
-                     help="province:CODE | commune:CODE | agency:CODE | procedure:CODE, "
+                     help="province:CODE | commune:CODE | agency:CODE | procedure:CODE | "
+                          "platform:NAME | topic:NAME (social), "
                           "or several joined by ',' (drill-down)")
     kpi.add_argument("--window", default="24h", choices=WINDOW_NAMES,
                      help="today | 24h | 7d | 30d | month | quarter | ytd | custom")

@@ -107,7 +107,9 @@ WINDOWS: dict[str, timedelta] = {
 
 SCOPE_COLUMNS = {"province": "province_code", "commune": "ward_code",
                  "agency": "agency_code", "procedure": "procedure_code",
-                 "category": "category"}  # feedback category (feedback tables only)
+                 "category": "category",  # feedback category (feedback tables only)
+                 # social tables only: a post's platform and primary topic ("topic:giao thông")
+                 "platform": "platform", "topic": "topic"}
 
 
 def parse_scope(scope: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ class Kpi:
     code: str
     label_vi: str
     label_en: str
-    unit: str  # "count" | "ratio" | "days" | "points"
+    unit: str  # "count" | "ratio" | "days" | "points" | "index" (−1 … +1)
     formula: str
     higher_is_better: bool
     target: float | None = None

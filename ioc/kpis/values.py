@@ -11,7 +11,7 @@ import polars as pl
 from sqlalchemy import ColumnElement, DateTime, Engine, Table, and_, false, func, or_, select
 
 from ioc.db import schema as s
-from ioc.kpis.catalogue import BY_CODE, DOSSIER_KPIS, WINDOWS, parse_scope
+from ioc.kpis.catalogue import DOSSIER_KPIS, WINDOWS, parse_scope
 from ioc.kpis.scorecard import ENTITY_COLUMNS, scorecard
 from ioc.kpis.targets import load_targets
 from ioc.kpis.windows import Period, resolve
@@ -72,24 +72,10 @@ def _bucket_types(table: Table) -> dict[str, pl.DataType]:
                      pl.String if c.primary_key else pl.Int64) for c in table.columns}
 
 
-def _sum(df: pl.DataFrame, col: str) -> int:
-    return int(df[col].sum()) if df.height else 0
-
-
 def _count(engine: Engine, table: Table, *where) -> int:  # noqa: ANN002
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(table).where(and_(*where)))
                    .scalar() or 0)
-
-
-def _kv(code: str, scope: str, window: str, value, num=None, den=None, by=None) -> KpiValue:  # noqa: ANN001
-    k = BY_CODE[code]
-    return KpiValue(code, scope, window if k.windowed else "now", value, num, den,
-                    k.label_vi, k.label_en, k.unit, by or {}, target=k.target)
-
-
-def _ratio(code: str, scope: str, window: str, num: int, den: int) -> KpiValue:
-    return _kv(code, scope, window, (num / den) if den else None, num, den)
 
 
 # ---------------------------------------------------------------- dossiers
@@ -193,7 +179,6 @@ def compute_kpis(engine: Engine, scope: str = "province:25", window: str = "24h"
     """All KPIs of a scope over a window (see ioc.kpis.windows); dossier KPIs also over the
     previous equal period unless `with_previous` is False."""
     period = resolve(window, utc_naive(now), first, last)
-    start = period.start
     targets = load_targets(engine)
     # A category scope has no dossiers; a procedure scope has no feedback.
     out = (dossier_kpis(engine, scope, period, now, targets, with_previous)
@@ -205,13 +190,9 @@ def compute_kpis(engine: Engine, scope: str = "province:25", window: str = "24h"
         out += feedback_kpis(engine, scope, period, now, targets, with_previous)
 
     if scope_filter(s.social_buckets, scope) is not None:
-        so = bucket_frame(engine, s.social_buckets, scope, start, period.end)
-        posts = _sum(so, "posts")
-        out += [
-            _kv("social.posts", scope, window, posts),
-            _kv("social.negative_posts", scope, window, _sum(so, "negative")),
-            _ratio("social.negative_share", scope, window, _sum(so, "negative"), posts),
-        ]
+        from ioc.kpis.social_values import social_kpis  # imports this module
+
+        out += social_kpis(engine, scope, period, now, with_previous)
     return out
 
 

@@ -1,0 +1,194 @@
+"""Social KPI values from the SQL state: sums over the social hourly buckets (posts, labels,
+engagement per hour × commune × platform × primary topic) and, for rising keywords, the
+posts' terms (social_post_tags). The read API of the Social page:
+
+- `social_kpis(engine, scope, period, now=None)` → list[KpiValue], each with its previous
+  equal period (posts also per platform, topics, places and rising keywords as `by` rows);
+- `top_topics`, `posts_per_place`, `posts_by_platform` → Polars frames with the previous
+  period beside the window;
+- `rising_keywords(engine, scope, period, limit=20)` → terms of the window against the
+  previous period (scoring below).
+
+Scopes: `province:25`, `commune:07900`, `platform:facebook`, `topic:giao thông`, or several
+joined by ',' (`province:25,topic:giao thông`). A scope the social tables cannot be cut by
+(agency, procedure) has no social values ([] / empty frames).
+
+Rising score of a term: c = posts of the window that mention it, c_prev = the same over the
+previous equal period, n and n_prev the posts of each period. The expected count from the
+previous period's rate is e = c_prev × n / n_prev (0 when n_prev is 0), and
+
+    score = log2((c + 1) / (e + 1))
+
+(+1 smoothing keeps a term seen 2 times instead of 0 from outranking one seen 40 instead of
+10). Only terms with c ≥ MIN_RISING_COUNT qualify; ties go to the larger c, then the term.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+from sqlalchemy import Engine, and_, func, select
+
+from ioc.db import schema as s
+from ioc.db.columns import SOCIAL_COUNTERS
+from ioc.kpis.catalogue import BY_CODE
+from ioc.kpis.values import KpiValue, bucket_frame, scope_filter, utc_naive
+from ioc.kpis.windows import Period
+
+MIN_RISING_COUNT = 3
+TOP_TOPICS = 5
+TOP_KEYWORDS = 10
+
+
+def _frame(engine: Engine, scope: str, period: Period, now: datetime | None) -> pl.DataFrame:
+    # Up to `now` when given (a window ending in the future has no posts after now anyway).
+    end = min(period.end, max(period.start, utc_naive(now))) if now else period.end
+    return bucket_frame(engine, s.social_buckets, scope, period.start, end)
+
+
+def _totals(df: pl.DataFrame) -> dict[str, int]:
+    return {c: int(df[c].sum()) if df.height else 0 for c in SOCIAL_COUNTERS}
+
+
+def _values(t: dict[str, int]) -> dict[str, float | int | None]:
+    posts = t["posts"]
+    return {
+        "social.posts": posts,
+        "social.negative_posts": t["negative"],
+        "social.positive_posts": t["positive"],
+        "social.negative_share": t["negative"] / posts if posts else None,
+        "social.positive_share": t["positive"] / posts if posts else None,
+        "social.sentiment_index": (t["positive"] - t["negative"]) / posts if posts else None,
+        "social.engagement": t["engagement"],
+    }
+
+
+def _kv(code: str, scope: str, window: str, value: float | int | None,
+        previous: float | int | None, num: int | None = None, den: int | None = None,
+        by: dict[str, str] | None = None) -> KpiValue:
+    k = BY_CODE[code]
+    change = None if value is None or previous is None else value - previous
+    return KpiValue(code, scope, window, value, num, den, k.label_vi, k.label_en, k.unit,
+                    by or {}, previous=previous, change=change, target=k.target)
+
+
+def _grouped(cur: pl.DataFrame, prev: pl.DataFrame, dim: str) -> pl.DataFrame:
+    """Counters per value of `dim` in the window, with the previous period's posts."""
+    schema = {dim: pl.String, **{c: pl.Int64 for c in SOCIAL_COUNTERS}}
+
+    def agg(df: pl.DataFrame) -> pl.DataFrame:
+        if df.is_empty():
+            return pl.DataFrame(schema=schema)
+        return df.group_by(dim).agg([pl.col(c).sum() for c in SOCIAL_COUNTERS])
+
+    before = agg(prev).select(dim, pl.col("posts").alias("previous_posts"))
+    out = agg(cur).join(before, on=dim, how="full", coalesce=True).with_columns(
+        [pl.col(c).fill_null(0) for c in (*SOCIAL_COUNTERS, "previous_posts")])
+    return out.filter((pl.col("posts") != 0) | (pl.col("previous_posts") != 0)).with_columns(
+        (pl.col("posts") - pl.col("previous_posts")).alias("change"),
+        pl.when(pl.col("posts") > 0).then(pl.col("negative") / pl.col("posts"))
+        .alias("negative_share"),
+        pl.when(pl.col("posts") > 0).then((pl.col("positive") - pl.col("negative"))
+                                          / pl.col("posts")).alias("sentiment_index"),
+    ).sort(["posts", dim], descending=[True, False])
+
+
+def _pair(engine: Engine, scope: str, period: Period,
+          now: datetime | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return _frame(engine, scope, period, now), _frame(engine, scope, period.previous(), None)
+
+
+def top_topics(engine: Engine, scope: str, period: Period, limit: int | None = None,
+               now: datetime | None = None) -> pl.DataFrame:
+    """topic, posts, negative, positive, neutral, engagement, previous_posts, change,
+    negative_share, sentiment_index — per primary topic, most posts first."""
+    df = _grouped(*_pair(engine, scope, period, now), "topic")
+    return df.head(limit) if limit else df
+
+
+def posts_per_place(engine: Engine, scope: str, period: Period,
+                    now: datetime | None = None) -> pl.DataFrame:
+    """The same columns per 2025 commune (`ward_code`); posts with no commune are left out."""
+    return _grouped(*_pair(engine, scope, period, now), "ward_code").filter(
+        pl.col("ward_code") != "")
+
+
+def posts_by_platform(engine: Engine, scope: str, period: Period,
+                      now: datetime | None = None) -> pl.DataFrame:
+    return _grouped(*_pair(engine, scope, period, now), "platform")
+
+
+def _term_counts(engine: Engine, scope: str, start: datetime, end: datetime) -> pl.DataFrame:
+    p, t = s.social_posts, s.social_post_tags
+    where = scope_filter(p, scope)
+    schema = {"term": pl.String, "posts": pl.Int64}
+    if where is None:
+        return pl.DataFrame(schema=schema)
+    q = (select(t.c.value, func.count())
+         .select_from(t.join(p, t.c.post_id == p.c.post_id))
+         .where(and_(t.c.kind == "term", p.c.published_at >= start, p.c.published_at < end,
+                     where))
+         .group_by(t.c.value))
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(q)]
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def rising_keywords(engine: Engine, scope: str, period: Period, limit: int = 20,
+                    now: datetime | None = None,
+                    min_count: int = MIN_RISING_COUNT) -> pl.DataFrame:
+    """term, posts, previous_posts, expected, score — the terms rising most in the window."""
+    cur_end = min(period.end, max(period.start, utc_naive(now))) if now else period.end
+    prev = period.previous()
+    cur = _term_counts(engine, scope, period.start, cur_end)
+    before = _term_counts(engine, scope, prev.start, prev.end).rename(
+        {"posts": "previous_posts"})
+    n = _totals(_frame(engine, scope, period, now))["posts"]
+    n_prev = _totals(_frame(engine, scope, prev, None))["posts"]
+    rate = n / n_prev if n_prev else 0.0
+    df = (cur.filter(pl.col("posts") >= min_count)
+          .join(before, on="term", how="left")
+          .with_columns(pl.col("previous_posts").fill_null(0))
+          .with_columns((pl.col("previous_posts") * rate).alias("expected")))
+    return (df.with_columns(((pl.col("posts") + 1) / (pl.col("expected") + 1)).log(2)
+                            .alias("score"))
+            .sort(["score", "posts", "term"], descending=[True, True, False])
+            .head(limit))
+
+
+def social_kpis(engine: Engine, scope: str, period: Period, now: datetime | None = None,
+                with_previous: bool = True) -> list[KpiValue]:
+    """Every social KPI of `scope` over `period` with the previous equal period; [] when the
+    social tables cannot be cut by `scope`."""
+    if scope_filter(s.social_buckets, scope) is None:
+        return []
+    w = period.window
+    cur = _frame(engine, scope, period, now)
+    prev = _frame(engine, scope, period.previous(), None) if with_previous else cur.clear()
+    now_v, before_v = _values(_totals(cur)), _values(_totals(prev))
+    t = _totals(cur)
+    out = []
+    for code, value in now_v.items():
+        previous = before_v[code] if with_previous else None
+        k = BY_CODE[code]
+        num = t[k.num] if k.num else None
+        den = t[k.den] if k.den else None
+        out.append(_kv(code, scope, w, value, previous, num, den))
+    for r in _grouped(cur, prev, "platform").iter_rows(named=True):
+        if r["posts"]:
+            out.append(_kv("social.posts", scope, w, r["posts"],
+                           r["previous_posts"] if with_previous else None,
+                           by={"platform": r["platform"]}))
+    for code, dim, limit in (("social.topic_posts", "topic", TOP_TOPICS),
+                             ("social.place_posts", "ward_code", None)):
+        g = _grouped(cur, prev, dim).filter((pl.col(dim) != "") & (pl.col("posts") > 0))
+        for r in (g.head(limit) if limit else g).iter_rows(named=True):
+            out.append(_kv(code, scope, w, r["posts"],
+                           r["previous_posts"] if with_previous else None, by={dim: r[dim]}))
+    if with_previous:
+        for r in rising_keywords(engine, scope, period, TOP_KEYWORDS, now).iter_rows(
+                named=True):
+            out.append(_kv("social.rising_keywords", scope, w, r["posts"], r["previous_posts"],
+                           by={"term": r["term"], "score": f"{r['score']:.2f}"}))
+    return out
