@@ -154,3 +154,28 @@ def test_rescore_since_and_posts_without_text(engine: Engine) -> None:
     assert versions["P000"] == "old" and versions["P009"] == "old"
     assert versions["P001"] == MODEL_VERSION
     assert _stored(engine) == _recomputed(engine)
+
+
+def test_top_posts_filters_and_effective_label(engine: Engine) -> None:
+    from ioc.social.queries import post, top_posts
+
+    _seed(engine)
+    period = resolve("7d", NOW)
+    df = top_posts(engine, "province:25", period, limit=5)
+    assert df.height == 5 and df["engagement"].to_list() == sorted(df["engagement"], reverse=True)
+    assert df["engagement"][0] == 39  # likes=i, the newest-first seed's P039
+    fb = top_posts(engine, "province:25", period, 100, platform="facebook")
+    assert fb.height == 20 and set(fb["platform"]) == {"facebook"}
+    # "topic" also matches secondary topics; "ward" also communes the text names.
+    flood = top_posts(engine, "province:25", period, 100, topic="thiên tai - thời tiết")
+    assert flood.height == 8 and all("thiên tai" in t for t in flood["topics"])
+    lam_thao = top_posts(engine, "province:25", period, 100, ward="08494")
+    assert lam_thao.height == 16
+    assert top_posts(engine, "agency:X", period).is_empty()
+    pid = lam_thao["post_id"][0]
+    relabel(engine, pid, "neutral", "op", now=NOW)
+    one = post(engine, pid)
+    assert one is not None and one["label"] == "neutral" and one["corrected_label"] == "neutral"
+    assert one["model_label"] == lam_thao.filter(pl.col("post_id") == pid)["model_label"][0]
+    assert pid in top_posts(engine, "province:25", period, 100, label="neutral")["post_id"]
+    assert post(engine, "nope") is None
