@@ -4,6 +4,7 @@
     ioc sentiment train      fit on that corpus and rewrite ioc/social/data/sentiment_model.json.gz
     ioc sentiment evaluate   macro-F1 and the negative class's precision / recall (held-out split)
     ioc sentiment label      one text per line on stdin → one label per line on stdout
+    ioc sentiment rescore    re-score stored posts with the current model, buckets exactly
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ def add_parsers(sub: Any) -> None:
     t = ss.add_parser("train", help="train the model on the corpus (deterministic)")
     t.add_argument("--corpus", type=Path, default=DATA_DIR / "sentiment_corpus.tsv")
     t.add_argument("--out", type=Path, default=DATA_DIR / "sentiment_model.json.gz")
+    t.add_argument("--with-corrections", action="store_true",
+                   help="also train on operators' label corrections in the database (the "
+                        "latest per post); the version gets a +c<N>.<digest> suffix")
     t.set_defaults(func=cmd_train)
 
     e = ss.add_parser("evaluate", help="scores on the held-out split (or a labelled TSV)")
@@ -40,6 +44,13 @@ def add_parsers(sub: Any) -> None:
 
     lab = ss.add_parser("label", help="one text per line on stdin → one label per line")
     lab.set_defaults(func=cmd_label)
+
+    r = ss.add_parser("rescore", help="re-score stored posts with the current model; their "
+                                      "buckets are moved exactly (one transaction per chunk)")
+    r.add_argument("--since", default=None,
+                   help="only posts published from this local day on (dd/mm/yyyy or ISO)")
+    r.add_argument("--chunk", type=int, default=2000, help="posts per transaction")
+    r.set_defaults(func=cmd_rescore)
 
 
 def _read_labelled(path: Path) -> tuple[list[str], list[str]]:
@@ -64,19 +75,34 @@ def cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
+    from ioc.social.sentiment import MODEL_VERSION
     from ioc.social.sentiment_train import corpus_digest, dump, fit
 
     raw = args.corpus.read_text("utf-8")
     texts, gold = _read_labelled(args.corpus)
+    version = MODEL_VERSION
+    extra: list[tuple[str, str]] = []
+    if args.with_corrections:
+        from ioc.cli import wiring
+        from ioc.social.corrections import corrected_texts
+
+        extra = corrected_texts(wiring.engine(settings))
+        texts += [t for t, _ in extra]
+        gold += [lab for _, lab in extra]
+        digest = corpus_digest("".join(f"{lab}\t{t}\n" for t, lab in extra))
+        version = f"{MODEL_VERSION}+c{len(extra)}.{digest[:8]}"
     try:
-        model = fit(texts, gold)
+        model = fit(texts, gold, version=version)
     except ImportError:
         sys.exit("ioc sentiment train needs scikit-learn: pip install -e '.[train]'")
     model["corpus_sha256"] = corpus_digest(raw)
+    if extra:
+        model["corrections"] = len(extra)
     blob = dump(model)
     args.out.write_bytes(blob)
     print(json.dumps({"model": str(args.out), "version": model["version"],
-                      "texts": len(texts), "features": len(model["features"]),
+                      "texts": len(texts), "corrections": len(extra),
+                      "features": len(model["features"]),
                       "bytes": len(blob)}))
     return 0
 
@@ -102,4 +128,22 @@ def cmd_label(args: argparse.Namespace, settings: Settings) -> int:
 
     lines = sys.stdin.read().splitlines()
     sys.stdout.write("".join(f"{lab}\n" for lab in label_many(lines)))
+    return 0
+
+
+def cmd_rescore(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import asdict
+    from datetime import datetime, time
+
+    from ioc.cli import wiring
+    from ioc.kpis.windows import parse_day
+    from ioc.reference.calendar import TZ
+    from ioc.social.corrections import rescore
+
+    try:
+        since = (datetime.combine(parse_day(args.since), time(), TZ) if args.since else None)
+    except ValueError as exc:
+        sys.exit(str(exc))
+    stats = rescore(wiring.engine(settings), since=since, chunk=args.chunk)
+    print(json.dumps({"since": since.isoformat() if since else None, **asdict(stats)}))
     return 0
