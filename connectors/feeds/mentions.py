@@ -137,4 +137,11 @@ class MentionFilter:
         return self._proper.sub(mask, text)
 
 
-__all__ = ["Mention", "MentionFilter", "REASON_MANY_COMMUNES", "REASON_NO_COMMUNE"]
+@lru_cache(maxsize=64)
+def province_filter(province_code: str) -> MentionFilter:
+    """The filter of a province without keywords (built once: it compiles the name lists)."""
+    return MentionFilter(province_code)
+
+
+__all__ = ["Mention", "MentionFilter", "REASON_MANY_COMMUNES", "REASON_NO_COMMUNE",
+           "province_filter"]

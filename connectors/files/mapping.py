@@ -1,5 +1,6 @@
 """Column mapping: one-stop-shop (Bộ phận Một cửa) dossier exports and HTTP JSON records →
-dossier events of contract v1 (`ioc.dossier.v1`).
+dossier events of contract v1 (`ioc.dossier.v1`); with ``contract:`` also hotline feedback
+(`connectors.files.feedback`) and social-listening exports (`connectors.files.social`).
 
 A mapping is a YAML file (see `connectors/files/mappings/one_stop_vi.yaml`):
 
@@ -65,6 +66,7 @@ from ioc.events.contracts import (
     DOSSIER_CONTRACT,
     FEEDBACK_CONTRACT,
     INT,
+    SOCIAL_CONTRACT,
     TIME,
     Contract,
 )
@@ -74,7 +76,7 @@ from ioc.reference.catalogue import Procedure, agency, agency_for, procedure
 DEFAULT_DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y")
 DEFAULT_SOURCE = "one-stop-import"
 DEFAULT_MISSING_WARD_REASON = "không có mã xã trong tệp"
-CONTRACTS = (DOSSIER_CONTRACT, FEEDBACK_CONTRACT)  # what a mapping can produce
+CONTRACTS = (DOSSIER_CONTRACT, FEEDBACK_CONTRACT, SOCIAL_CONTRACT)  # what a mapping can produce
 
 OPENING = time(7, 30)  # office opening: date-only start times
 CLOSING = time(17, 0)  # end of the office day: date-only deadlines and results
@@ -154,7 +156,9 @@ class ColumnMapping:
             if not col_list or not all(isinstance(c, str) and c.strip() for c in col_list):
                 raise MappingError(f"{origin}: fields.{name}: give a column name or a list")
             fields[name] = col_list
-        if contract.key_field not in fields:
+        # A social export without post ids is keyed by its links (connectors.files.social).
+        if contract.key_field not in fields and not (contract is SOCIAL_CONTRACT
+                                                     and "url" in fields):
             raise MappingError(f"{origin}: fields.{contract.key_field} is required")
         values: dict[str, dict[str, Any]] = {}
         for name, table in (spec.get("values") or {}).items():
@@ -233,6 +237,13 @@ class ColumnMapping:
                 return feedback_event(vals, problems, where, self)
             except MappingError:
                 raise
+            except ValueError as exc:
+                raise MappingError(str(exc)) from None
+        if self.contract is SOCIAL_CONTRACT:
+            from connectors.files.social import social_event  # the social half
+
+            try:
+                return social_event(vals, problems, where, self)
             except ValueError as exc:
                 raise MappingError(str(exc)) from None
         for name in ("dossier_id", "procedure_code", "received_at"):
@@ -383,6 +394,10 @@ DEFAULT_MAPPING_PATH = Path(__file__).resolve().parent / "mappings" / "one_stop_
 
 def _field_kinds(contract: Contract) -> dict[str, str]:
     kinds = {k: v for k, v in contract.fields.items() if k not in COMPUTED}
+    if contract is SOCIAL_CONTRACT:
+        from connectors.files.social import SOCIAL_EXTRA_FIELDS  # engagement counts, author
+
+        kinds = {**kinds, **SOCIAL_EXTRA_FIELDS}
     return {**kinds, **EXTRA_FIELDS}
 
 

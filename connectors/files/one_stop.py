@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 # Without these the mapper cannot build any event: refuse the file instead of dead-lettering
 # every row.
-ESSENTIAL = ("dossier_id", "procedure_code", "received_at", "feedback_id")  # either contract
+ESSENTIAL = ("dossier_id", "procedure_code", "received_at", "feedback_id",  # any contract
+             "published_at")
 DELIMITERS = (",", ";", "\t")
 
 Row = tuple[int, list[Any]]  # (row number as the user sees it, cells)

@@ -108,6 +108,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from connectors.base import Source
+    from connectors.files.jsonl import JsonlFileSource
     from connectors.files.mapping import ColumnMapping, MappingError
     from connectors.files.one_stop import OneStopFileSource
     from connectors.runtime import run_until_idle
@@ -120,7 +122,9 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     except (OSError, MappingError) as exc:
         sys.exit(f"import: mapping {args.mapping}: {exc}")
     try:
-        source = OneStopFileSource(path, mapping)
+        source: Source = (JsonlFileSource(path, mapping.contract, mapping=mapping)
+                          if path.suffix.lower() in (".jsonl", ".ndjson")
+                          else OneStopFileSource(path, mapping))
     except (OSError, ValueError) as exc:  # MappingError (header check) is a ValueError
         sys.exit(f"import: {exc}")
     stats = wiring.run_connector(settings, source, "ioc-import", run_until_idle)
@@ -174,8 +178,9 @@ def add_stream_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 
 def add_import_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `import` and `poll-http`."""
-    imp = sub.add_parser("import", help="import a one-stop-shop dossier export (CSV or XLSX)")
-    imp.add_argument("file", help="CSV (UTF-8, ',' or ';') or XLSX export")
+    imp = sub.add_parser("import", help="import an export (CSV, XLSX or JSONL) through a column "
+                         "mapping: dossiers, feedback or social posts (the mapping's contract)")
+    imp.add_argument("file", help="CSV (UTF-8, ',' or ';'), XLSX or JSONL export")
     imp.add_argument("--mapping", default=str(DEFAULT_MAPPING),
                      help="column mapping YAML (default: the bundled one_stop_vi.yaml)")
     imp.set_defaults(func=cmd_import)

@@ -302,7 +302,7 @@ def test_failing_feed_does_not_stop_the_others(broker, engine, server):
         producer.close()
 
 
-def test_cli_connect_feeds_once(broker, db_url, server, tmp_path):
+def test_cli_connect_feeds_once(broker, db_url, engine, server, tmp_path):  # engine: fresh
     """`ioc connect feeds --config FILE --once` runs every feed once and prints the counts;
     run again it resumes from the stored cursor (conditional GETs, nothing new)."""
     cfg = tmp_path / "feeds.yaml"
