@@ -30,6 +30,8 @@ BURST_COUNTS: dict[str, tuple[Table, str]] = {
     "feedback.received": (s.feedback_buckets, "received"),
     "social.posts": (s.social_buckets, "posts"),
     "social.negative_posts": (s.social_buckets, "negative"),
+    "social.positive_posts": (s.social_buckets, "positive"),
+    "social.engagement": (s.social_buckets, "engagement"),
     "dossier.received": (s.dossier_buckets, "received"),
     "feedback.responded": (s.feedback_buckets, "responded"),
     "feedback.closed": (s.feedback_buckets, "closed"),
