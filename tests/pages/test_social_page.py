@@ -14,9 +14,10 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import pytest
 import streamlit as st
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, select
 from streamlit.testing.v1 import AppTest
 
+from ioc import auth
 from ioc.alerts import rule_store
 from ioc.alerts.rules import parse_rule
 from ioc.auth import Identity
@@ -35,6 +36,7 @@ from tests.helpers import markdown_with
 APP = str(REPO_ROOT / "app.py")
 PAGE = "pages/social.py"
 WARD_A, WARD_B = "04792", "04795"  # Phường Tân Hòa, Phường Hòa Bình (Phú Thọ, province 25)
+PW = "Correct-Horse-42"
 VIEWER, OPERATOR, ADMIN = (Identity("leader", "viewer"), Identity("op1", "operator"),
                            Identity("boss", "admin"))
 
@@ -45,6 +47,9 @@ def app_db(monkeypatch: pytest.MonkeyPatch, db_url: str, engine: Engine) -> Engi
     monkeypatch.setenv("IOC_PROVINCE_CODE", "25")
     for name in ("IOC_ANONYMOUS_ROLE", "IOC_AUTH"):
         monkeypatch.delenv(name, raising=False)
+    # app.py re-reads each signed-in account: the identities below must exist.
+    for ident in (VIEWER, OPERATOR, ADMIN):
+        auth.create_user(engine, ident.username, PW, ident.role)
     # The page caches reads per database URL; a PostgreSQL run reuses one URL for every test.
     st.cache_data.clear()
     return engine
@@ -75,6 +80,39 @@ def seed(engine: Engine) -> None:
             dict(hour=before, ward_code=WARD_A, platform="news", topic="giao thông", posts=5,
                  negative=1, positive=1, neutral=3, engagement=20),
         ))
+
+
+def _posts(hour: datetime, ward: str, platform: str, topic: str,
+           labels: list[tuple[str, int]]) -> list[dict]:
+    """Post rows behind a bucket: (label, engagement) each, published 10 minutes into `hour`."""
+    score = {"negative": -0.8, "neutral": 0.0, "positive": 0.8}
+    return [dict(post_id=f"{platform}-{ward}-{i}", published_at=hour + timedelta(minutes=10),
+                 province_code="25", ward_code=ward, platform=platform, sentiment=score[lab],
+                 title=f"Tin {platform} {i}", text=f"Nội dung {i} về {topic}",
+                 url=f"https://example.vn/{platform}/{i}", source="example.vn",
+                 author_ref="a1", likes=eng, shares=0, comments=0, engagement=eng, label=lab,
+                 model_version="sent-test", corrected_label=None, topic=topic,
+                 topics=topic, places=ward)
+            for i, (lab, eng) in enumerate(labels)]
+
+
+def seed_posts(engine: Engine) -> None:
+    """The 10 posts of the window's buckets (seed), with their labels and interactions:
+    the news post 0 is the most engaged (20) and negative."""
+    hour = utc_naive().replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    rows = _posts(hour, WARD_A, "news", "giao thông",
+                  [("negative", 20), ("negative", 5), ("negative", 5), ("positive", 4),
+                   ("neutral", 3), ("neutral", 3)])
+    rows += _posts(hour, WARD_B, "facebook", "y tế",
+                   [("negative", 1), ("positive", 4), ("positive", 4), ("neutral", 1)])
+    with engine.begin() as conn:
+        conn.execute(insert(s.social_posts), rows)
+        # "ngập" in the four news posts 0-3, in none the day before; "xe" in two only.
+        conn.execute(insert(s.social_post_tags),
+                     [dict(post_id=f"news-{WARD_A}-{i}", kind="term", value="ngập")
+                      for i in range(4)]
+                     + [dict(post_id=f"news-{WARD_A}-{i}", kind="term", value="xe")
+                        for i in range(2)])
 
 
 def open_page(identity: Identity | None = None) -> AppTest:
@@ -118,6 +156,9 @@ def table_with(at: AppTest, column: str) -> pl.DataFrame:
 def test_every_role_sees_the_exact_tiles(app_db: Engine, identity: Identity | None) -> None:
     seed(app_db)
     at = open_page(identity)
+    # app.py kept the account (it exists, enabled, same role): the page ran for that role.
+    assert at.session_state[IDENTITY_KEY] == identity if identity else \
+        IDENTITY_KEY not in at.session_state
     t = tiles(at)
     assert t["social.posts"] == ("10", "▲ 5 · kỳ trước 5")
     assert t["social.negative_share"] == ("40,0 %", "▲ 20,0 điểm % · kỳ trước 20,0 %")
@@ -134,6 +175,72 @@ def test_every_role_sees_the_exact_tiles(app_db: Engine, identity: Identity | No
     assert places.select("ward_name", "posts").rows() == [("Phường Tân Hòa", 6),
                                                           ("Phường Hòa Bình", 4)]
     assert len(at.get("download_button")) >= 2 * 3  # CSV + XLSX under each table
+
+
+def test_an_operator_relabels_a_post_and_its_audit_row_is_written(app_db: Engine) -> None:
+    seed(app_db)
+    seed_posts(app_db)
+    at = open_page(OPERATOR)
+    posts = table_with(at, "sentiment_label")
+    assert posts["post_id"].to_list()[:1] == ["news-04792-0"]  # most engaged first
+    assert posts["sentiment_label"][0] == "Tiêu cực · Negative"
+    at.selectbox(key="social_relabel_post").set_value("news-04792-0")
+    at.selectbox(key="social_relabel_label").set_value("positive")
+    at.checkbox(key="social_relabel_confirm").check()
+    submit = next(b for b in at.button if "Lưu nhãn" in b.label)
+    submit.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Đã sửa nhãn" in m.value for m in at.success)
+    posts = table_with(at, "sentiment_label")
+    assert posts["sentiment_label"][0] == "Tích cực · Positive (đã sửa · corrected)"
+    # The post moved from negative to positive: 3 negative and 4 positive of 10 posts.
+    t = tiles(at)
+    assert t["social.negative_share"][0] == "30,0 %"
+    assert t["social.sentiment_index"][0] == "+0,10"
+    c = s.social_label_corrections.c
+    with app_db.connect() as conn:
+        audit = conn.execute(select(c.post_id, c.actor, c.old_label, c.new_label,
+                                    c.model_label)).all()
+    assert [tuple(r) for r in audit] == [("news-04792-0", "op1", "negative", "positive",
+                                          "negative")]
+
+
+def test_a_relabel_needs_the_confirmation(app_db: Engine) -> None:
+    seed(app_db)
+    seed_posts(app_db)
+    at = open_page(ADMIN)
+    next(b for b in at.button if "Lưu nhãn" in b.label).click().run()
+    assert any("xác nhận" in w.value for w in at.warning)
+    with app_db.connect() as conn:
+        assert conn.execute(select(s.social_label_corrections)).first() is None
+
+
+@pytest.mark.parametrize("identity", [None, VIEWER], ids=["anonymous", "viewer"])
+def test_viewers_see_the_posts_but_no_relabel_control(app_db: Engine,
+                                                      identity: Identity | None) -> None:
+    seed(app_db)
+    seed_posts(app_db)
+    at = open_page(identity)
+    assert table_with(at, "sentiment_label").height == 10
+    assert not [b for b in at.button if "Lưu nhãn" in b.label]
+    with pytest.raises(KeyError):
+        at.selectbox(key="social_relabel_post")
+
+
+def test_rising_keywords_and_posts_follow_the_filters(app_db: Engine) -> None:
+    seed(app_db)
+    seed_posts(app_db)
+    at = open_page(VIEWER)
+    words = table_with(at, "term")
+    # "xe" is in 2 posts (under the 3-post floor); "ngập": 4 now, 0 before → log2(5 / 1).
+    assert words.select("term", "posts", "previous_posts").rows() == [("ngập", 4, 0)]
+    assert round(words["score"][0], 4) == 2.3219
+    at.selectbox(key="social_platform").set_value("facebook").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [df for df in at.dataframe if "term" in getattr(df.value, "data", df.value)]
+    assert any("Chưa có từ khóa" in c.value for c in at.caption)
+    posts = table_with(at, "sentiment_label")
+    assert sorted(posts["post_id"]) == [f"facebook-{WARD_B}-{i}" for i in range(4)]
 
 
 def test_filters_cut_every_figure(app_db: Engine) -> None:
@@ -206,7 +313,7 @@ def test_tiles_and_changes_follow_the_good_direction() -> None:
     neg = by_code["social.negative_share"]
     assert (neg.value, neg.previous, neg.detail) == (0.4, 0.2, "4 / 10")
     assert change_text(neg) == ("▲ 20,0 điểm %", "bad")  # more negative is worse
-    assert change_text(by_code["social.posts"]) == ("▲ 5", "good")
+    assert change_text(by_code["social.posts"]) == ("▲ 5", "none")  # volume: neither way
     assert change_text(by_code["social.sentiment_index"]) == ("▼ 0,10", "bad")
     assert value_text(0.25, "index") == "+0,25" and value_text(None, "ratio") == "—"
     empty = dict.fromkeys(now, 0)

@@ -63,7 +63,7 @@ def sentiment_chart(frame: pl.DataFrame, step: str, height: int = 280) -> alt.Ch
     return (zero + line).properties(height=height)
 
 
-def topic_chart(frame: pl.DataFrame, height: int = 300) -> alt.Chart:
+def topic_chart(frame: pl.DataFrame, bar_step: int = 30) -> alt.Chart:
     """Posts per topic (busiest on top), each bar coloured by its sentiment index."""
     order = frame["topic"].to_list()
     return (
@@ -81,4 +81,4 @@ def topic_chart(frame: pl.DataFrame, height: int = 300) -> alt.Chart:
                      alt.Tooltip("negative_share_pct:Q", title=vi("negative_pct"),
                                  format=".1f"),
                      alt.Tooltip("sentiment_index:Q", title=vi("sentiment"), format="+.2f")],
-        ).properties(height=height))
+        ).properties(height=alt.Step(bar_step)))  # room for every topic's name

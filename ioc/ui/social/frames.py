@@ -30,6 +30,14 @@ class Filters:
     topic: str = ""
     ward: str = ""
 
+    def scope(self, province: str) -> str:
+        """The KPI scope of the filters: 'province:25,platform:news,topic:y tế,commune:…'."""
+        parts = [f"province:{province}"]
+        parts += [f"{kind}:{code}" for kind, code in (("platform", self.platform),
+                                                      ("topic", self.topic),
+                                                      ("commune", self.ward)) if code]
+        return ",".join(parts)
+
     def tag(self) -> str:
         """File-name part of the exports: 'tiktok_giao-thong_08494_7d'."""
         parts = [self.platform, self.topic.replace(" ", "-"), self.ward, self.window]
@@ -65,7 +73,7 @@ class Tile:
     unit: str  # count | ratio | index
     value: float | None
     previous: float | None
-    higher_is_better: bool
+    higher_is_better: bool | None  # None: neither direction is good (volumes)
     detail: str = ""  # e.g. '12 / 40' under a share
 
 
@@ -75,7 +83,7 @@ def tiles(now: Mapping[str, int], before: Mapping[str, int]) -> list[Tile]:
         return sentiment_index(t["positive"], t["negative"], t["posts"])
 
     return [
-        Tile("social.posts", "Tin bài", "Posts", "count", now["posts"], before["posts"], True),
+        Tile("social.posts", "Tin bài", "Posts", "count", now["posts"], before["posts"], None),
         Tile("social.negative_share", "Tỷ lệ tin tiêu cực", "Negative share", "ratio",
              share(now["negative"], now["posts"]), share(before["negative"], before["posts"]),
              False, f"{fmt_int(now['negative'])} / {fmt_int(now['posts'])}"),
@@ -85,7 +93,7 @@ def tiles(now: Mapping[str, int], before: Mapping[str, int]) -> list[Tile]:
              share(now["positive"], now["posts"]), share(before["positive"], before["posts"]),
              True, f"{fmt_int(now['positive'])} / {fmt_int(now['posts'])}"),
         Tile("social.engagement", "Lượt tương tác", "Engagement", "count",
-             now["engagement"], before["engagement"], True),
+             now["engagement"], before["engagement"], None),
     ]
 
 
@@ -125,7 +133,7 @@ def over_time(buckets: pl.DataFrame, period: Period, by: str | None = None) -> p
 def volume_frame(buckets: pl.DataFrame, period: Period) -> pl.DataFrame:
     """period_start, platform, platform_label, posts: the volume chart by platform."""
     frame = over_time(buckets, period, "platform")
-    return frame.select("period_start", "platform", _platform_label(), "posts")
+    return frame.select("period_start", "platform", platform_label_expr(), "posts")
 
 
 def sentiment_frame(buckets: pl.DataFrame, period: Period) -> pl.DataFrame:
@@ -140,7 +148,7 @@ def sentiment_frame(buckets: pl.DataFrame, period: Period) -> pl.DataFrame:
         pl.when(posts > 0).then(100 * pl.col("negative") / posts).alias("negative_share_pct"))
 
 
-def _platform_label() -> pl.Expr:
+def platform_label_expr() -> pl.Expr:
     return (pl.col("platform").replace_strict(PLATFORM_LABELS, default=pl.col("platform"))
             .alias("platform_label"))
 
@@ -162,7 +170,7 @@ def topic_frame(buckets: pl.DataFrame) -> pl.DataFrame:
 
 
 def platform_frame(buckets: pl.DataFrame) -> pl.DataFrame:
-    return _breakdown(buckets, "platform").with_columns(_platform_label())
+    return _breakdown(buckets, "platform").with_columns(platform_label_expr())
 
 
 def place_frame(buckets: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:

@@ -44,7 +44,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "relabel_done": ("Đã sửa nhãn", "Label corrected"),
     "relabel_denied": ("Không có quyền sửa nhãn", "Not allowed to correct labels"),
     "relabel_need_confirm": ("Hãy đánh dấu xác nhận trước khi lưu", "Tick the confirmation first"),
-    "waiting": ("Chưa có dữ liệu cho phần này", "Nothing stored for this section yet"),
+    "open_link": ("Mở", "Open"),
+    "no_keywords": ("Chưa có từ khóa nào xuất hiện từ 3 tin trở lên trong kỳ",
+                    "No keyword in 3 posts or more in this window"),
     "csv": ("Tải CSV", "CSV"),
     "xlsx": ("Tải Excel", "XLSX"),
 }
@@ -66,13 +68,17 @@ HEADERS: dict[str, str] = {
     "posts": "Số tin", "negative": "Tiêu cực", "positive": "Tích cực", "neutral": "Trung tính",
     "negative_share_pct": "Tỷ lệ tiêu cực (%)", "sentiment_index": "Chỉ số cảm xúc",
     "engagement": "Tương tác", "ward_code": "Mã xã", "ward_name": "Xã, phường",
-    "period_start": "Từ (giờ VN)", "keyword": "Từ khóa", "count_now": "Kỳ này",
-    "count_before": "Kỳ trước", "score": "Điểm tăng", "post_id": "Mã tin", "title": "Tiêu đề",
+    "period_start": "Từ (giờ VN)", "post_id": "Mã tin", "title": "Tiêu đề",
     "text": "Nội dung (đã ẩn dữ liệu cá nhân)", "url": "Liên kết", "label": "Nhãn",
     "sentiment_label": "Nhãn cảm xúc", "published_at": "Thời gian đăng",
     "rule_id": "Quy tắc", "rule_name": "Tên quy tắc", "kpi": "Chỉ số", "scope": "Phạm vi",
     "value": "Giá trị", "threshold": "Ngưỡng", "severity": "Mức độ", "fired_at": "Bắt đầu",
     "state": "Trạng thái",
+}
+
+KEYWORD_HEADERS: dict[str, str] = {
+    "term": "Từ khóa", "posts": "Số tin kỳ này", "previous_posts": "Số tin kỳ trước",
+    "expected": "Kỳ vọng theo kỳ trước", "score": "Điểm tăng (log2)",
 }
 
 

@@ -11,7 +11,10 @@ import streamlit as st
 
 from ioc.alerts import store as alert_store
 from ioc.db import schema as s
+from ioc.kpis.social_values import rising_keywords
 from ioc.kpis.values import bucket_frame
+from ioc.kpis.windows import Period
+from ioc.social.queries import top_posts
 from ioc.ui.alerts.view import rule_names
 from ioc.ui.components import get_engine
 
@@ -33,3 +36,25 @@ def load_firing(url: str) -> list[dict[str, Any]]:
 @st.cache_data(ttl=60, show_spinner=False)
 def load_rule_names(url: str) -> dict[str, str]:
     return rule_names(get_engine(url))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def load_posts(url: str, province: str, start: datetime, end: datetime, limit: int,
+               platform: str, topic: str, ward: str) -> pl.DataFrame:
+    """Most engaged first. A topic or commune filter also keeps posts that only mention it
+    (ioc.social.queries.top_posts), where the figures count a post under its primary one."""
+    return top_posts(get_engine(url), f"province:{province}", Period(start, end, "custom"),
+                     limit, platform or None, topic or None, ward or None)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def load_keywords(url: str, scope: str, start: datetime, end: datetime,
+                  limit: int) -> pl.DataFrame:
+    return rising_keywords(get_engine(url), scope, Period(start, end, "custom"), limit)
+
+
+def clear_cached_reads() -> None:
+    """After a relabel: the next run reads buckets and posts afresh."""
+    load_buckets.clear()
+    load_posts.clear()
+    load_keywords.clear()

@@ -30,7 +30,8 @@ def _shown(value: float, unit: str) -> float:
 
 
 def change_text(t: Tile) -> tuple[str, str]:
-    """('▲ 3,5 điểm %', 'good'|'bad'|'flat'|'none')."""
+    """('▲ 3,5 điểm %', 'good'|'bad'|'flat'|'none'); 'none' (grey) also for a volume, which
+    is news either way."""
     if t.value is None or t.previous is None:
         return "", "none"
     diff = round(_shown(t.value, t.unit) - _shown(t.previous, t.unit), 2)
@@ -40,6 +41,8 @@ def change_text(t: Tile) -> tuple[str, str]:
     text = {"ratio": f"{fmt_number(mag, 1)} {vi('pct_points')}",
             "index": fmt_number(mag, 2)}.get(t.unit, fmt_int(mag))
     up = diff > 0
+    if t.higher_is_better is None:
+        return f"{'▲' if up else '▼'} {text}", "none"
     return f"{'▲' if up else '▼'} {text}", "good" if up == t.higher_is_better else "bad"
 
 

@@ -30,6 +30,7 @@ from ioc.ui.social.loaders import load_buckets, load_firing, load_rule_names
 from ioc.ui.social.model_info import model_caption, model_score, tile_note
 from ioc.ui.social.places import place_points
 from ioc.ui.social.posts import render_keywords, render_posts
+from ioc.ui.social.sections import section
 from ioc.ui.social.tiles import board_html
 
 WINDOWS = ("1h", "24h", "7d", "30d", "month")
@@ -45,13 +46,6 @@ CSS = """<style>
   grid-template-columns: repeat(2, minmax(0, 1fr)); } }
 .ioc-smodel { font-size: .95rem; color: #37474f; margin: -.2rem 0 .4rem 0; }
 </style>"""
-
-
-def section(key: str) -> None:
-    vi_text, en_text = LABELS[key]
-    st.markdown(f'<div class="ioc-section-title" data-section="{key}">{html.escape(vi_text)} '
-                f'<span class="en">· {html.escape(en_text)}</span></div>',
-                unsafe_allow_html=True)
 
 
 def filter_bar(ward_names: Mapping[str, str]) -> frames.Filters:
@@ -98,7 +92,7 @@ def render_topics(now_b: pl.DataFrame, tag: str) -> None:
     if topics.is_empty():
         st.caption(both("no_data"))
         return
-    st.altair_chart(topic_chart(topics, height=max(160, 30 * topics.height)), width="stretch")
+    st.altair_chart(topic_chart(topics), width="stretch")
     render_table(topics, "topics", f"chu-de_{tag}", headers=HEADERS,
                  columns=["topic", "posts", "negative_share_pct", "sentiment_index",
                           "engagement"], height=table_height(topics.height, 6))
@@ -165,7 +159,8 @@ def render_social(settings: Settings) -> None:
         with topics_col:
             render_topics(now_b, tag)
         with keywords_col:
-            render_keywords(get_engine(url), province, f, period, tag)
+            render_keywords(url, province, f, period, tag)
         render_places(now_b, province, ward_names, tag)
-        render_posts(get_engine(url), province, f, period, tag, current_identity())
+        section("posts")
+        render_posts(get_engine(url), url, province, f, period, tag, current_identity())
         render_bursts(url, names, tag)
