@@ -26,7 +26,7 @@ polls and restarts. ``published_at`` in UTC from the entry's published date, els
 date, else the time the connector first saw it; ``published_at_source`` (an extra field,
 optional) says which: published | updated | first_seen. HTML is stripped to text, entities
 unescaped. ``ward_code`` is the commune the item names when it names exactly one, else null
-with a reason (`connectors.feeds.mentions`). Items not about the province are counted
+with a reason (`connectors.listening.mentions`). Items not about the province are counted
 (``not_about``) and skipped, not dead-lettered.
 
 Dead letters (once each, their keys are remembered too): an entry without guid/id and link,
@@ -52,9 +52,7 @@ from zoneinfo import ZoneInfo
 
 from connectors.base import SourceBatch, SourceRecord, record_from_event, to_bytes
 from connectors.feeds.config import FeedsConfig, FeedSpec
-from connectors.feeds.mentions import MentionFilter
 from connectors.feeds.parse import ParsedFeed, RawEntry, parse_document
-from connectors.feeds.text import canonical_link, html_to_text, parse_feed_date
 from connectors.http.fetch import (
     FetchFailedError,
     FetchRefusedError,
@@ -62,6 +60,8 @@ from connectors.http.fetch import (
     RetryPolicy,
     fetch_with_retries,
 )
+from connectors.listening.mentions import MentionFilter
+from connectors.listening.text import canonical_link, html_to_text, parse_feed_date
 from ioc.events.contracts import MAX_TEXT, SOCIAL_CONTRACT
 
 log = logging.getLogger(__name__)

@@ -11,13 +11,13 @@ Derived fields:
 
 - ``post_id``: the export's id column prefixed with the platform ("facebook-123_456"), or,
   when the export has no id (many do not), the platform and a digest of the canonical link
-  (tracking parameters and fragment removed: `connectors.feeds.text.canonical_link`), so the
+  (tracking parameters and fragment removed: `connectors.listening.text.canonical_link`), so the
   same post in two exports is one post. A row with neither is an error.
 - ``type`` published, ``seq`` 1, ``event_id`` "{source}:{post_id}:1", ``occurred_at`` =
   ``published_at``: a post is one event; a later export of the same post (grown engagement)
   carries the same ids and the aggregator keeps the first delivery.
 - ``ward_code``: the column when mapped and filled; else the commune the title and text name
-  when they name exactly one (`connectors.feeds.mentions`, the feed connector's rules: a bare
+  when they name exactly one (`connectors.listening.mentions`, the feed connector's rules: a bare
   province name is the province, not the ward of the same name); else null with a reason.
 - ``url``: the canonical link (tracking parameters and fragment removed).
 
@@ -31,8 +31,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from connectors.feeds.mentions import province_filter
-from connectors.feeds.text import canonical_link
+from connectors.listening.mentions import province_filter
+from connectors.listening.text import canonical_link
 from ioc.events.contracts import INT, STR
 from ioc.events.redact import pseudonym
 from ioc.reference.calendar import TZ

@@ -1,4 +1,5 @@
-"""Is a feed item about the province? The mention filter of the feed connector.
+"""Is a post about the province, and which commune? The mention filter of the feed connector
+and of the social export import.
 
 An item is about the province when its title or text names:
 

@@ -1,4 +1,4 @@
-"""Small text jobs of the feed connector: HTML to plain text, canonical links, feed dates."""
+"""Small text jobs of social listening: HTML to plain text, canonical links, feed dates."""
 
 from __future__ import annotations
 

@@ -25,10 +25,10 @@ from typing import Any
 import pytest
 
 from connectors.feeds.config import FeedsConfig
-from connectors.feeds.mentions import MentionFilter
 from connectors.feeds.parse import parse_document
 from connectors.feeds.source import FeedSource
-from connectors.feeds.text import canonical_link, html_to_text, parse_feed_date
+from connectors.listening.mentions import MentionFilter
+from connectors.listening.text import canonical_link, html_to_text, parse_feed_date
 from connectors.runtime import ConnectorRuntime, run_until_idle
 from ioc.events.contracts import SOCIAL_CONTRACT, validate_event
 from ioc.events.redact import pseudonym
