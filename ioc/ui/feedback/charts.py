@@ -23,10 +23,14 @@ def trend_every(hours: float) -> str:
 def channel_chart(frame: pl.DataFrame, every: str, height: int = 280) -> alt.Chart:
     """Stacked bars of reports received per bucket, one colour per channel."""
     fmt = "%H:%M %d/%m" if every == "1h" else "%d/%m"
+    unit = "yearmonthdatehours" if every == "1h" else "yearmonthdate"
+    # Ordinal buckets: one full-width bar per hour or day (a time axis draws hairlines).
     return (
         alt.Chart(frame).mark_bar()
         .encode(
-            x=alt.X("bucket:T", title=None, axis=alt.Axis(format=fmt, **_AXIS)),
+            x=alt.X(f"{unit}(bucket):O", title=None,
+                    axis=alt.Axis(format=fmt, formatType="time", labelOverlap=True,
+                                  labelAngle=0, **_AXIS)),
             y=alt.Y("sum(received):Q", title=vi("count"),
                     axis=alt.Axis(labelExpr=_VN_INT, tickMinStep=1, **_AXIS)),
             color=alt.Color("channel_name:N", title=None,

@@ -43,6 +43,11 @@ def hotspot_deck(cells: pl.DataFrame, communes: Sequence[Any], wards: Mapping[st
     layers = [
         pdk.Layer("ScatterplotLayer", data=dots, id="communes", get_position="[lon, lat]",
                   get_radius=350, radius_min_pixels=2, get_fill_color=COMMUNE_DOT),
+        # A hotspot's hexagon is a few pixels at the province's zoom: a halo marks it.
+        pdk.Layer("ScatterplotLayer", data=[r for r in rows if r["hot"]], id="hot-halo",
+                  get_position="[lon, lat]", get_radius=4000, radius_min_pixels=14,
+                  get_fill_color=[198, 40, 40, 60], get_line_color=HOT_COLOR, stroked=True,
+                  line_width_min_pixels=2, pickable=True),
         pdk.Layer("PolygonLayer", data=rows, id="cells", get_polygon="polygon",
                   get_fill_color="color", get_line_color=[255, 255, 255, 255],
                   line_width_min_pixels=1, stroked=True, filled=True, pickable=True,

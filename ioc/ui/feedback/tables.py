@@ -87,6 +87,9 @@ def ranking_frame(card: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema).sort("rank")
 
 
+UNASSIGNED = "Chưa giao xử lý"  # a report just received has no handling agency yet
+
+
 def report_frame(reports: pl.DataFrame, names: Mapping[str, Mapping[str, str]]
                  ) -> pl.DataFrame:
     """The report list as shown and exported: redacted text, channel, category, commune,
@@ -96,7 +99,8 @@ def report_frame(reports: pl.DataFrame, names: Mapping[str, Mapping[str, str]]
         pl.col("status").replace_strict(STATUS_LABELS, default=pl.col("status")),
         "category", _names("channel", CHANNEL_LABELS, "channel_name"),
         _names("ward_code", names.get("ward_code", {}), "ward_name"),
-        _names("agency_code", names.get("agency_code", {}), "agency_name"),
+        _names("agency_code", {"": UNASSIGNED, **names.get("agency_code", {})},
+               "agency_name"),
         "received_at", "due_at", "age_days", "closed_at", "text")
 
 
