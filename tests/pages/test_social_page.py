@@ -22,6 +22,7 @@ from ioc.alerts import rule_store
 from ioc.alerts.rules import parse_rule
 from ioc.auth import Identity
 from ioc.db import schema as s
+from ioc.kpis.values import KpiValue
 from ioc.kpis.windows import resolve
 from ioc.ui import nav
 from ioc.ui.session import IDENTITY_KEY, LAST_SEEN_KEY, SIGNED_IN_AT_KEY
@@ -29,7 +30,7 @@ from ioc.ui.social import frames
 from ioc.ui.social.bursts import bursts_frame
 from ioc.ui.social.model_info import model_caption, model_score
 from ioc.ui.social.places import place_points
-from ioc.ui.social.tiles import change_text, value_text
+from ioc.ui.social.tiles import board_html, change_text, value_text
 from tests import REPO_ROOT
 from tests.helpers import markdown_with
 
@@ -307,17 +308,25 @@ def test_bursts_now_lists_only_firing_social_alerts(app_db: Engine) -> None:
 # --- pure builders ----------------------------------------------------------------------------
 
 def test_tiles_and_changes_follow_the_good_direction() -> None:
-    now = {"posts": 10, "negative": 4, "positive": 3, "neutral": 3, "engagement": 50}
-    before = {"posts": 5, "negative": 1, "positive": 1, "neutral": 3, "engagement": 20}
-    by_code = {t.code: t for t in frames.tiles(now, before)}
-    neg = by_code["social.negative_share"]
-    assert (neg.value, neg.previous, neg.detail) == (0.4, 0.2, "4 / 10")
+    def kv(code: str, unit: str, value: float | None, previous: float | None,
+           num: int | None = None, den: int | None = None) -> KpiValue:
+        return KpiValue(code, "province:25", "24h", value, num, den, unit=unit,
+                        previous=previous)
+
+    neg = kv("social.negative_share", "ratio", 0.4, 0.2, 4, 10)
     assert change_text(neg) == ("▲ 20,0 điểm %", "bad")  # more negative is worse
-    assert change_text(by_code["social.posts"]) == ("▲ 5", "none")  # volume: neither way
-    assert change_text(by_code["social.sentiment_index"]) == ("▼ 0,10", "bad")
+    assert change_text(kv("social.posts", "count", 10, 5)) == ("▲ 5", "none")  # volume
+    assert change_text(kv("social.sentiment_index", "index", -0.1, 0.0)) == ("▼ 0,10", "bad")
+    assert change_text(kv("social.sentiment_index", "index", 0.1, None)) == ("", "none")
     assert value_text(0.25, "index") == "+0,25" and value_text(None, "ratio") == "—"
-    empty = dict.fromkeys(now, 0)
-    assert frames.tiles(empty, empty)[1].value is None  # no share of zero posts
+    html_ = board_html([neg, kv("social.posts", "count", 7, 7),
+                        KpiValue("social.posts", "province:25", "24h", 3, unit="count",
+                                 by={"platform": "news"})], "mô hình X")
+    # Totals only (not the per-platform row), in TILE_CODES order; the note under the share.
+    assert re.findall(r'data-kpi="([^"]+)"', html_) == ["social.posts",
+                                                        "social.negative_share"]
+    assert "4 / 10" in html_ and html_.index("mô hình X") > html_.index("40,0 %")
+    assert "– 0" in html_
 
 
 def test_trends_fill_every_step_of_the_window() -> None:

@@ -1,7 +1,8 @@
 """The Social page's figures from hourly social buckets (pure Polars, no Streamlit or SQL):
-the filters, the tiles' totals now and before, volume and sentiment over time, topics, places
-and platforms. Every figure is a sum of additive counters, so a filter by platform, topic or
-commune is a filter on rows before the sums (each post lands in exactly one bucket)."""
+the filters, volume and sentiment over time, topics, places and platforms (the tiles are the
+catalogue's KPIs, ioc.kpis.social_values). Every figure is a sum of additive counters, so a
+filter by platform, topic or commune is a filter on rows before the sums (each post lands in
+exactly one bucket)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from datetime import timedelta
 
 import polars as pl
 
-from ioc.i18n import fmt_int
 from ioc.kpis.windows import Period
 from ioc.reference.calendar import TZ
 from ioc.ui.social.labels import PLATFORM_LABELS
@@ -50,51 +50,6 @@ def filtered(buckets: pl.DataFrame, f: Filters) -> pl.DataFrame:
         if value:
             out = out.filter(pl.col(col) == value)
     return out
-
-
-def totals(buckets: pl.DataFrame) -> dict[str, int]:
-    return {c: int(buckets[c].sum()) if buckets.height else 0 for c in COUNTERS}
-
-
-def sentiment_index(positive: int, negative: int, posts: int) -> float | None:
-    """(positive − negative) / posts, in [−1, 1]; None without posts."""
-    return (positive - negative) / posts if posts else None
-
-
-def share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-@dataclass(frozen=True)
-class Tile:
-    code: str
-    label_vi: str
-    label_en: str
-    unit: str  # count | ratio | index
-    value: float | None
-    previous: float | None
-    higher_is_better: bool | None  # None: neither direction is good (volumes)
-    detail: str = ""  # e.g. '12 / 40' under a share
-
-
-def tiles(now: Mapping[str, int], before: Mapping[str, int]) -> list[Tile]:
-    """The page's tiles over the window, each with its value over the previous equal period."""
-    def index(t: Mapping[str, int]) -> float | None:
-        return sentiment_index(t["positive"], t["negative"], t["posts"])
-
-    return [
-        Tile("social.posts", "Tin bài", "Posts", "count", now["posts"], before["posts"], None),
-        Tile("social.negative_share", "Tỷ lệ tin tiêu cực", "Negative share", "ratio",
-             share(now["negative"], now["posts"]), share(before["negative"], before["posts"]),
-             False, f"{fmt_int(now['negative'])} / {fmt_int(now['posts'])}"),
-        Tile("social.sentiment_index", "Chỉ số cảm xúc", "Sentiment index", "index",
-             index(now), index(before), True),
-        Tile("social.positive_share", "Tỷ lệ tin tích cực", "Positive share", "ratio",
-             share(now["positive"], now["posts"]), share(before["positive"], before["posts"]),
-             True, f"{fmt_int(now['positive'])} / {fmt_int(now['posts'])}"),
-        Tile("social.engagement", "Lượt tương tác", "Engagement", "count",
-             now["engagement"], before["engagement"], None),
-    ]
 
 
 def step_of(period: Period) -> str:

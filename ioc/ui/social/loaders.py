@@ -11,8 +11,8 @@ import streamlit as st
 
 from ioc.alerts import store as alert_store
 from ioc.db import schema as s
-from ioc.kpis.social_values import rising_keywords
-from ioc.kpis.values import bucket_frame
+from ioc.kpis.social_values import rising_keywords, social_kpis
+from ioc.kpis.values import KpiValue, bucket_frame
 from ioc.kpis.windows import Period
 from ioc.social.queries import top_posts
 from ioc.ui.alerts.view import rule_names
@@ -26,6 +26,12 @@ def load_buckets(url: str, province: str, start: datetime, end: datetime) -> pl.
     """The province's social buckets with hour in [start, end): the filters by platform,
     topic and commune are applied in Polars, so changing them needs no new query."""
     return bucket_frame(get_engine(url), s.social_buckets, f"province:{province}", start, end)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def load_kpis(url: str, scope: str, start: datetime, end: datetime) -> list[KpiValue]:
+    """The catalogue's social KPIs of the filters' scope, each with its previous period."""
+    return social_kpis(get_engine(url), scope, Period(start, end, "custom"))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -56,5 +62,6 @@ def load_keywords(url: str, scope: str, start: datetime, end: datetime,
 def clear_cached_reads() -> None:
     """After a relabel: the next run reads buckets and posts afresh."""
     load_buckets.clear()
+    load_kpis.clear()
     load_posts.clear()
     load_keywords.clear()

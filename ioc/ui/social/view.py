@@ -26,7 +26,7 @@ from ioc.ui.social import frames
 from ioc.ui.social.bursts import bursts_frame
 from ioc.ui.social.charts import sentiment_chart, topic_chart, volume_chart
 from ioc.ui.social.labels import HEADERS, LABELS, PLATFORM_LABELS, both, platform_label, vi
-from ioc.ui.social.loaders import load_buckets, load_firing, load_rule_names
+from ioc.ui.social.loaders import load_buckets, load_firing, load_kpis, load_rule_names
 from ioc.ui.social.model_info import model_caption, model_score, tile_note
 from ioc.ui.social.places import place_points
 from ioc.ui.social.posts import render_keywords, render_posts
@@ -140,18 +140,14 @@ def render_social(settings: Settings) -> None:
     ward_names = {c.code: c.name for c in communes(province)}
     f = filter_bar(ward_names)
     period = resolve(f.window, datetime.now(UTC))
-    before = period.previous()
     tag = f.tag()
     score = model_score()
     model_note = model_caption(score)
     with db_guard():
-        buckets = load_buckets(url, province, before.start, period.end)
-        chosen = frames.filtered(buckets, f)
-        now_b = chosen.filter(pl.col("hour") >= period.start)
-        prev_b = chosen.filter(pl.col("hour") < period.start)
+        now_b = frames.filtered(load_buckets(url, province, period.start, period.end), f)
         section("kpis")
-        st.markdown(board_html(frames.tiles(frames.totals(now_b), frames.totals(prev_b)),
-                               tile_note(score)), unsafe_allow_html=True)
+        kpis = load_kpis(url, f.scope(province), period.start, period.end)
+        st.markdown(board_html(kpis, tile_note(score)), unsafe_allow_html=True)
         if now_b.is_empty():
             st.info(both("no_data"), icon=":material/hourglass_empty:")
         render_trends(now_b, period, tag, model_note)
