@@ -226,3 +226,20 @@ def test_ranking_movement_against_the_previous_period() -> None:
     out = ranking_frame(card, {"A": "Cơ quan A"})
     assert out.select("rank", "agency_code", "name", "previous_rank", "movement").rows() == [
         (1, "B", "B", 2, "▲1"), (2, "A", "Cơ quan A", 1, "▼1"), (3, "C", "C", None, "mới")]
+
+
+def test_choosing_a_commune_then_an_agency_drills_down(app_db: Engine) -> None:
+    at = open_page(ROLES["operator"])
+    at.selectbox(key="feedback_commune").set_value(WARD_A).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert tiles(at)["feedback.received"] == "6"  # A1 and H1…H5
+    agency = at.selectbox(key="feedback_agency")
+    assert agency.options == ["Tất cả cơ quan", "UBND phường Tân Hòa"]
+    agency.set_value(f"UBND-{WARD_A}").run()
+    category = at.selectbox(key="feedback_category")
+    assert category.options == ["Tất cả lĩnh vực", "môi trường"]
+    assert at.query_params["commune"] in (WARD_A, [WARD_A])
+    assert at.query_params["agency"] in (f"UBND-{WARD_A}", [f"UBND-{WARD_A}"])
+    # The last level: the report list of the commune's agency.
+    assert sorted(table(at, "age_days", last=True)["feedback_id"]) == [
+        "A1", "H1", "H2", "H3", "H4", "H5"]

@@ -58,9 +58,10 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-def state_from_params(params: Mapping[str, str], today: date) -> PageState:
-    """Page state from query parameters; anything unknown or malformed falls back to the
-    default, so a mistyped shared link still opens the page."""
+def window_from_params(params: Mapping[str, str], today: date
+                       ) -> tuple[str, date | None, date | None]:
+    """(window, first, last) from query parameters (the days only for a custom window); an
+    unknown window or a malformed range falls back to the default (also the Feedback page's)."""
     window = params.get("window", DEFAULT_WINDOW)
     window = window if window in PAGE_WINDOWS else DEFAULT_WINDOW
     first = last = None
@@ -68,7 +69,13 @@ def state_from_params(params: Mapping[str, str], today: date) -> PageState:
         first, last = _day(params.get("from")), _day(params.get("to"))
         if first is None or last is None or last < first:
             first, last = today - timedelta(days=CUSTOM_DEFAULT_DAYS - 1), today
-    return PageState(window, first, last, _code(params.get("commune")),
+    return window, first, last
+
+
+def state_from_params(params: Mapping[str, str], today: date) -> PageState:
+    """Page state from query parameters; anything unknown or malformed falls back to the
+    default, so a mistyped shared link still opens the page."""
+    return PageState(*window_from_params(params, today), _code(params.get("commune")),
                      _code(params.get("agency")), _code(params.get("procedure")))
 
 

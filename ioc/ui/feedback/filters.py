@@ -10,14 +10,13 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from ioc.kpis.windows import Period, parse_day
+from ioc.kpis.windows import Period
 from ioc.ui.dossiers.filters import (
-    CUSTOM_DEFAULT_DAYS,
     DEFAULT_WINDOW,
-    PAGE_WINDOWS,
     period_text,
+    window_from_params,
     window_label,
 )
 from ioc.ui.feedback.labels import vi
@@ -55,24 +54,10 @@ def clean_code(value: str | None, level: str = "commune") -> str:
     return value if pattern.match(value) else ""
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return parse_day(value) if value else None
-    except ValueError:
-        return None
-
-
 def state_from_params(params: Mapping[str, str], today: date) -> FeedbackState:
     """Page state from query parameters; anything unknown or malformed falls back to the
     default, so a mistyped shared link (or an alert's link) still opens the page."""
-    window = params.get("window", DEFAULT_WINDOW)
-    window = window if window in PAGE_WINDOWS else DEFAULT_WINDOW
-    first = last = None
-    if window == "custom":
-        first, last = _day(params.get("from")), _day(params.get("to"))
-        if first is None or last is None or last < first:
-            first, last = today - timedelta(days=CUSTOM_DEFAULT_DAYS - 1), today
-    return FeedbackState(window, first, last,
+    return FeedbackState(*window_from_params(params, today),
                          *(clean_code(params.get(level), level) for level in DRILL_LEVELS))
 
 
