@@ -2,9 +2,16 @@
 
 ~120 + 1.2 × communes posts a day (Phú Thọ: ~300), around the clock with an evening peak;
 platforms: Facebook 45 %, news 30 %, TikTok 10 %, forums 8 %, YouTube 7 %. Titles and texts
-come from templates naming the province or a commune, with mixed sentiment (about a quarter
-negative by `ioc.social.sentiment`). ~3 % of posts are seen again later by the crawler: the same
-post_id and event_id with higher engagement, so the aggregator's dedupe is exercised.
+are written in the registers real ones use: news headlines with a lead (news, YouTube), forum
+threads, Facebook / TikTok comments with diacritics and, about a third of them, typed without
+diacritics or in teencode ("ko", "dc", "vl", "mn"); complaints and praise of public services,
+traffic, waste, power cuts, floods, festivals. 60 % name a real commune of the province ("xã Lâm
+Thao", "P. Việt Trì", "Lâm Thao", "xa lam thao"), the others the province only. Events carry
+no ward_code (a platform does not tag one): the aggregator finds the commune in the text
+(ioc.social.places), so posts land on the map as real ones would. No label is sent: the
+negative share is the model's (about a quarter of posts on this mix). ~3 % of posts are seen
+again later by the crawler: the same post_id and event_id with higher engagement, so the
+aggregator's dedupe is exercised.
 """
 
 from __future__ import annotations
@@ -30,10 +37,11 @@ from connectors.simulators.common import (
     short_hash,
 )
 from ioc.reference.admin_units import Commune
+from ioc.social.features import strip_diacritics
 
 SCHEMA = "ioc.social.v1"
 SOURCE = "sim-social"
-PROVINCE_ONLY_REASON = "bài viết chỉ nhắc tới cấp tỉnh"
+NO_WARD_REASON = "nền tảng không gắn xã/phường; suy ra từ nội dung bài viết"
 DUPLICATE_SHARE = 0.03
 HORIZON_S = 2 * DAY  # a re-seen post reappears within 36 h
 
@@ -43,8 +51,8 @@ _HOURS = (0.3, 0.2, 0.15, 0.1, 0.1, 0.2, 0.5, 0.8, 0.9, 1.0, 1.0, 1.0,
           1.1, 0.9, 0.9, 0.9, 1.0, 1.1, 1.3, 1.6, 1.8, 1.7, 1.2, 0.6)
 _HOUR_NORM = 1.0 / sum(_HOURS)
 
-# (title, text); {place}: "xã Lâm Thao" or "tỉnh Phú Thọ"; {province}: "Phú Thọ".
-NEGATIVE = (
+# News headlines (title, lead): {place} "xã Lâm Thao"; {province} "Phú Thọ".
+NEWS_NEGATIVE = (
     ("Người dân {place} bức xúc vì rác thải tập kết sai quy định",
      "Nhiều ngày qua, điểm tập kết rác tự phát ở {place} bốc mùi hôi thối, ảnh hưởng tới sinh "
      "hoạt của hàng trăm hộ dân."),
@@ -66,7 +74,7 @@ NEGATIVE = (
     ("Cảnh báo lừa đảo mạo danh cán bộ thu tiền tại {place}",
      "Đối tượng gọi điện mạo danh cán bộ yêu cầu chuyển tiền, nhiều người suýt bị lừa đảo."),
 )
-POSITIVE = (
+NEWS_POSITIVE = (
     ("{province}: thủ tục hành chính được giải quyết nhanh chóng, người dân hài lòng",
      "Bộ phận một cửa của {place} trả kết quả đúng hạn, nhiều hồ sơ được giải quyết trước hạn."),
     ("Cán bộ một cửa {place} tận tình hướng dẫn người dân làm thủ tục",
@@ -82,7 +90,7 @@ POSITIVE = (
     ("Thu hút đầu tư của {province} đạt kết quả ấn tượng",
      "Nhiều dự án lớn được cấp phép, môi trường đầu tư được cải thiện rõ rệt."),
 )
-NEUTRAL = (
+NEWS_NEUTRAL = (
     ("{province} tổ chức hội nghị triển khai nhiệm vụ trọng tâm",
      "Hội nghị quán triệt các nội dung công tác trong thời gian tới tại {place}."),
     ("Dự báo thời tiết {province} hôm nay: nhiều mây, có mưa rào rải rác",
@@ -91,8 +99,6 @@ NEUTRAL = (
      "UBND {place} thông báo lịch tiếp công dân định kỳ trong tháng."),
     ("{place} triển khai kế hoạch tuyển sinh năm học mới",
      "Các trường công bố chỉ tiêu, thời gian nhận hồ sơ và phương thức tuyển sinh."),
-    ("Hỏi về thủ tục đổi giấy phép lái xe ở {province}",
-     "Mọi người cho mình hỏi đổi giấy phép lái xe ở {place} cần mang theo giấy tờ gì ạ?"),
     ("Lịch tạm ngừng cung cấp điện tại {place} cuối tuần này",
      "Điện lực thông báo tạm ngừng cung cấp điện để bảo dưỡng đường dây."),
     ("Giá lúa, giá lợn hơi tại {place} tuần này",
@@ -102,8 +108,78 @@ NEUTRAL = (
     ("{province} công bố kế hoạch tổ chức kỳ thi tốt nghiệp",
      "Sở Giáo dục và Đào tạo công bố số điểm thi và lịch thi tại {place}."),
 )
-TONES = Weighted([NEGATIVE, POSITIVE, NEUTRAL], [0.25, 0.30, 0.45])
+# Facebook / TikTok comments, written with diacritics; {place} as people write it.
+COMMENT_NEGATIVE = (
+    "Đường vào {place} ổ gà to như cái ao, đi xe máy mà sợ, bao giờ mới sửa đây",
+    "Rác ở đầu ngõ {place} mấy hôm không ai thu gom, hôi không chịu nổi",
+    "Nộp hồ sơ ở {place} hẹn 5 ngày mà 3 tuần chưa xong, đi lại mệt mỏi quá",
+    "Mất điện cả buổi chiều ở {place} mà không thông báo gì, nóng chết mất",
+    "Cán bộ tiếp dân ở {place} thái độ hách dịch, hỏi gì cũng gắt, thất vọng thật sự",
+    "Mưa có tí mà {place} đã ngập hết đường, năm nào cũng thế chán lắm rồi",
+    "Xe tải chạy ầm ầm qua {place} cả đêm, bụi mù mịt, dân khổ quá",
+)
+COMMENT_POSITIVE = (
+    "Làm căn cước ở {place} nhanh lắm, các anh chị cán bộ nhiệt tình, cảm ơn nhiều ạ",
+    "Đường mới ở {place} đẹp quá, đi sướng hẳn, cảm ơn chính quyền",
+    "Công an {place} hỗ trợ làm định danh điện tử tận nhà cho ông bà, quá tuyệt vời",
+    "Lễ hội ở {place} năm nay vui lắm mọi người ơi, tổ chức chu đáo ghê",
+    "Trạm y tế {place} tiêm chủng cho bé nhanh gọn, nhân viên dễ thương, rất hài lòng",
+)
+COMMENT_NEUTRAL = (
+    "Cho mình hỏi ở {place} làm giấy khai sinh cho con thì cần mang những gì ạ",
+    "Có ai biết lịch cắt điện ở {place} tuần này không ạ",
+    "Mọi người ơi chợ {place} sáng mai có họp không nhỉ",
+    "Ở {place} đăng ký xe máy thì lên công an xã hay lên tỉnh ạ",
+    "Tối nay {place} có chiếu phim lưu động ở nhà văn hóa nhé cả nhà",
+)
+# The same registers typed without diacritics or in teencode (ko, dc, vl, mn, r, j).
+TEEN_NEGATIVE = (
+    "duong o {place} hu hong qua troi ma ko ai sua, di xe may muon te",
+    "nop ho so o {place} 2 tuan r van chua dc, can bo cu hen lan hen lua chan vl",
+    "mat nuoc ca ngay o {place} ma ko bao truoc, bực mình ghê",
+    "rac o {place} boc mui kinh khung, mn chiu sao noi",
+    "ket xe o {place} may tieng lien, te that su",
+)
+TEEN_POSITIVE = (
+    "can bo {place} lam ho so nhanh ghe, cam on mn nhiu",
+    "duong moi o {place} dep vl, di suong that",
+    "o {place} lam thu tuc online dc lun, tien qua troi, hai long",
+)
+TEEN_NEUTRAL = (
+    "mn cho e hoi o {place} lam so do thi nop o dau a",
+    "ai biet {place} mai co mat dien ko a",
+    "o {place} co cho nao sua xe may uy tin ko mn",
+)
+# Forum threads (title, first post).
+FORUM_NEGATIVE = (
+    ("[Hỏi] Thủ tục sang tên sổ đỏ ở {place} sao lâu thế?",
+     "Mình nộp hồ sơ được hơn một tháng, gọi lên hỏi thì cứ bảo chờ, chậm quá các bác ạ."),
+    ("Đoạn đường qua {place} nguy hiểm quá",
+     "Tối không có đèn, ổ gà nhiều, tuần trước lại có tai nạn, mong các cơ quan chức năng "
+     "xem xét."),
+)
+FORUM_POSITIVE = (
+    ("Kinh nghiệm làm hộ chiếu ở {province}: nhanh, gọn",
+     "Mình làm online, hẹn đúng ngày lên nhận, cán bộ hướng dẫn rất nhiệt tình, rất hài lòng."),
+    ("Review đi chơi {place} cuối tuần",
+     "Cảnh đẹp, đồ ăn ngon, người dân thân thiện, đường sá sạch sẽ, đáng để đi lắm."),
+)
+FORUM_NEUTRAL = (
+    ("[Hỏi] Đăng kiểm xe ở {province} đặt lịch thế nào?",
+     "Các bác cho em hỏi đăng kiểm ở {place} giờ đặt lịch online hay phải lên trực tiếp ạ."),
+    ("Giá đất khu vực {place} hiện nay",
+     "Có bác nào nắm giá đất quanh {place} dạo này không, em đang tìm hiểu để mua."),
+)
 
+# Per platform: the register of its posts, as (pool, tone) choices weighted so the model's
+# negative share lands near a quarter (the generator's tone is never sent: the KPI reads the
+# model's label of the text).
+TONE_WEIGHTS = (0.27, 0.28, 0.45)  # negative, positive, neutral
+NEWS = (NEWS_NEGATIVE, NEWS_POSITIVE, NEWS_NEUTRAL)
+FORUM = (FORUM_NEGATIVE, FORUM_POSITIVE, FORUM_NEUTRAL)
+COMMENTS = (COMMENT_NEGATIVE, COMMENT_POSITIVE, COMMENT_NEUTRAL)
+TEEN = (TEEN_NEGATIVE, TEEN_POSITIVE, TEEN_NEUTRAL)
+TEEN_SHARE = 0.35  # of comments: typed without diacritics / in teencode
 NATIONAL_NEWS = ("vnexpress.net", "tuoitre.vn", "dantri.com.vn", "vietnamnet.vn",
                  "thanhnien.vn", "laodong.vn")
 FORUMS = ("https://www.otofun.net/threads", "https://voz.vn/t", "https://tinhte.vn/thread")
@@ -111,7 +187,7 @@ _B64 = string.ascii_letters + string.digits + "-_"
 
 
 class _Plan(SlotRecord):
-    __slots__ = ("post_id", "ward_code", "platform", "url", "title", "text", "published",
+    __slots__ = ("post_id", "platform", "url", "title", "text", "published",
                  "engagement", "author_ref", "seen")
 
 class SocialSimulator(HourlySimulator):
@@ -154,17 +230,40 @@ class SocialSimulator(HourlySimulator):
         handle = f"{self._key}.{rng.choice(('review', 'news', 'daily', 'quetoi'))}"
         return f"https://www.tiktok.com/@{handle}/video/{rng.randrange(10**18, 10**19)}"
 
+    def _place(self, rng: random.Random, commune: Commune | None, bare: bool) -> str:
+        """How a post names its commune: "xã Lâm Thao", "Lâm Thao", "X. Lâm Thao", or
+        "xa lam thao" in a comment typed without diacritics."""
+        if commune is None:
+            return strip_diacritics(self._province_place) if bare else self._province_place
+        full = place_name(commune)
+        if bare:
+            return strip_diacritics(full).lower()
+        form = rng.random()
+        if form < 0.65:
+            return full
+        if form < 0.85:
+            return commune.short_name
+        return f"{commune.kind[0].upper()}. {commune.short_name}"
+
+    def _texts(self, rng: random.Random, platform: str,
+               commune: Commune | None) -> tuple[str | None, str]:
+        tone = rng.choices(range(3), TONE_WEIGHTS)[0]
+        province = self.province.short_name
+        if platform in ("facebook", "tiktok"):
+            bare = rng.random() < TEEN_SHARE
+            text = rng.choice((TEEN if bare else COMMENTS)[tone])
+            place = self._place(rng, commune, bare)
+            return None, text.format(place=place, province=province)
+        title_t, text_t = rng.choice((FORUM if platform == "forum" else NEWS)[tone])
+        place = self._place(rng, commune, False)
+        title = title_t.format(place=place, province=province)
+        return title[0].upper() + title[1:], text_t.format(place=place, province=province)
+
     def _plan(self, rng: random.Random, hour: int, k: int, published: int) -> _Plan:
         platform = PLATFORMS.pick(rng)
         commune: Commune | None = self._communes.pick(rng) if rng.random() < 0.6 else None
-        place = place_name(commune) if commune else self._province_place
-        title_t, text_t = rng.choice(TONES.pick(rng))
-        title = title_t.format(place=place, province=self.province.short_name)
-        text = text_t.format(place=place, province=self.province.short_name)
-        title = title[0].upper() + title[1:]
-        if platform in ("facebook", "tiktok"):
-            text = f"{title}. {text}"  # user posts have no headline: it leads the text
-        url = self._url(rng, platform, title)
+        title, text = self._texts(rng, platform, commune)
+        url = self._url(rng, platform, title or text[:60])
         # Engagement by platform (log-normal), negative news draws more comments.
         mu = {"facebook": 3.6, "news": 2.0, "tiktok": 4.5, "forum": 1.5, "youtube": 3.2}[platform]
         likes = int(rng.lognormvariate(mu, 1.2))
@@ -182,8 +281,7 @@ class SocialSimulator(HourlySimulator):
             seen.append(published + rng.randrange(5 * 60, 36 * HOUR))
         return _Plan(
             post_id=f"{platform}-{short_hash(self.seed, self.province_code, hour, k, n=12)}",
-            ward_code=commune.code if commune else None, platform=platform, url=url,
-            title=None if platform in ("facebook", "tiktok") else title, text=text,
+            platform=platform, url=url, title=title, text=text,
             published=published, engagement=engagement,
             author_ref=f"anon-{short_hash(self.seed, author)}", seen=tuple(seen),
         )
@@ -199,7 +297,8 @@ class SocialSimulator(HourlySimulator):
             "source": SOURCE,
             "seq": 1,
             "province_code": self.province_code,
-            "ward_code": plan.ward_code,
+            "ward_code": None,
+            "ward_code_reason": NO_WARD_REASON,
             "post_id": plan.post_id,
             "platform": plan.platform,
             "url": plan.url,
@@ -209,6 +308,4 @@ class SocialSimulator(HourlySimulator):
             "engagement": {k: int(v * grow) for k, v in plan.engagement.items()},
             "author_ref": plan.author_ref,
         }
-        if plan.ward_code is None:
-            event["ward_code_reason"] = PROVINCE_ONLY_REASON
         return event

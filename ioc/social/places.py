@@ -9,7 +9,8 @@ a place:
    ("phuong viet tri").
 2. A 2025 commune by its short name alone ("Việt Trì") only when the name has two or more
    syllables, is unique in the province, and is written as a proper name in the text (each
-   syllable capitalised). Lowercase "thống nhất" or "hòa bình" is an ordinary word.
+   syllable capitalised), and is not the province's own name ("Phú Thọ" is the province,
+   "phường Phú Thọ" the commune). Lowercase "thống nhất" or "hòa bình" is an ordinary word.
 3. A legacy (pre-July-2025) ward, commune or township by its name with its kind ("thị trấn
    Hùng Sơn", "xã Tiên Kiên"), converted to its 2025 successor through
    `ioc.reference.admin_units.legacy_ward_to_2025`; skipped when that legacy name stood for
@@ -27,7 +28,7 @@ from functools import lru_cache
 
 from vietnamadminunits.database import query
 
-from ioc.reference.admin_units import communes, legacy_ward_to_2025
+from ioc.reference.admin_units import communes, legacy_ward_to_2025, province
 from ioc.social.features import strip_diacritics
 
 # Kind words as written before a name (lowercased), full and abbreviated.
@@ -47,6 +48,8 @@ def _index(province_code: str) -> tuple[dict[str, str], dict[str, str], dict[str
     qualified: dict[str, str] = {}
     short: dict[str, str] = {}
     names: dict[str, list[str]] = {}
+    # "Phú Thọ" alone is the province (there is also a Phường Phú Thọ): rule 2 skips it.
+    province_name = _fold(province(province_code).short_name)
     for c in communes(province_code):
         names.setdefault(_fold(c.short_name), []).append(c.code)
     for name, codes in names.items():
@@ -54,7 +57,7 @@ def _index(province_code: str) -> tuple[dict[str, str], dict[str, str], dict[str
             for phrase in {f"{kind} {name}", strip_diacritics(f"{kind} {name}")}:
                 if len(codes) == 1:
                     qualified[phrase] = codes[0]
-        if len(codes) == 1 and " " in name:
+        if len(codes) == 1 and " " in name and name != province_name:
             short[name] = codes[0]
     legacy: dict[str, set[str]] = {}
     for name, successor in _legacy_names(province_code):

@@ -300,6 +300,17 @@ def test_social_volume_platforms_sentiment_and_duplicates(week) -> None:
     news = [e for e in posts.values() if e["platform"] == "news"]
     assert any(e["url"].startswith("https://baophutho.vn/") for e in news)
     assert share(list(posts.values()), lambda e: e["ward_code"] is None) > 0.2
+    # Registers: comments typed without diacritics / in teencode among the Facebook ones, and
+    # communes named in the text (no ward_code sent) that ioc.social.places finds.
+    from ioc.social.features import strip_diacritics
+    from ioc.social.places import places
+
+    fb = [e for e in posts.values() if e["platform"] == "facebook"]
+    assert 0.2 <= share(fb, lambda e: strip_diacritics(e["text"]) == e["text"]) <= 0.5
+    assert all(e["ward_code"] is None for e in posts.values())
+    located = share(list(posts.values()),
+                    lambda e: bool(places(f"{e['title'] or ''} {e['text']}", "25")))
+    assert 0.45 <= located <= 0.65
 
 
 def test_other_province_uses_its_own_communes() -> None:

@@ -68,3 +68,8 @@ def test_places_legacy_names_land_on_the_2025_successor() -> None:
     assert len(got) == 1
     assert commune(got[0]).province_code == "25"
     assert got == places("duong vao xa tien kien xuong cap", "25")
+
+
+def test_the_province_name_alone_is_not_a_commune() -> None:
+    assert places("Tỉnh Phú Thọ đẩy mạnh chuyển đổi số", "25") == []
+    assert len(places("UBND phường Phú Thọ thông báo", "25")) == 1
