@@ -83,9 +83,9 @@ def tile_status(kv: KpiValue) -> str:
     target (the one ops staff set, else the catalogue's); everything else neutral."""
     if kv.value is None:
         return "neutral"
-    if kv.kpi == "dossier.overdue":
+    if kv.kpi in ("dossier.overdue", "feedback.overdue_open"):
         return "good" if kv.value == 0 else "bad"
-    if kv.kpi == "dossier.near_due":
+    if kv.kpi in ("dossier.near_due", "feedback.near_due"):
         return "good" if kv.value == 0 else "warn"
     k = BY_CODE[kv.kpi]
     if kv.target is None or kv.unit == "count":
@@ -130,10 +130,11 @@ def _nb(text: str) -> str:
     return " · ".join(p.replace(" ", "\u00a0") for p in parts)
 
 
-def tile_html(kv: KpiValue, state_when: str = "") -> str:
+def tile_html(kv: KpiValue, state_when: str = "", stream: str = "dossier") -> str:
+    """A scorecard tile (the Feedback page's too, with stream='feedback')."""
     k = BY_CODE[kv.kpi]
     status = tile_status(kv)
-    accent = STATUS_COLORS[status] if status != "neutral" else STREAM_COLORS["dossier"]
+    accent = STATUS_COLORS[status] if status != "neutral" else STREAM_COLORS[stream]
     big, small = value_parts(kv.value, kv.unit, k.max_points)
     unit_html = f'<span class="unit">{html.escape(small)}</span>' if small else ""
     change, direction = change_parts(kv)

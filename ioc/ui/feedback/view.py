@@ -213,7 +213,7 @@ def render_feedback(settings: Settings) -> None:
             st.info(f"**{both('no_data')}**\n\n{vi('no_data_hint')}\n\n"
                     f"*{LABELS['no_data_hint'][1]}*", icon=":material/hourglass_empty:")
             st.stop()
-        st.markdown(board_html(kpis), unsafe_allow_html=True)
+        st.markdown(board_html(kpis, period, now), unsafe_allow_html=True)
         at = min(period.end, now.astimezone(UTC).replace(tzinfo=None))
         render_trend(url, scope, period, tag)
         render_breakdowns(url, province, period, state, names)
