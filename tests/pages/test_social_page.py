@@ -175,6 +175,11 @@ def test_every_role_sees_the_exact_tiles(app_db: Engine, identity: Identity | No
     places = table_with(at, "ward_name")
     assert places.select("ward_name", "posts").rows() == [("Phường Tân Hòa", 6),
                                                           ("Phường Hòa Bình", 4)]
+    # The volume table reads Vietnam wall-clock time (UTC + 7), not shifted twice.
+    hour = utc_naive().replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    volume = table_with(at, "platform_label").sort("platform")
+    assert volume.select("period_start", "platform", "posts").rows() == [
+        (hour + timedelta(hours=7), "facebook", 4), (hour + timedelta(hours=7), "news", 6)]
     assert len(at.get("download_button")) >= 2 * 3  # CSV + XLSX under each table
 
 

@@ -12,7 +12,7 @@ from ioc.ui.theme import BAD, GOOD, NEUTRAL, STREAM_COLORS
 _VN_INT = "replace(format(datum.value, ',d'), regexp(',', 'g'), '.')"
 _AXIS = {"labelFontSize": 13, "titleFontSize": 13}
 # One colour per platform, the same in every chart of the page.
-PLATFORM_COLORS = {"Báo chí": "#0b5cad", "Facebook": "#3b5998", "Diễn đàn": "#d35400",
+PLATFORM_COLORS = {"Báo chí": "#0b5cad", "Facebook": "#00897b", "Diễn đàn": "#d35400",
                    "YouTube": "#c62828", "TikTok": "#12263a", "Khác": "#7b3fb5",
                    "Không rõ": "#90a4ae"}
 

@@ -68,7 +68,7 @@ HEADERS: dict[str, str] = {
     "posts": "Số tin", "negative": "Tiêu cực", "positive": "Tích cực", "neutral": "Trung tính",
     "negative_share_pct": "Tỷ lệ tiêu cực (%)", "sentiment_index": "Chỉ số cảm xúc",
     "engagement": "Tương tác", "ward_code": "Mã xã", "ward_name": "Xã, phường",
-    "period_start": "Từ (giờ VN)", "post_id": "Mã tin", "title": "Tiêu đề",
+    "period_start": "Từ (giờ VN)", "post_id": "Mã tin", "title": "Tiêu đề", "source": "Nguồn",
     "text": "Nội dung (đã ẩn dữ liệu cá nhân)", "url": "Liên kết", "label": "Nhãn",
     "sentiment_label": "Nhãn cảm xúc", "published_at": "Thời gian đăng",
     "rule_id": "Quy tắc", "rule_name": "Tên quy tắc", "kpi": "Chỉ số", "scope": "Phạm vi",

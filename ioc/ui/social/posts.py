@@ -10,7 +10,8 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from ioc.auth import Identity, PermissionDenied, require
-from ioc.i18n import bilingual
+from ioc.exports import local_times
+from ioc.i18n import DASH
 from ioc.kpis.windows import Period
 from ioc.social.corrections import relabel
 from ioc.social.sentiment import LABELS as SENTIMENT_CLASSES
@@ -103,7 +104,8 @@ def render_posts(engine: Engine, url: str, province: str, f: Filters, period: Pe
         return
     frame = posts_frame(posts)
     st.dataframe(
-        frame, hide_index=True, width="stretch", key="social_posts_table",
+        local_times(frame), hide_index=True, placeholder=DASH, width="stretch",
+        key="social_posts_table",
         height=table_height(frame.height, 10),
         column_order=["published_at", "platform_label", "source", "title", "text",
                       "sentiment_label", "engagement", "url"],
@@ -111,11 +113,13 @@ def render_posts(engine: Engine, url: str, province: str, f: Filters, period: Pe
             "published_at": st.column_config.DatetimeColumn(HEADERS["published_at"],
                                                             format="DD/MM HH:mm"),
             "platform_label": st.column_config.TextColumn(HEADERS["platform"]),
-            "source": st.column_config.TextColumn(bilingual("Nguồn", "Source")),
+            "source": st.column_config.TextColumn(HEADERS["source"]),
             "title": st.column_config.TextColumn(HEADERS["title"], width="medium"),
             "text": st.column_config.TextColumn(HEADERS["text"], width="large"),
             "sentiment_label": st.column_config.TextColumn(HEADERS["sentiment_label"]),
-            "engagement": st.column_config.NumberColumn(HEADERS["engagement"], format="%d"),
+            # "localized": the browser's vi-VN marks (1.148), as the other tables print.
+            "engagement": st.column_config.NumberColumn(HEADERS["engagement"],
+                                                        format="localized"),
             "url": st.column_config.LinkColumn(HEADERS["url"], display_text=vi("open_link")),
         })
     download_buttons(frame.drop("label"), "posts", f"tin-bai-tuong-tac-nhieu_{tag}", HEADERS)

@@ -16,6 +16,7 @@ import streamlit as st
 from ioc.alerts.text import area_names
 from ioc.kpis.windows import WINDOW_LABELS, Period, resolve
 from ioc.reference.admin_units import communes
+from ioc.reference.calendar import TZ
 from ioc.reference.catalogue import SOCIAL_TOPICS
 from ioc.settings import Settings
 from ioc.ui.components import commune_deck, db_guard, get_engine, province_label
@@ -78,12 +79,16 @@ def render_trends(now_b: pl.DataFrame, period: Period, tag: str, model_note: str
         st.altair_chart(sentiment_chart(senti, step), width="stretch")
         st.markdown(f'<div class="ioc-smodel" data-model="1">{html.escape(both("sentiment_hint"))}'
                     f" · {html.escape(model_note)}</div>", unsafe_allow_html=True)
+    # The frames carry Vietnam wall-clock time for the charts; the tables are told so, or
+    # they would shift it by 7 hours once more as if it were UTC.
+    local = pl.col("period_start").dt.replace_time_zone(TZ.key)
     with st.expander(both("volume")):
-        render_table(volume.filter(pl.col("posts") > 0), "volume", f"so-tin-theo-nen-tang_{tag}",
+        render_table(volume.filter(pl.col("posts") > 0).with_columns(local), "volume",
+                     f"so-tin-theo-nen-tang_{tag}",
                      columns=["period_start", "platform_label", "posts"], headers=HEADERS,
                      height=table_height(volume.height, 8))
-        render_table(senti, "sentiment", f"chi-so-cam-xuc_{tag}", headers=HEADERS,
-                     height=table_height(senti.height, 8))
+        render_table(senti.with_columns(local), "sentiment", f"chi-so-cam-xuc_{tag}",
+                     headers=HEADERS, height=table_height(senti.height, 8))
 
 
 def render_topics(now_b: pl.DataFrame, tag: str) -> None:
