@@ -25,22 +25,18 @@ from ioc.ui.components import get_engine
 from ioc.ui.dossiers.loaders import FAST_TTL, LIVE_SECONDS, SLOW_TTL, commune_names
 
 
-def _period(start: datetime, end: datetime, window: str) -> Period:
-    return Period(start, end, window)
-
-
 @st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
 def load_kpis(url: str, scope: str, start: datetime, end: datetime, window: str
               ) -> list[KpiValue]:
     engine = get_engine(url)
-    return feedback_kpis(engine, scope, _period(start, end, window),
+    return feedback_kpis(engine, scope, Period(start, end, window),
                          targets=load_targets(engine))
 
 
 @st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
 def load_breakdown(url: str, scope: str, start: datetime, end: datetime, window: str,
                    by: str) -> pl.DataFrame:
-    return feedback_breakdown(get_engine(url), scope, _period(start, end, window), by)
+    return feedback_breakdown(get_engine(url), scope, Period(start, end, window), by)
 
 
 @st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
@@ -51,7 +47,7 @@ def load_backlog(url: str, scope: str, at: datetime) -> pl.DataFrame:
 @st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
 def load_trend(url: str, scope: str, start: datetime, end: datetime, window: str,
                every: str) -> pl.DataFrame:
-    return channel_trend(get_engine(url), scope, _period(start, end, window), every=every)
+    return channel_trend(get_engine(url), scope, Period(start, end, window), every=every)
 
 
 @st.cache_data(ttl=FAST_TTL, show_spinner=False)
@@ -63,13 +59,13 @@ def load_received(url: str, scope: str, start: datetime, end: datetime,
 @st.cache_data(ttl=FAST_TTL, show_spinner=False)
 def load_reports(url: str, scope: str, start: datetime, end: datetime, window: str,
                  limit: int) -> pl.DataFrame:
-    return report_list(get_engine(url), scope, _period(start, end, window), limit=limit)
+    return report_list(get_engine(url), scope, Period(start, end, window), limit=limit)
 
 
 @st.cache_data(ttl=FAST_TTL, show_spinner=False)
 def load_options(url: str, scope: str, start: datetime, end: datetime, column: str
                  ) -> list[str]:
-    return feedback_options(get_engine(url), scope, _period(start, end, "custom"), column)
+    return feedback_options(get_engine(url), scope, Period(start, end, "custom"), column)
 
 
 @st.cache_data(ttl=SLOW_TTL, show_spinner=False)

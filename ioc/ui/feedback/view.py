@@ -23,6 +23,7 @@ from ioc.settings import Settings
 from ioc.ui.components import db_guard, get_engine, province_label, render_freshness
 from ioc.ui.dossiers.charts import breakdown_chart
 from ioc.ui.dossiers.filters import file_tag, period_of
+from ioc.ui.dossiers.loaders import args
 from ioc.ui.dossiers.sections import apply_css
 from ioc.ui.dossiers.table_view import render_table, table_height
 from ioc.ui.feedback.charts import backlog_chart, channel_chart, trend_every
@@ -68,10 +69,6 @@ def render_title(province_name: str) -> None:
         f'<div class="ioc-title">{vi("title")} · {province_name}</div>'
         f'<div class="ioc-subtitle">{vi("subtitle")} · {LABELS["subtitle"][1]}</div>',
         unsafe_allow_html=True)
-
-
-def args(url: str, scope: str, period: Period) -> tuple[str, str, datetime, datetime, str]:
-    return url, scope, period.start, period.end, period.window
 
 
 def render_trend(url: str, scope: str, period: Period, tag: str) -> None:
