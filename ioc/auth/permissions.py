@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, str] = {
     "rule.edit": "admin",
     "rule.disable": "admin",
     "target.edit": "admin",
+    "sla.edit": "admin",  # feedback handling deadlines per category / agency (ioc sla)
     "user.manage": "admin",
 }
 
