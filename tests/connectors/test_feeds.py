@@ -18,7 +18,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from ioc.events.redact import pseudonym
 from streams.aggregator import Aggregator
 from streams.clients import make_producer
 from tests import REPO_ROOT
+from tests.connectors.local_http import LocalHttpServer
 from tests.helpers import drain, read_topic
 
 DATA = Path(__file__).parent / "data" / "feeds"
@@ -54,19 +55,8 @@ class FeedServer:
         self.docs: dict[str, tuple[bytes, str, bool]] = {}
         self.answers: Counter[tuple[str, int]] = Counter()
         self.lock = threading.Lock()
-        srv = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                srv.handle(self)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.http = LocalHttpServer(self.handle)
+        self.base = self.http.base
 
     def put(self, path: str, body: bytes, content_type: str, validators: bool = True) -> None:
         with self.lock:
@@ -104,8 +94,7 @@ class FeedServer:
             return self.answers[(path, status)]
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
 
 
 FILES = {"/rss/thoi-su.rss": "baophutho.rss", "/feed.atom": "cong-tinh.atom",

@@ -9,7 +9,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -30,6 +30,7 @@ from ioc.db.checkpoints import load_cursor
 from ioc.reference.calendar import TZ
 from streams.chaos.workload import dossier_event
 from streams.clients import make_producer
+from tests.connectors.local_http import LocalHttpServer
 from tests.helpers import read_topic
 
 TOKEN = "s3cr3t-token-0f9a8b7c"
@@ -46,25 +47,12 @@ class FakeApi:
         self.failures: list[str] = []  # next requests: "503", "slow", "garbage"
         self.release = threading.Event()  # lets a "slow" handler finish at teardown
         self.lock = threading.Lock()
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                api.handle(self)
-
-            def log_message(self, *args: Any) -> None:
-                pass  # the request log below is what the tests read
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.http = LocalHttpServer(self.handle)  # the request log above is what tests read
+        self.base = self.http.base
 
     def close(self) -> None:
         self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
 
     def put(self, *records: dict[str, Any]) -> None:
         with self.lock:

@@ -11,7 +11,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,6 +25,7 @@ from ioc.reference import geo
 from ioc.reference.admin_units import commune
 from ioc.reference.calendar import TZ
 from streams.clients import make_producer
+from tests.connectors.local_http import LocalHttpServer
 from tests.helpers import read_topic
 
 KEY = "k3y-0f9a8b7c6d5e"
@@ -50,23 +51,11 @@ class GeoReport:
         self.log: list[tuple[str, dict[str, str], int]] = []
         self.failures: list[int] = []
         self.lock = threading.Lock()
-        srv = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                srv.handle(self)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/open311/v2"
+        self.http = LocalHttpServer(self.handle)
+        self.base = f"{self.http.base}/open311/v2"
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
 
     def put(self, *reqs: dict[str, Any]) -> None:
         with self.lock:
