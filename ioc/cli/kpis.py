@@ -69,7 +69,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     kpi.add_argument("--json", action="store_true")
     kpi.add_argument("--scope", default=None,
                      help="province:CODE | commune:CODE | agency:CODE | procedure:CODE | "
-                          "platform:NAME | topic:NAME (social), "
+                          "category:NAME (feedback) | platform:NAME | topic:NAME (social), "
                           "or several joined by ',' (drill-down)")
     kpi.add_argument("--window", default="24h", choices=WINDOW_NAMES,
                      help="today | 24h | 7d | 30d | month | quarter | ytd | custom")
