@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -282,6 +283,16 @@ def test_empty_database_shows_the_page_without_data(app_db: Engine) -> None:
     at = open_page(VIEWER)
     assert tiles(at)["social.posts"] == ("0", "– 0 · kỳ trước 0")
     assert any("Chưa có tin bài" in i.value for i in at.info)
+
+
+def test_a_database_without_schema_shows_an_error_not_a_traceback(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("IOC_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setenv("IOC_PROVINCE_CODE", "25")
+    monkeypatch.delenv("IOC_ANONYMOUS_ROLE", raising=False)
+    st.cache_data.clear()
+    at = open_page()  # asserts no exception
+    assert at.error, "the missing tables are reported on the page"
 
 
 def test_bursts_now_lists_only_firing_social_alerts(app_db: Engine) -> None:

@@ -28,7 +28,7 @@ from ioc.ui.social.bursts import bursts_frame
 from ioc.ui.social.charts import sentiment_chart, topic_chart, volume_chart
 from ioc.ui.social.labels import HEADERS, LABELS, PLATFORM_LABELS, both, platform_label, vi
 from ioc.ui.social.loaders import load_buckets, load_firing, load_kpis, load_rule_names
-from ioc.ui.social.model_info import model_caption, model_score, tile_note
+from ioc.ui.social.model_info import ModelScore, model_caption, model_score, tile_note
 from ioc.ui.social.places import place_points
 from ioc.ui.social.posts import render_keywords, render_posts
 from ioc.ui.social.sections import section
@@ -122,18 +122,36 @@ def render_places(now_b: pl.DataFrame, province: str, names: Mapping[str, str],
 
 def render_bursts(url: str, names: Mapping[str, str], tag: str) -> None:
     section("bursts")
-    frame = bursts_frame(load_firing(url), load_rule_names(url), names)
-    if frame.is_empty():
-        st.caption(both("no_bursts"))
-        return
-    render_table(frame, "bursts", f"dot-bien_{tag}", headers=HEADERS,
-                 columns=["severity", "rule_name", "message", "fired_at", "state"],
-                 height=table_height(frame.height, 6))
+    with db_guard():
+        frame = bursts_frame(load_firing(url), load_rule_names(url), names)
+        if frame.is_empty():
+            st.caption(both("no_bursts"))
+            return
+        render_table(frame, "bursts", f"dot-bien_{tag}", headers=HEADERS,
+                     columns=["severity", "rule_name", "message", "fired_at", "state"],
+                     height=table_height(frame.height, 6))
+
+
+def render_live(url: str, province: str, f: frames.Filters, score: ModelScore) -> None:
+    """Tiles and trends: the window slides with the clock, so the period is taken anew on
+    every (timed) run."""
+    period = resolve(f.window, datetime.now(UTC))
+    with db_guard():
+        now_b = frames.filtered(load_buckets(url, province, period.start, period.end), f)
+        section("kpis")
+        kpis = load_kpis(url, f.scope(province), period.start, period.end)
+        st.markdown(board_html(kpis, tile_note(score)), unsafe_allow_html=True)
+        if now_b.is_empty():
+            st.info(both("no_data"), icon=":material/hourglass_empty:")
+        render_trends(now_b, period, f.tag(), model_caption(score))
 
 
 def render_social(settings: Settings) -> None:
     url = settings.database_url
     province = settings.province_code
+    # Tiles, trends and bursts rerun on their own (slower than the Overview's tiles: charts
+    # redraw); the tables below, with the relabel form, change on interaction.
+    every = max(30, settings.refresh_seconds * 6)
     apply_css()
     st.html(CSS)
     st.markdown(
@@ -144,18 +162,11 @@ def render_social(settings: Settings) -> None:
     names = area_names(province)
     ward_names = {c.code: c.name for c in communes(province)}
     f = filter_bar(ward_names)
-    period = resolve(f.window, datetime.now(UTC))
     tag = f.tag()
-    score = model_score()
-    model_note = model_caption(score)
+    st.fragment(render_live, run_every=every)(url, province, f, model_score())
+    period = resolve(f.window, datetime.now(UTC))
     with db_guard():
         now_b = frames.filtered(load_buckets(url, province, period.start, period.end), f)
-        section("kpis")
-        kpis = load_kpis(url, f.scope(province), period.start, period.end)
-        st.markdown(board_html(kpis, tile_note(score)), unsafe_allow_html=True)
-        if now_b.is_empty():
-            st.info(both("no_data"), icon=":material/hourglass_empty:")
-        render_trends(now_b, period, tag, model_note)
         topics_col, keywords_col = st.columns(2, gap="medium")
         with topics_col:
             render_topics(now_b, tag)
@@ -164,4 +175,4 @@ def render_social(settings: Settings) -> None:
         render_places(now_b, province, ward_names, tag)
         section("posts")
         render_posts(get_engine(url), url, province, f, period, tag, current_identity())
-        render_bursts(url, names, tag)
+    st.fragment(render_bursts, run_every=every)(url, names, tag)
