@@ -243,3 +243,16 @@ def test_choosing_a_commune_then_an_agency_drills_down(app_db: Engine) -> None:
     # The last level: the report list of the commune's agency.
     assert sorted(table(at, "age_days", last=True)["feedback_id"]) == [
         "A1", "H1", "H2", "H3", "H4", "H5"]
+
+
+def test_the_hotspot_category_filter_and_window(app_db: Engine) -> None:
+    at = open_page(ROLES["admin"])
+    at.selectbox(key="feedback_hot_category").set_value("giao thông").run()
+    assert not at.exception, [e.value for e in at.exception]
+    # No giao thông report in the last 24 h with coordinates: no cell, nothing to pick.
+    assert "feedback_hot_cell" not in [s.key for s in at.selectbox]
+    assert any("Không có điểm nóng" in c.value for c in at.caption)
+    at.selectbox(key="feedback_hot_category").set_value("môi trường").run()
+    at.segmented_control(key="feedback_hot_window").set_value("6h").run()
+    picker = next(s for s in at.selectbox if s.key == "feedback_hot_cell")
+    assert picker.format_func(picker.value) == "Phường Tân Hòa · 5 phản ánh · điểm nóng"
