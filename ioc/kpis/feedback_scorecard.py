@@ -22,25 +22,13 @@ import polars as pl
 
 from ioc.db.columns import FEEDBACK_COUNTERS
 from ioc.kpis.feedback_kpis import AGE_BANDS
+from ioc.kpis.scorecard import ALL, group_keys, ratio, with_all
 from ioc.reference.calendar import DAY_US, office_times
 
-ALL = "_all"
 REPORT_COLUMNS = ("feedback_id", "received_at", "due_at", "responded_at", "closed_at")
 STATE_COUNTS = ("open", "overdue_open", "near_due",
                 *(f"backlog_age_{band}" for band, _ in AGE_BANDS))
 DURATIONS = ("response_days", "close_days")
-
-
-def _keys(by: list[str]) -> list[str]:
-    return by or [ALL]
-
-
-def _with_all(df: pl.DataFrame, by: list[str]) -> pl.DataFrame:
-    return df if by else df.with_columns(pl.lit("").alias(ALL))
-
-
-def _ratio(num: str, den: str) -> pl.Expr:
-    return pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None)
 
 
 def working_days(start: pl.Series, end: pl.Series) -> pl.Series:
@@ -77,8 +65,8 @@ def _durations(reports: pl.DataFrame, start: datetime, end: datetime, by: list[s
                kind: str, col: str) -> pl.DataFrame:
     """Mean and nearest-rank p90 working days receipt → `col`, of reports with `col` in the
     window."""
-    keys = _keys(by)
-    done = _with_all(reports, by).filter(pl.col(col).is_not_null() & (pl.col(col) >= start)
+    keys = group_keys(by)
+    done = with_all(reports, by).filter(pl.col(col).is_not_null() & (pl.col(col) >= start)
                                          & (pl.col(col) < end))
     done = done.with_columns(working_days(done["received_at"], done[col]).alias("_d"))
     return done.group_by(keys).agg(
@@ -94,12 +82,12 @@ def feedback_scorecard(buckets: pl.DataFrame, reports: pl.DataFrame, start: date
     report rows of the scope (REPORT_COLUMNS + `by`) that may be open at `at` or were
     responded / closed in ``[start, end)`` (others are ignored)."""
     by = list(by or [])
-    keys = _keys(by)
-    b = _with_all(buckets, by)
+    keys = group_keys(by)
+    b = with_all(buckets, by)
     sums = (b.group_by(keys).agg([pl.col(c).sum() for c in FEEDBACK_COUNTERS])
             if b.height else pl.DataFrame(schema={**{k: pl.String for k in keys},
                                                   **{c: pl.Int64 for c in FEEDBACK_COUNTERS}}))
-    e = _with_all(state_at(reports, at, near_limit), by)
+    e = with_all(state_at(reports, at, near_limit), by)
     flags = e.group_by(keys).agg([pl.col(c).sum() for c in STATE_COUNTS])
     out = sums.join(flags, on=keys, how="full", coalesce=True)
     for kind, col in (("response_days", "responded_at"), ("close_days", "closed_at")):
@@ -108,7 +96,7 @@ def feedback_scorecard(buckets: pl.DataFrame, reports: pl.DataFrame, start: date
     counts = [*FEEDBACK_COUNTERS, *STATE_COUNTS]
     out = out.with_columns([pl.col(c).fill_null(0).cast(pl.Int64) for c in counts])
     out = out.with_columns(
-        _ratio("closed_on_time", "closed").alias("on_time_rate"),
-        _ratio("rated_satisfied", "rated").alias("satisfaction_rate"),
+        ratio("closed_on_time", "closed").alias("on_time_rate"),
+        ratio("rated_satisfied", "rated").alias("satisfaction_rate"),
     )
     return out.drop(ALL) if not by else out.sort(by)

@@ -45,15 +45,16 @@ def state_at(entities: pl.DataFrame, at: datetime, near_limit: datetime) -> pl.D
     )
 
 
-def _keys(by: list[str]) -> list[str]:
+def group_keys(by: list[str]) -> list[str]:
+    """The group-by keys of `by`; none → one group (ALL), so one code path serves both."""
     return by or [ALL]
 
 
-def _with_all(df: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+def with_all(df: pl.DataFrame, by: list[str]) -> pl.DataFrame:
     return df if by else df.with_columns(pl.lit("").alias(ALL))
 
 
-def _ratio(num: str, den: str) -> pl.Expr:
+def ratio(num: str, den: str) -> pl.Expr:
     return pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None)
 
 
@@ -63,19 +64,19 @@ def scorecard(buckets: pl.DataFrame, entities: pl.DataFrame, completions: pl.Dat
     dossier rows of the scope that may be open at `at` (others are ignored); `completions`:
     `by` columns + proc_minutes of the dossiers completed in the window."""
     by = list(by or [])
-    keys = _keys(by)
-    b = _with_all(buckets, by)
+    keys = group_keys(by)
+    b = with_all(buckets, by)
     sums = (b.group_by(keys).agg([pl.col(c).sum() for c in DOSSIER_COUNTERS])
             if b.height else pl.DataFrame(schema={**{k: pl.String for k in keys},
                                                   **{c: pl.Int64 for c in DOSSIER_COUNTERS}}))
-    e = _with_all(state_at(entities, at, near_limit), by)
+    e = with_all(state_at(entities, at, near_limit), by)
     flags = e.group_by(keys).agg(
         pl.col("_open").sum().alias("in_progress"),
         pl.col("_paused").sum().alias("paused"),
         pl.col("_overdue").sum().alias("overdue"),
         pl.col("_near_due").sum().alias("near_due"),
     )
-    done = _with_all(completions, by).filter(pl.col("proc_minutes").is_not_null())
+    done = with_all(completions, by).filter(pl.col("proc_minutes").is_not_null())
     p90 = done.group_by(keys).agg(
         pl.col("proc_minutes").sort()
         .get((pl.len() * 0.9).ceil().cast(pl.Int64) - 1).alias("_p90_minutes"))
@@ -90,14 +91,14 @@ def scorecard(buckets: pl.DataFrame, entities: pl.DataFrame, completions: pl.Dat
         (pl.col("completed") + pl.col("in_progress")).alias("on_time_den"),
     )
     out = out.with_columns(
-        _ratio("on_time_num", "on_time_den").alias("on_time_rate"),
-        _ratio("received_online", "received").alias("online_rate"),
-        _ratio("received_online_eligible", "received_eligible").alias("online_eligible_rate"),
-        _ratio("received_full_online", "received").alias("full_online_rate"),
-        _ratio("received_digitized", "received").alias("digitization_rate"),
-        _ratio("completed_e_result", "completed").alias("e_result_rate"),
-        _ratio("paid_online", "fee_bearing").alias("online_payment_rate"),
-        _ratio("rated_satisfied", "rated").alias("satisfaction_rate"),
+        ratio("on_time_num", "on_time_den").alias("on_time_rate"),
+        ratio("received_online", "received").alias("online_rate"),
+        ratio("received_online_eligible", "received_eligible").alias("online_eligible_rate"),
+        ratio("received_full_online", "received").alias("full_online_rate"),
+        ratio("received_digitized", "received").alias("digitization_rate"),
+        ratio("completed_e_result", "completed").alias("e_result_rate"),
+        ratio("paid_online", "fee_bearing").alias("online_payment_rate"),
+        ratio("rated_satisfied", "rated").alias("satisfaction_rate"),
         pl.when(pl.col("completed") > 0)
         .then(pl.col("proc_minutes_sum") / pl.col("completed") / DAY_MINUTES)
         .otherwise(None).alias("processing_days_mean"),

@@ -8,7 +8,6 @@ import time
 from datetime import timedelta
 
 import pytest
-import streamlit as st
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
@@ -21,16 +20,6 @@ from tests import REPO_ROOT
 THRESHOLDS = str(REPO_ROOT / "pages" / "thresholds.py")
 ADMIN, VIEWER, OPERATOR = (Identity("boss", "admin"), Identity("v", "viewer"),
                            Identity("op1", "operator"))
-
-
-@pytest.fixture()
-def app_db(monkeypatch: pytest.MonkeyPatch, db_url: str, engine: Engine) -> Engine:
-    monkeypatch.setenv("IOC_DATABASE_URL", db_url)
-    monkeypatch.setenv("IOC_PROVINCE_CODE", "25")
-    for name in ("IOC_ANONYMOUS_ROLE", "IOC_AUTH"):
-        monkeypatch.delenv(name, raising=False)
-    st.cache_data.clear()
-    return engine
 
 
 def _page(identity: Identity) -> AppTest:
