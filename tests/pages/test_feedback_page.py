@@ -156,6 +156,11 @@ def test_every_role_sees_the_exact_tiles_hotspot_and_lists(app_db: Engine, role:
     at = open_page(ROLES[role])
     shown = tiles(at)
     assert {k: shown.get(k) for k in EXPECTED} == EXPECTED
+    # Who holds the overdue reports: the Department of Construction (B1).
+    assert markdown_with(at, "Nhiều phản ánh quá hạn nhất").startswith(
+        "Nhiều phản ánh quá hạn nhất: Sở Xây dựng tỉnh Phú Thọ (1)")
+    held = table(at, "near_due")
+    assert held.select("agency_code", "overdue").rows()[0] == ("SXD-25", 1)
     channels = markdown_with(at, 'data-kpi="feedback.by_channel"')
     got = dict(re.findall(r'data-channel="(\w+)".*?<span class="n">(\d+)</span>', channels))
     assert got == {"app": "5", "hotline_1022": "1", "zalo": "1"}

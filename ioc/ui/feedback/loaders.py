@@ -12,6 +12,7 @@ import streamlit as st
 from ioc.feedback.queries import (
     cell_reports,
     channel_trend,
+    deadline_list,
     feedback_options,
     received_reports,
     report_list,
@@ -82,3 +83,8 @@ def load_names(province_code: str) -> dict[str, dict[str, str]]:
 def load_cell_reports(url: str, scope: str, cell: str, start: datetime, end: datetime,
                       category: str | None) -> pl.DataFrame:
     return cell_reports(get_engine(url), scope, cell, start, end, category)
+
+
+@st.cache_data(ttl=FAST_TTL, show_spinner=False)
+def load_deadlines(url: str, scope: str) -> pl.DataFrame:
+    return deadline_list(get_engine(url), scope)

@@ -115,3 +115,18 @@ def cell_label(row: Mapping[str, object], wards: Mapping[str, str]) -> str:
     ward = str(row.get("ward_code") or "")
     hot = " · điểm nóng" if row.get("is_hotspot") else ""
     return f"{wards.get(ward, ward) or '?'} · {row.get('count')} phản ánh{hot}"
+
+
+def overdue_by_agency(deadlines: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
+    """Who holds the overdue reports: per agency, overdue and near-due open reports, most
+    overdue first (unassigned reports under their own line)."""
+    schema = {"agency_code": pl.String, "name": pl.String, "overdue": pl.Int64,
+              "near_due": pl.Int64}
+    if deadlines.is_empty():
+        return pl.DataFrame(schema=schema)
+    return (deadlines.group_by("agency_code")
+            .agg((pl.col("state") == "overdue").sum().cast(pl.Int64).alias("overdue"),
+                 (pl.col("state") == "near_due").sum().cast(pl.Int64).alias("near_due"))
+            .with_columns(_names("agency_code", {"": UNASSIGNED, **names}, "name"))
+            .sort(["overdue", "near_due", "agency_code"], descending=[True, True, False])
+            .select(list(schema)))

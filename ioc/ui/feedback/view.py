@@ -23,7 +23,7 @@ from ioc.settings import Settings
 from ioc.ui.components import db_guard, get_engine, province_label, render_freshness
 from ioc.ui.dossiers.charts import breakdown_chart
 from ioc.ui.dossiers.filters import file_tag, period_of
-from ioc.ui.dossiers.loaders import args
+from ioc.ui.dossiers.loaders import LIVE_SECONDS, args
 from ioc.ui.dossiers.sections import apply_css
 from ioc.ui.dossiers.table_view import render_table, table_height
 from ioc.ui.feedback.charts import backlog_chart, channel_chart, trend_every
@@ -35,6 +35,7 @@ from ioc.ui.feedback.loaders import (
     load_backlog,
     load_breakdown,
     load_cell_reports,
+    load_deadlines,
     load_kpis,
     load_names,
     load_received,
@@ -46,6 +47,7 @@ from ioc.ui.feedback.tables import (
     breakdown_frame,
     cell_label,
     code_names,
+    overdue_by_agency,
     ranking_frame,
     report_frame,
     trend_frame,
@@ -69,6 +71,37 @@ def render_title(province_name: str) -> None:
         f'<div class="ioc-title">{vi("title")} · {province_name}</div>'
         f'<div class="ioc-subtitle">{vi("subtitle")} · {LABELS["subtitle"][1]}</div>',
         unsafe_allow_html=True)
+
+
+def render_live_board(settings: Settings, state: FeedbackState, scope: str,
+                      names: Mapping[str, Mapping[str, str]]) -> None:
+    url = settings.database_url
+
+    @st.fragment(run_every=LIVE_SECONDS)
+    def live_board(state: FeedbackState, scope: str) -> None:
+        """Freshness, tiles and who holds the overdue reports: what a wall screen must keep
+        current; the rest of the page reruns on interaction."""
+        now = datetime.now(UTC)
+        period = period_of(state, now)  # type: ignore[arg-type]
+        with db_guard():
+            render_freshness(freshness(get_engine(url), settings.freshness_seconds))
+            st.markdown(board_html(load_kpis(*args(url, scope, period)), period, now),
+                        unsafe_allow_html=True)
+            section("overdue_by_agency")
+            held = overdue_by_agency(load_deadlines(url, scope), names.get("agency_code", {}))
+            if held.is_empty():
+                st.success(both("no_overdue"), icon=":material/task_alt:")
+                return
+            top = held.row(0, named=True)
+            if top["overdue"]:
+                st.markdown(" · ".join(t.format(name=top["name"], n=fmt_int(top["overdue"]))
+                                       for t in LABELS["most_overdue"]))
+            render_table(held, "fb_overdue", f"qua-han-theo-co-quan_{file_tag(state)}",
+                         columns=["name", "overdue", "near_due"], headers=HEADERS,
+                         narrow=True, height=table_height(held.height, 6),
+                         highlight=("agency_code", state.agency))
+
+    live_board(state, scope)
 
 
 def render_trend(url: str, scope: str, period: Period, tag: str) -> None:
@@ -204,13 +237,12 @@ def render_feedback(settings: Settings) -> None:
         scope = state_scope(province, state)
         tag = file_tag(state)  # type: ignore[arg-type]
         st.markdown(scope_html(province_name, state, names, period), unsafe_allow_html=True)
-        render_freshness(freshness(get_engine(url), settings.freshness_seconds))
-        kpis = load_kpis(*args(url, scope, period))
-        if is_empty(kpis):
+        if is_empty(load_kpis(*args(url, scope, period))):
+            render_freshness(freshness(get_engine(url), settings.freshness_seconds))
             st.info(f"**{both('no_data')}**\n\n{vi('no_data_hint')}\n\n"
                     f"*{LABELS['no_data_hint'][1]}*", icon=":material/hourglass_empty:")
             st.stop()
-        st.markdown(board_html(kpis, period, now), unsafe_allow_html=True)
+        render_live_board(settings, state, scope, names)
         at = min(period.end, now.astimezone(UTC).replace(tzinfo=None))
         render_trend(url, scope, period, tag)
         render_breakdowns(url, province, period, state, names)
