@@ -16,12 +16,11 @@ feeds:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from connectors.config_file import check_known, load_settings
 from ioc.events.contracts import SOCIAL_CONTRACT
 from ioc.reference.admin_units import province
 
@@ -55,10 +54,7 @@ class FeedsConfig:
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> FeedsConfig:
-        names = {f.name for f in fields(cls)}
-        unknown = set(spec) - names
-        if unknown:
-            raise ValueError(f"unknown feed settings {sorted(unknown)}; known: {sorted(names)}")
+        check_known(spec, cls, "feed")
         if not spec.get("province_code"):
             raise ValueError("feeds config needs province_code")
         code = str(spec["province_code"]).zfill(2)
@@ -66,15 +62,11 @@ class FeedsConfig:
         raw_feeds = spec.get("feeds") or []
         if not isinstance(raw_feeds, list) or not raw_feeds:
             raise ValueError("feeds config needs a non-empty list `feeds`")
-        feed_fields = {f.name for f in fields(FeedSpec)}
         feeds: list[FeedSpec] = []
         for i, item in enumerate(raw_feeds):
             if not isinstance(item, Mapping) or not item.get("url") or not item.get("name"):
                 raise ValueError(f"feeds[{i}]: needs a name and a url")
-            bad = set(item) - feed_fields
-            if bad:
-                raise ValueError(f"feeds[{i}]: unknown settings {sorted(bad)}; known: "
-                                 f"{sorted(feed_fields)}")
+            check_known(item, FeedSpec, f"feeds[{i}]")
             feed = FeedSpec(**{**item, "name": str(item["name"]),
                                "keywords": [str(k) for k in item.get("keywords") or []]})
             if feed.platform not in PLATFORMS:
@@ -91,10 +83,7 @@ class FeedsConfig:
 
     @classmethod
     def load(cls, path: str | Path) -> FeedsConfig:
-        spec = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        if not isinstance(spec, Mapping):
-            raise ValueError(f"{path}: expected a mapping of settings")
-        return cls.from_dict(spec)
+        return cls.from_dict(load_settings(path))
 
     def interval_of(self, feed: FeedSpec) -> float:
         return self.interval_s if feed.interval_s is None else float(feed.interval_s)

@@ -61,6 +61,7 @@ from typing import Any
 
 import yaml
 
+from connectors.files.problems import require_filled
 from ioc.events.contracts import (
     BOOL,
     DOSSIER_CONTRACT,
@@ -246,9 +247,7 @@ class ColumnMapping:
                 return social_event(vals, problems, where, self)
             except ValueError as exc:
                 raise MappingError(str(exc)) from None
-        for name in ("dossier_id", "procedure_code", "received_at"):
-            if vals.get(name) is None and not any(p.startswith(where(name)) for p in problems):
-                problems.append(f"{where(name)}: empty")
+        require_filled(vals, problems, where, ("dossier_id", "procedure_code", "received_at"))
         if problems:
             raise MappingError("; ".join(problems))
 

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from connectors.files.problems import require_filled
 from connectors.listening.mentions import province_filter
 from connectors.listening.text import canonical_link
 from ioc.events.contracts import INT, STR
@@ -57,9 +58,7 @@ def social_event(vals: dict[str, Any], problems: list[str], where: Callable[[str
                  mapping: Any) -> dict[str, Any]:
     """The event of one row (`mapping` is the calling ColumnMapping); ValueError naming the
     columns, which map_record turns into its MappingError."""
-    for name in ("published_at", "platform", "province_code"):
-        if vals.get(name) is None and not any(p.startswith(where(name)) for p in problems):
-            problems.append(f"{where(name)}: empty")
+    require_filled(vals, problems, where, ("published_at", "platform", "province_code"))
     for name in ENGAGEMENT:
         if isinstance(vals.get(name), int) and vals[name] < 0:
             problems.append(f"{where(name)}: negative count")

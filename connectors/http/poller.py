@@ -29,16 +29,15 @@ import logging
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from urllib.request import Request
 
-import yaml
-
 from connectors.base import SourceBatch, SourceRecord
+from connectors.config_file import check_known, load_settings
 from connectors.files.mapping import ColumnMapping, MappingError
 from connectors.http.fetch import (
     FetchFailedError,
@@ -90,11 +89,7 @@ class HttpPollConfig:
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any], base_dir: Path | None = None) -> HttpPollConfig:
-        names = {f.name for f in fields(cls)}
-        unknown = set(spec) - names
-        if unknown:
-            raise ValueError(f"unknown HTTP poll settings {sorted(unknown)}; known: "
-                             f"{sorted(names)}")
+        check_known(spec, cls, "HTTP poll")
         if not spec.get("url"):
             raise ValueError("HTTP poll config needs a url")
         cfg = cls(**spec)
@@ -110,10 +105,7 @@ class HttpPollConfig:
     @classmethod
     def load(cls, path: str | Path) -> HttpPollConfig:
         path = Path(path)
-        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if not isinstance(spec, Mapping):
-            raise ValueError(f"{path}: expected a mapping of settings")
-        return cls.from_dict(spec, base_dir=path.parent)
+        return cls.from_dict(load_settings(path), base_dir=path.parent)
 
     def load_mapping(self) -> ColumnMapping | None:
         if self.mapping is None:

@@ -17,13 +17,12 @@ services:                                      # service_code → our category (
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from connectors.config_file import check_known, load_settings
 from ioc.reference.calendar import TZ
 from ioc.reference.catalogue import FEEDBACK_CATEGORIES
 
@@ -63,11 +62,7 @@ class Open311Config:
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> Open311Config:
-        names = {f.name for f in fields(cls)}
-        unknown = set(spec) - names
-        if unknown:
-            raise ValueError(f"unknown Open311 settings {sorted(unknown)}; known: "
-                             f"{sorted(names)}")
+        check_known(spec, cls, "Open311")
         for need in ("base_url", "province_code", "start"):
             if not spec.get(need):
                 raise ValueError(f"Open311 config needs {need}")
@@ -94,10 +89,7 @@ class Open311Config:
 
     @classmethod
     def load(cls, path: str | Path) -> Open311Config:
-        spec = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        if not isinstance(spec, Mapping):
-            raise ValueError(f"{path}: expected a mapping of settings")
-        return cls.from_dict(spec)
+        return cls.from_dict(load_settings(path))
 
 
 __all__ = ["Open311Config", "ServiceMap"]
