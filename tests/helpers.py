@@ -33,6 +33,16 @@ def drain(agg: Aggregator, timeout: float = 120.0) -> None:
     raise TimeoutError("aggregator did not drain")
 
 
+def aggregate_all(bootstrap: str, engine: Engine, group: str,
+                  timeout: float = 120.0) -> None:
+    """A fresh aggregator drains everything on the broker into the database, then closes."""
+    agg = Aggregator(bootstrap, engine, group=group)
+    try:
+        drain(agg, timeout)
+    finally:
+        agg.close()
+
+
 def read_topic(bootstrap: str, topic: str, expect: int, timeout: float = 30.0) -> list:
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                              auto_offset_reset="earliest", group_id=None)

@@ -34,11 +34,10 @@ from connectors.runtime import ConnectorRuntime, run_until_idle
 from ioc.db.schema import dead_letters, social_posts
 from ioc.events.contracts import SOCIAL_CONTRACT, validate_event
 from ioc.events.redact import pseudonym
-from streams.aggregator import Aggregator
 from streams.clients import make_producer
 from tests import REPO_ROOT
 from tests.connectors.local_http import LocalHttpServer
-from tests.helpers import drain, read_topic
+from tests.helpers import aggregate_all, read_topic
 
 DATA = Path(__file__).parent / "data" / "feeds"
 NOW = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
@@ -259,11 +258,7 @@ def test_feeds_end_to_end(broker, engine, server):
         producer.close()
 
     # The aggregator stores them: 8 posts with their communes, the 2 dead letters archived.
-    agg = Aggregator(broker.bootstrap, engine, group="g-feeds")
-    try:
-        drain(agg)
-    finally:
-        agg.close()
+    aggregate_all(broker.bootstrap, engine, "g-feeds")
     with engine.connect() as conn:
         stored = dict(conn.execute(select(social_posts.c.post_id, social_posts.c.ward_code))
                       .all())
