@@ -117,13 +117,16 @@ def seed_posts(engine: Engine) -> None:
                         for i in range(2)])
 
 
-def open_page(identity: Identity | None = None) -> AppTest:
+def open_page(identity: Identity | None = None,
+              query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=90)
     if identity is not None:  # signed in just now (the session timeouts need the times)
         at.session_state[IDENTITY_KEY] = identity
         at.session_state[SIGNED_IN_AT_KEY] = at.session_state[LAST_SEEN_KEY] = time.time()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -267,6 +270,15 @@ def test_filters_cut_every_figure(app_db: Engine) -> None:
     assert tiles(at)["social.posts"][0] == "11"  # both days inside 7 days
 
 
+def test_the_filters_come_from_the_url_and_go_back_to_it(app_db: Engine) -> None:
+    seed(app_db)
+    at = open_page(VIEWER, {"platform": "news", "commune": WARD_A, "topic": "không có"})
+    assert tiles(at)["social.posts"] == ("6", "▲ 1 · kỳ trước 5")  # news in A; topic ignored
+    assert at.selectbox(key="social_ward").value == WARD_A
+    at.segmented_control(key="social_window").set_value("7d").run()
+    assert dict(at.query_params) == {"window": "7d", "platform": "news", "commune": WARD_A}
+
+
 def test_sign_in_required_sends_an_anonymous_visitor_to_sign_in(
         app_db: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IOC_ANONYMOUS_ROLE", "")
@@ -343,6 +355,19 @@ def test_tiles_and_changes_follow_the_good_direction() -> None:
                                                         "social.negative_share"]
     assert "4 / 10" in html_ and html_.index("mô hình X") > html_.index("40,0 %")
     assert "– 0" in html_
+
+
+def test_url_parameters_round_trip() -> None:
+    allowed = {"window": ("24h", "7d"), "platform": ("news",), "topic": ("y tế",),
+               "ward": {WARD_A: "Phường Tân Hòa"}}
+    f = frames.Filters("7d", "news", "y tế", WARD_A)
+    assert frames.params_of(f) == {"window": "7d", "platform": "news", "topic": "y tế",
+                                   "commune": WARD_A}
+    assert frames.filters_from_params(frames.params_of(f), allowed) == f
+    assert frames.params_of(frames.Filters()) == {}
+    assert frames.filters_from_params({"window": "99y", "commune": "00001"}, allowed) == \
+        frames.Filters()
+    assert f.scope("25") == f"province:25,platform:news,topic:y tế,commune:{WARD_A}"
 
 
 def test_trends_fill_every_step_of_the_window() -> None:

@@ -6,7 +6,7 @@ exactly one bucket)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -42,6 +42,28 @@ class Filters:
         """File-name part of the exports: 'tiktok_giao-thong_08494_7d'."""
         parts = [self.platform, self.topic.replace(" ", "-"), self.ward, self.window]
         return "_".join(p for p in parts if p)
+
+
+# URL parameters of the filters (?window=7d&platform=facebook&topic=y tế&commune=04792), so a
+# view can be bookmarked or put on a wall screen's playlist.
+PARAMS = (("window", "window"), ("platform", "platform"), ("topic", "topic"),
+          ("ward", "commune"))
+
+
+def params_of(f: Filters, default_window: str = "24h") -> dict[str, str]:
+    """The non-default filters as URL parameters."""
+    values = {"window": "" if f.window == default_window else f.window,
+              "platform": f.platform, "topic": f.topic, "ward": f.ward}
+    return {param: values[field] for field, param in PARAMS if values[field]}
+
+
+def filters_from_params(params: Mapping[str, str], allowed: Mapping[str, Collection[str]],
+                        default_window: str = "24h") -> Filters:
+    """Filters from URL parameters; a value not in `allowed[field]` (a typo, a commune of
+    another province) is ignored rather than shown as an empty page."""
+    values = {field: params.get(param, "") for field, param in PARAMS}
+    ok = {field: v if v in allowed[field] else "" for field, v in values.items()}
+    return Filters(ok["window"] or default_window, ok["platform"], ok["topic"], ok["ward"])
 
 
 def filtered(buckets: pl.DataFrame, f: Filters) -> pl.DataFrame:

@@ -49,10 +49,24 @@ CSS = """<style>
 </style>"""
 
 
+def seed_from_url(ward_names: Mapping[str, str]) -> None:
+    """The page's first run in a session: the URL decides the filters; afterwards the
+    widgets do (and are mirrored back to the URL)."""
+    if KEY["window"] in st.session_state:
+        return
+    allowed = {"window": WINDOWS, "platform": [p for p in PLATFORM_LABELS if p],
+               "topic": SOCIAL_TOPICS, "ward": ward_names}
+    start = frames.filters_from_params(st.query_params.to_dict(), allowed)
+    st.session_state.update({KEY["window"]: start.window, KEY["platform"]: start.platform,
+                             KEY["topic"]: start.topic, KEY["ward"]: start.ward})
+
+
 def filter_bar(ward_names: Mapping[str, str]) -> frames.Filters:
+    seed_from_url(ward_names)
+    # No default=…: the session state seeded from the URL holds each widget's value.
     window = st.segmented_control(
-        both("window"), options=list(WINDOWS), key=KEY["window"], default="24h",
-        required=True, format_func=lambda w: WINDOW_LABELS[w][0]) or "24h"
+        both("window"), options=list(WINDOWS), key=KEY["window"], required=True,
+        format_func=lambda w: WINDOW_LABELS[w][0]) or "24h"
     cols = st.columns(3, gap="small")
     platform = cols[0].selectbox(
         both("platform"), ["", *(p for p in PLATFORM_LABELS if p)], key=KEY["platform"],
@@ -63,7 +77,11 @@ def filter_bar(ward_names: Mapping[str, str]) -> frames.Filters:
     ward = cols[2].selectbox(
         both("commune"), ["", *sorted(ward_names, key=ward_names.__getitem__)],
         key=KEY["ward"], format_func=lambda w: ward_names.get(w, w) if w else vi("all_communes"))
-    return frames.Filters(window, platform or "", topic or "", ward or "")
+    f = frames.Filters(window, platform or "", topic or "", ward or "")
+    params = frames.params_of(f)
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+    return f
 
 
 def render_trends(now_b: pl.DataFrame, period: Period, tag: str, model_note: str) -> None:
