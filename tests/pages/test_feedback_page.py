@@ -158,7 +158,7 @@ def test_every_role_sees_the_exact_tiles_hotspot_and_lists(app_db: Engine, role:
     assert {k: shown.get(k) for k in EXPECTED} == EXPECTED
     # Who holds the overdue reports: the Department of Construction (B1).
     assert markdown_with(at, "Nhiều phản ánh quá hạn nhất").startswith(
-        "Nhiều phản ánh quá hạn nhất: Sở Xây dựng tỉnh Phú Thọ (1)")
+        "**Nhiều phản ánh quá hạn nhất: Sở Xây dựng tỉnh Phú Thọ (1)**")
     held = table(at, "near_due")
     assert held.select("agency_code", "overdue").rows()[0] == ("SXD-25", 1)
     channels = markdown_with(at, 'data-kpi="feedback.by_channel"')

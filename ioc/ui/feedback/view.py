@@ -94,8 +94,9 @@ def render_live_board(settings: Settings, state: FeedbackState, scope: str,
                 return
             top = held.row(0, named=True)
             if top["overdue"]:
-                st.markdown(" · ".join(t.format(name=top["name"], n=fmt_int(top["overdue"]))
-                                       for t in LABELS["most_overdue"]))
+                vi_text, en_text = (t.format(name=top["name"], n=fmt_int(top["overdue"]))
+                                    for t in LABELS["most_overdue"])
+                st.markdown(f"**{vi_text}** · {en_text}")
             render_table(held, "fb_overdue", f"qua-han-theo-co-quan_{file_tag(state)}",
                          columns=["name", "overdue", "near_due"], headers=HEADERS,
                          narrow=True, height=table_height(held.height, 6),
