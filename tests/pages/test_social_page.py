@@ -184,6 +184,8 @@ def test_every_role_sees_the_exact_tiles(app_db: Engine, identity: Identity | No
     volume = table_with(at, "platform_label").sort("platform")
     assert volume.select("period_start", "platform", "posts").rows() == [
         (hour + timedelta(hours=7), "facebook", 4), (hour + timedelta(hours=7), "news", 6)]
+    legend = markdown_with(at, "ioc-legend")
+    assert 'data-legend="social.negative_share"' in legend and "100 %" in legend
     assert len(at.get("download_button")) >= 2 * 3  # CSV + XLSX under each table
 
 

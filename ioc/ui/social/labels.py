@@ -45,6 +45,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "relabel_denied": ("Không có quyền sửa nhãn", "Not allowed to correct labels"),
     "relabel_need_confirm": ("Hãy đánh dấu xác nhận trước khi lưu", "Tick the confirmation first"),
     "open_link": ("Mở", "Open"),
+    "disc_size": ("Cỡ vòng tròn: số tin nhắc đến xã, phường", "Disc size: posts about the commune"),
     "no_keywords": ("Chưa có từ khóa nào xuất hiện từ 3 tin trở lên trong kỳ",
                     "No keyword in 3 posts or more in this window"),
     "csv": ("Tải CSV", "CSV"),

@@ -19,7 +19,13 @@ from ioc.reference.admin_units import communes
 from ioc.reference.calendar import TZ
 from ioc.reference.catalogue import SOCIAL_TOPICS
 from ioc.settings import Settings
-from ioc.ui.components import commune_deck, db_guard, get_engine, province_label
+from ioc.ui.components import (
+    commune_deck,
+    db_guard,
+    get_engine,
+    legend_html,
+    province_label,
+)
 from ioc.ui.dossiers.sections import apply_css
 from ioc.ui.dossiers.table_view import render_table, table_height
 from ioc.ui.session import current_identity
@@ -29,7 +35,7 @@ from ioc.ui.social.charts import sentiment_chart, topic_chart, volume_chart
 from ioc.ui.social.labels import HEADERS, LABELS, PLATFORM_LABELS, both, platform_label, vi
 from ioc.ui.social.loaders import load_buckets, load_firing, load_kpis, load_rule_names
 from ioc.ui.social.model_info import ModelScore, model_caption, model_score, tile_note
-from ioc.ui.social.places import place_points
+from ioc.ui.social.places import place_points, places_legend
 from ioc.ui.social.posts import render_keywords, render_posts
 from ioc.ui.social.sections import section
 from ioc.ui.social.tiles import board_html
@@ -130,6 +136,8 @@ def render_places(now_b: pl.DataFrame, province: str, names: Mapping[str, str],
     with map_col:
         st.pydeck_chart(commune_deck(points, "social.posts", MAP_HEIGHT), height=MAP_HEIGHT,
                         alt=vi("places"))
+        st.markdown(legend_html(places_legend()) + f'<div class="ioc-smodel">{both("disc_size")}'
+                    "</div>", unsafe_allow_html=True)
     with table_col:
         if places.is_empty():
             st.caption(both("no_data"))
