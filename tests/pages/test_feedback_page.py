@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import polars as pl
 import pytest
@@ -36,6 +37,7 @@ from ioc.kpis.windows import resolve
 from ioc.reference.admin_units import commune
 from ioc.ui.feedback.filters import FeedbackState, scope_of, state_from_params
 from ioc.ui.feedback.tables import ranking_frame
+from ioc.ui.feedback.view import clicked_cell
 from ioc.ui.nav import page_specs_for
 from ioc.ui.session import IDENTITY_KEY, LAST_SEEN_KEY, SIGNED_IN_AT_KEY
 from streams.chaos.workload import feedback_event, iso
@@ -261,3 +263,14 @@ def test_the_hotspot_category_filter_and_window(app_db: Engine) -> None:
     at.segmented_control(key="feedback_hot_window").set_value("6h").run()
     picker = next(s for s in at.selectbox if s.key == "feedback_hot_cell")
     assert picker.format_func(picker.value) == "Phường Tân Hòa · 5 phản ánh · điểm nóng"
+
+
+def test_a_click_on_a_hexagon_or_its_halo_names_the_cell() -> None:
+    def event(objects: dict) -> SimpleNamespace:
+        return SimpleNamespace(selection=SimpleNamespace(objects=objects))
+
+    assert clicked_cell(event({"cells": [{"cell": "87415d808ffffff", "count": 3}]})) == \
+        "87415d808ffffff"
+    assert clicked_cell(event({"hot-halo": [{"cell": "8741432e4ffffff"}]})) == "8741432e4ffffff"
+    assert clicked_cell(event({"communes": [{"name": "Xã Cao Sơn"}]})) is None
+    assert clicked_cell(event({})) is None and clicked_cell(None) is None

@@ -180,8 +180,14 @@ def render_hotspots(url: str, province: str, state: FeedbackState, end: datetime
     cells = hotspots(reports, end, params)
     in_window = reports.filter(pl.col("received_at") >= end - params.window)
     unlocated = in_window.filter(pl.col("lat").is_null() | pl.col("lon").is_null()).height
-    st.pydeck_chart(hotspot_deck(cells, communes(province), wards), height=420,
-                    key="feedback_hot_map")
+    # A click on a hexagon picks that cell (the picker below stays for keyboards and tests).
+    event = st.pydeck_chart(hotspot_deck(cells, communes(province), wards), height=420,
+                            key="feedback_hot_map", on_select="rerun",
+                            selection_mode="single-object")
+    picked = clicked_cell(event)
+    if picked and picked != st.session_state.get("feedback_hot_clicked"):
+        st.session_state["feedback_hot_clicked"] = picked
+        st.session_state["feedback_hot_cell"] = picked
     notes = []
     hot = cells.filter("is_hotspot").height
     if not hot:
@@ -193,6 +199,8 @@ def render_hotspots(url: str, province: str, state: FeedbackState, end: datetime
     if cells.is_empty():
         return
     rows = {r["cell"]: r for r in cells.iter_rows(named=True)}
+    if st.session_state.get("feedback_hot_cell") not in rows:
+        st.session_state.pop("feedback_hot_cell", None)  # another window or category
     cell = st.selectbox(both("hotspot_pick"), list(rows), key="feedback_hot_cell",
                         format_func=lambda c: cell_label(rows[c], wards))
     with st.expander(both("cell_reports"), expanded=bool(hot)):
@@ -203,6 +211,16 @@ def render_hotspots(url: str, province: str, state: FeedbackState, end: datetime
         render_table(cells, "fb_cells", f"diem-nong_{window}_{tag}", headers=HEADERS,
                      columns=["cell", "count", "baseline_mean", "limit", "is_hotspot"],
                      height=table_height(cells.height, 6))
+
+
+def clicked_cell(event: object) -> str | None:
+    """The H3 cell of the hexagon (or halo) clicked on the map, if any."""
+    objects = getattr(getattr(event, "selection", None), "objects", None) or {}
+    for layer in ("cells", "hot-halo"):
+        for obj in objects.get(layer) or []:
+            if isinstance(obj, dict) and obj.get("cell"):
+                return str(obj["cell"])
+    return None
 
 
 def render_report_list(url: str, scope: str, period: Period, tag: str,
