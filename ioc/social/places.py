@@ -87,44 +87,46 @@ def _legacy_rows() -> tuple[tuple[str, str], ...]:
     return tuple((r["wardCode"], r["wardShort"]) for r in rows)
 
 
-def _regex(phrases: list[str]) -> re.Pattern[str] | None:
-    if not phrases:
-        return None
-    alts = sorted(set(phrases), key=len, reverse=True)  # longest phrase wins
-    return re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in alts) + r")(?!\w)")
+_WORD = re.compile(r"\w+")
+
+
+def _key(phrase: str) -> str:
+    """Words only, space-joined: "P. Việt Trì" and "p việt trì" have one key."""
+    return " ".join(_WORD.findall(phrase))
 
 
 @lru_cache(maxsize=64)
-def _patterns(province_code: str) -> tuple[re.Pattern[str] | None, dict[str, str],
-                                           re.Pattern[str] | None]:
+def _tables(province_code: str) -> tuple[dict[str, str], dict[str, str], int]:
+    """(named phrase key → ward, proper short-name key → ward, longest key in words)."""
     qualified, short, legacy = _index(province_code)
-    named = {**legacy, **qualified}  # the 2025 name wins a phrase both use
-    return _regex(list(named)), named, _regex(list(short))
-
-
-def _proper(original: str) -> bool:
-    """Each syllable starts with a capital letter ("Việt Trì", not "việt trì")."""
-    return all(s[:1].isupper() for s in original.split())
+    named = {_key(k): v for k, v in {**legacy, **qualified}.items()}  # 2025 names win
+    shorts = {_key(k): v for k, v in short.items()}
+    longest = max((k.count(" ") + 1 for k in (*named, *shorts)), default=1)
+    return named, shorts, longest
 
 
 def places(text: str | None, province_code: str) -> list[str]:
     """2025 ward codes of the communes of `province_code` that `text` names, in order of
-    first mention, each once (rules in the module docstring)."""
+    first mention, each once (rules in the module docstring). Word n-grams are looked up in
+    the province's tables, longest first, with and without diacritics."""
     if not text:
         return []
-    named_re, named, short_re = _patterns(province_code)
-    _, short, _ = _index(province_code)
-    nfc = " ".join(unicodedata.normalize("NFC", text).split())
-    folded = nfc.lower()
-    hits: list[tuple[int, str]] = []
-    if named_re is not None:
-        for form in {folded, strip_diacritics(folded)}:
-            hits += [(m.start(), named[m.group(1)]) for m in named_re.finditer(form)]
-    if short_re is not None:
-        # Lowercasing keeps lengths (NFC Vietnamese), so offsets map back to the original.
-        hits += [(m.start(), short[m.group(1)]) for m in short_re.finditer(folded)
-                 if _proper(nfc[m.start():m.end()])]
+    named, shorts, longest = _tables(province_code)
+    words = _WORD.findall(unicodedata.normalize("NFC", text))
+    folded = [w.lower() for w in words]
+    bare = [strip_diacritics(w) for w in folded]
     out: dict[str, None] = {}
-    for _, code in sorted(hits):
-        out.setdefault(code, None)
+    i = 0
+    while i < len(words):
+        step = 1
+        for n in range(min(longest, len(words) - i), 0, -1):
+            key = " ".join(folded[i:i + n])
+            code = named.get(key) or named.get(" ".join(bare[i:i + n]))
+            if code is None and key in shorts and all(w[:1].isupper() for w in words[i:i + n]):
+                code = shorts[key]
+            if code is not None:
+                out.setdefault(code, None)
+                step = n
+                break
+        i += step
     return list(out)
