@@ -205,6 +205,7 @@ def test_feeds_end_to_end(broker, engine, server):
 
         rubbish = by_title["Người dân phường Việt Trì phản ánh rác thải tồn đọng & bốc mùi"]
         assert rubbish["url"].endswith("226498.htm") and rubbish["ward_code"] == "07900"
+        assert "0987654321" not in rubbish["text"] and "tổ dân phố" in rubbish["text"]
 
         merged = by_title["Huyện Tam Nông cũ: hoàn thành sáp nhập trụ sở"]
         assert (merged["published_at"], merged["published_at_source"]) == \
@@ -290,15 +291,24 @@ def test_crash_before_checkpoint_resends_same_ids(broker, engine, server):
 def test_failing_feed_does_not_stop_the_others(broker, engine, server):
     server.docs.pop("/feed.atom")  # 404: refused, logged, counted
     server.put("/feed.json", b"<html>maintenance</html>", "text/html", validators=False)
+    # Malformed XML (an unclosed <b>) from which feedparser still recovers both entries.
+    original = (DATA / "tin-nhanh-sai-ma.rss").read_bytes()
+    broken = original.replace("ngày đăng trong".encode(), "ngày đăng <b>trong".encode())
+    assert broken != original
+    server.put("/tin-nhanh.rss", broken, TYPES[".rss"])
     producer = make_producer(broker.bootstrap)
     try:
         src = source(server)
         stats = run_until_idle(ConnectorRuntime(src, producer, engine), timeout=60)
-        assert stats.produced == 4  # baophutho 2 + tin-nhanh 2
-        assert stats.dead == 2  # the broken RSS entry and the unreadable document, once
-        assert src.stats["failed"] >= 1 and src.stats["bad_documents"] == 1  # one per round
-        dead = topic(broker.bootstrap, "ioc.dlq", 2)
+        assert stats.produced == 4  # baophutho 2 + tin-nhanh 2 (recovered)
+        # The broken RSS entry, the unreadable JSON Feed document and the malformed (but
+        # recovered) RSS document: each once.
+        assert stats.dead == 3
+        assert src.stats["failed"] >= 1 and src.stats["bad_documents"] == 2  # one per round
+        dead = topic(broker.bootstrap, "ioc.dlq", 3)
         assert any(d.value.startswith(b"<html>") for d in dead)  # the document's bytes
+        reasons = {dict(d.headers)["reason"].decode() for d in dead}
+        assert any(r.startswith("malformed feed (SAXParseException") for r in reasons)
         again = run_until_idle(ConnectorRuntime(source(server), producer, engine), timeout=60)
         assert (again.produced, again.dead) == (0, 0)  # the same bad body is not re-sent
     finally:
