@@ -149,3 +149,25 @@ def test_cli_list_and_set(cli_env: dict[str, str], engine: Engine) -> None:
     assert len(listed["history"]) == len(seed_rules()) + 1
     text = _ioc(cli_env, "sla", "list").stdout
     assert "SYT-25" in text and "4.5 ngày" in text
+
+
+def test_open311_deadline_from_the_rule_unless_the_server_gives_one() -> None:
+    from connectors.open311.config import Open311Config
+    from connectors.open311.source import Open311Source
+
+    cfg = Open311Config.from_dict({
+        "base_url": "http://127.0.0.1:9", "name": "t", "province_code": "25",
+        "start": "2026-03-01T00:00:00+07:00", "services": {"001": {"category": "giao thông",
+                                                                   "agency": "SXD"}}})
+    item = {"service_request_id": "1", "status": "open", "service_code": "001",
+            "requested_datetime": "2026-03-06T15:00:00+07:00",
+            "updated_datetime": "2026-03-06T15:00:00+07:00", "lat": 21.3, "long": 105.3}
+    try:
+        install_policy(lambda: SlaPolicy([_rule("giao thông", 1.5, T0, agency="SXD-25")]))
+        src = Open311Source(cfg)
+        # Fri 15:00 + 1.5 working days: Fri 2 h, Mon 9 8 h, Tue 10 2 h → Tue 10 Mar 09:30
+        assert src.map_request(item)["due_at"] == "2026-03-10T09:30:00+07:00"
+        given = {**item, "expected_datetime": "2026-03-20T17:00:00+07:00"}
+        assert src.map_request(given)["due_at"] == "2026-03-20T17:00:00+07:00"
+    finally:
+        install_policy(None)
