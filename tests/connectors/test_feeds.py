@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -142,6 +143,29 @@ def test_text_helpers():
         datetime(2026, 12, 6, 1, 15, tzinfo=UTC)
     assert parse_feed_date("2026-12-04T08:00:00Z", UTC) == datetime(2026, 12, 4, 8, tzinfo=UTC)
     assert parse_feed_date("hôm qua", UTC) is None
+    # Without an offset: the configured zone (the province's), not UTC.
+    assert parse_feed_date("2026-12-06 08:00", ZoneInfo("Asia/Ho_Chi_Minh")) == \
+        datetime(2026, 12, 6, 1, 0, tzinfo=UTC)
+
+
+def test_local_paper_keeps_every_item(server):
+    """require_mention: false (a provincial paper): the gold-price item is kept too."""
+    cfg = FeedsConfig.from_dict({"province_code": "25", "feeds": [
+        {"name": "baophutho", "url": f"{server.base}/rss/thoi-su.rss",
+         "require_mention": False}]})
+    src = FeedSource(cfg, clock=lambda: NOW)
+    records, state = src.poll_feed(cfg.feeds[0], {})
+    titles = {r.event["title"] for r in records if r.event}
+    assert "Giá vàng hôm nay tăng nhẹ" in titles and len(titles) == 3
+    assert state["etag"] and len(state["seen"]) == 4  # the broken entry's key as well
+    again, same = src.poll_feed(cfg.feeds[0], state)
+    assert again == [] and same == state and server.count("/rss/thoi-su.rss", 304) == 1
+    with pytest.raises(ValueError, match="platform"):
+        FeedsConfig.from_dict({"province_code": "25",
+                               "feeds": [{"name": "x", "url": "http://x", "platform": "zalo"}]})
+    with pytest.raises(ValueError, match="unknown feeds\\[0\\] settings \\['intervall'\\]"):
+        FeedsConfig.from_dict({"province_code": "25",
+                               "feeds": [{"name": "x", "url": "http://x", "intervall": 5}]})
 
 
 def test_mention_filter_keeps_and_skips():
@@ -153,6 +177,8 @@ def test_mention_filter_keeps_and_skips():
     hit = f.check("Rác tồn đọng ở phường Việt Trì")
     assert (hit.why, hit.ward_code) == ("commune", "07900")
     assert f.check("lễ hội đền hùng đông khách").why == "keyword"
+    legacy = f.check("Đường ở xã Tiên Kiên xuống cấp")  # a pre-2025 commune, merged since
+    assert (legacy.why, legacy.ward_code) == ("commune", "08500")
     for text in ("cuộc sống hòa bình", "Phú Thọng", "Phu Thọ", "Hà Nội mưa lớn"):
         assert not f.check(text).about, text
     both = f.check("phường Việt Trì và xã Lâm Thao")
