@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Table, and_, func, or_, select
 
 from ioc.db import schema as s
 from ioc.db.columns import FEEDBACK_COUNTERS
@@ -24,7 +24,7 @@ BREAKDOWN_COLUMNS = ("received", "closed", "closed_on_time", "on_time_rate", "ra
                      "previous_on_time_rate")
 
 
-def _where(table, scope: str):  # noqa: ANN001, ANN202
+def _where(table: Table, scope: str) -> ColumnElement[bool]:
     where = scope_filter(table, scope)
     if where is None:
         raise ValueError(f"scope {scope!r} does not apply to feedback "
@@ -104,9 +104,10 @@ def feedback_kpis(engine: Engine, scope: str, period: Period, now: datetime | No
             change=None if value is None or before is None else value - before,
             target=(targets or {}).get(k.code, k.target)))
     k = BY_CODE["feedback.received"]
+    back = period.previous()
     for dim in ("channel", "category"):
         now_by = feedback_bucket_sums(engine, scope, period.start, period.end, [dim])
-        before_by = (feedback_bucket_sums(engine, scope, *_bounds(period.previous()), [dim])
+        before_by = (feedback_bucket_sums(engine, scope, back.start, back.end, [dim])
                      if with_previous else now_by.clear())
         was = dict(zip(before_by[dim], before_by["received"], strict=True))
         for code, n in sorted(zip(now_by[dim], now_by["received"], strict=True)):
@@ -118,10 +119,6 @@ def feedback_kpis(engine: Engine, scope: str, period: Period, now: datetime | No
                                 previous=before,
                                 change=None if before is None else int(n) - before))
     return out
-
-
-def _bounds(p: Period) -> tuple[datetime, datetime]:
-    return p.start, p.end
 
 
 def feedback_breakdown(engine: Engine, scope: str, period: Period, by: str,
