@@ -20,11 +20,16 @@ NOW = Wed 25 Feb 2026 10:20 local (03:20 UTC); times below are local (UTC+7).
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine
 
+from ioc.kpis.feedback_kpis import FEEDBACK_KPIS
 from ioc.kpis.feedback_values import backlog_age, feedback_breakdown, feedback_kpis
 from ioc.kpis.values import compute_kpis
 from ioc.kpis.windows import resolve
@@ -114,3 +119,21 @@ def test_breakdown_and_backlog_age(loaded: Engine) -> None:
     age = backlog_age(loaded, "province:25", NOW)
     assert age.to_dicts() == [{"band": "≤ 3", "count": 2}, {"band": "4–7", "count": 1},
                               {"band": "8–15", "count": 0}, {"band": "> 15", "count": 0}]
+
+
+def test_cli_kpi_json_feedback_stream_at_category_scope(loaded: Engine, db_url: str) -> None:
+    # Custom window 18–24 Feb: [Wed 18 00:00, Wed 25 00:00) local, state at its end. Roads
+    # (giao thông): D received Tue 24 (C only on Wed 25 08:00), D open then; D's due Thu 26
+    # 09:00 is beyond the horizon Wed 25 17:00 (next opening 07:30 + 1 working day).
+    env = {**os.environ, "IOC_DATABASE_URL": db_url}
+    out = subprocess.run([sys.executable, "-m", "ioc.cli.main", "kpi", "--json", "--stream",
+                          "feedback", "--scope", "category:giao thông", "--from", "18/02/2026",
+                          "--to", "24/02/2026"], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    rows = {r["kpi"]: r for r in json.loads(out.stdout) if "by" not in r}
+    assert {r["kpi"] for r in json.loads(out.stdout)} == {k.code for k in FEEDBACK_KPIS}
+    assert (rows["feedback.received"]["value"], rows["feedback.open"]["value"],
+            rows["feedback.near_due"]["value"]) == (1, 1, 0)
+    assert rows["feedback.received"]["window"] == "custom"
+    assert rows["feedback.open"]["window"] == "now"
