@@ -99,3 +99,24 @@ def apply_events(engine: Engine, events: list[dict]) -> None:
             assert not d.bad, d.bad
             frame = redact_frame(d.frame) if contract.stream in (FEEDBACK, SOCIAL) else d.frame
             APPLY[contract.stream](conn, frame.drop(ROW))
+
+def open_app_page(app: str, page: str, identity: object | None = None,
+                  query: dict[str, str] | None = None, timeout: float = 90) -> AppTest:
+    """Run app.py as a browser session does (navigation built for the session's role), then
+    switch to `page`. `identity` (an ioc.auth.Identity) is signed in just now: the session
+    timeouts need the sign-in times, and app.py re-reads the account, so it must exist."""
+    from streamlit.testing.v1 import AppTest
+
+    from ioc.ui.session import IDENTITY_KEY, LAST_SEEN_KEY, SIGNED_IN_AT_KEY
+
+    at = AppTest.from_file(app, default_timeout=timeout)
+    if identity is not None:
+        at.session_state[IDENTITY_KEY] = identity
+        at.session_state[SIGNED_IN_AT_KEY] = at.session_state[LAST_SEEN_KEY] = time.time()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

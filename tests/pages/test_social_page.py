@@ -8,7 +8,6 @@ aggregator fills; the figures asserted are worked out by hand in the comments.""
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,14 +25,14 @@ from ioc.db import schema as s
 from ioc.kpis.values import KpiValue
 from ioc.kpis.windows import resolve
 from ioc.ui import nav
-from ioc.ui.session import IDENTITY_KEY, LAST_SEEN_KEY, SIGNED_IN_AT_KEY
+from ioc.ui.session import IDENTITY_KEY
 from ioc.ui.social import frames
 from ioc.ui.social.bursts import bursts_frame
 from ioc.ui.social.model_info import model_caption, model_score
 from ioc.ui.social.places import place_points
 from ioc.ui.social.tiles import board_html, change_text, value_text
 from tests import REPO_ROOT
-from tests.helpers import markdown_with
+from tests.helpers import markdown_with, open_app_page
 
 APP = str(REPO_ROOT / "app.py")
 PAGE = "pages/social.py"
@@ -119,17 +118,7 @@ def seed_posts(engine: Engine) -> None:
 
 def open_page(identity: Identity | None = None,
               query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    if identity is not None:  # signed in just now (the session timeouts need the times)
-        at.session_state[IDENTITY_KEY] = identity
-        at.session_state[SIGNED_IN_AT_KEY] = at.session_state[LAST_SEEN_KEY] = time.time()
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(APP, PAGE, identity, query)
 
 
 def tiles(at: AppTest) -> dict[str, tuple[str, str]]:
