@@ -6,7 +6,6 @@ Runs on SQLite, and on PostgreSQL when IOC_TEST_DATABASE_URL is set."""
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import timedelta
 
@@ -15,14 +14,9 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, select
 
 from ioc.db import schema as s
-from ioc.events.contracts import CONTRACTS, FEEDBACK, SOCIAL
-from ioc.events.decode import ROW, decode_batch
-from ioc.events.redact import redact_frame
-from streams.apply import APPLY
 from streams.chaos.workload import db_totals, expected_totals, random_events
-from tests.helpers import now_utc
+from tests.helpers import apply_events, now_utc
 
-BY_SCHEMA = {c.schema: c for c in CONTRACTS.values()}
 TABLES = (s.dossiers, s.feedback, s.social_posts, s.dossier_buckets, s.feedback_buckets,
           s.social_buckets)
 
@@ -31,22 +25,6 @@ def _empty(engine: Engine) -> None:
     with engine.begin() as conn:
         for t in TABLES:
             conn.execute(delete(t))
-
-
-def _apply_batch(engine: Engine, events: list[dict]) -> None:
-    """What poll_once does with one batch: bulk decode per topic, redact, apply, one commit."""
-    by_stream: dict[str, list[bytes]] = {}
-    for e in events:
-        by_stream.setdefault(e["schema"], []).append(json.dumps(e).encode())
-    with engine.begin() as conn:
-        for schema, values in by_stream.items():
-            contract = BY_SCHEMA[schema]
-            d = decode_batch(values, contract)
-            assert not d.bad, d.bad
-            frame = d.frame
-            if contract.stream in (FEEDBACK, SOCIAL):
-                frame = redact_frame(frame)
-            APPLY[contract.stream](conn, frame.drop(ROW))
 
 
 def _nonzero(totals: dict[str, int]) -> dict[str, int]:
@@ -83,15 +61,15 @@ def test_bulk_write_path_equals_recomputation(engine: Engine, seed: int, n_d: in
 
     _empty(engine)
     for i, batch in enumerate(batches):
-        _apply_batch(engine, batch)
+        apply_events(engine, batch)
         for start, length in replays:  # a crash after the DB commit: the batch is re-read
             if int(start * len(batches)) == i:
                 j = min(len(events), int(start * len(events)) + int(length * 200))
-                _apply_batch(engine, events[int(start * len(events)):j] or batch)
+                apply_events(engine, events[int(start * len(events)):j] or batch)
     assert _nonzero(db_totals(engine)) == _nonzero(expected_totals(events))
     incremental = _buckets(engine)
 
     # The same events in one batch, newest state only once: bucket for bucket identical.
     _empty(engine)
-    _apply_batch(engine, events)
+    apply_events(engine, events)
     assert _buckets(engine) == incremental
