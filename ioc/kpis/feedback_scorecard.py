@@ -22,7 +22,7 @@ import polars as pl
 
 from ioc.db.columns import FEEDBACK_COUNTERS
 from ioc.kpis.feedback_kpis import AGE_BANDS
-from ioc.kpis.scorecard import ALL, group_keys, ratio, with_all
+from ioc.kpis.scorecard import ALL, counter_sums, group_keys, ratio, with_all
 from ioc.reference.calendar import DAY_US, office_times
 
 REPORT_COLUMNS = ("feedback_id", "received_at", "due_at", "responded_at", "closed_at")
@@ -83,10 +83,7 @@ def feedback_scorecard(buckets: pl.DataFrame, reports: pl.DataFrame, start: date
     responded / closed in ``[start, end)`` (others are ignored)."""
     by = list(by or [])
     keys = group_keys(by)
-    b = with_all(buckets, by)
-    sums = (b.group_by(keys).agg([pl.col(c).sum() for c in FEEDBACK_COUNTERS])
-            if b.height else pl.DataFrame(schema={**{k: pl.String for k in keys},
-                                                  **{c: pl.Int64 for c in FEEDBACK_COUNTERS}}))
+    sums = counter_sums(buckets, by, FEEDBACK_COUNTERS)
     e = with_all(state_at(reports, at, near_limit), by)
     flags = e.group_by(keys).agg([pl.col(c).sum() for c in STATE_COUNTS])
     out = sums.join(flags, on=keys, how="full", coalesce=True)

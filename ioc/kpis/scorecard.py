@@ -54,6 +54,17 @@ def with_all(df: pl.DataFrame, by: list[str]) -> pl.DataFrame:
     return df if by else df.with_columns(pl.lit("").alias(ALL))
 
 
+def counter_sums(buckets: pl.DataFrame, by: list[str], counters: tuple[str, ...]
+                 ) -> pl.DataFrame:
+    """Bucket counters summed per group of `by` (typed and empty when there are no rows)."""
+    keys = group_keys(by)
+    b = with_all(buckets, by)
+    if not b.height:
+        return pl.DataFrame(schema={**{k: pl.String for k in keys},
+                                    **{c: pl.Int64 for c in counters}})
+    return b.group_by(keys).agg([pl.col(c).sum() for c in counters])
+
+
 def ratio(num: str, den: str) -> pl.Expr:
     return pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None)
 
@@ -65,10 +76,7 @@ def scorecard(buckets: pl.DataFrame, entities: pl.DataFrame, completions: pl.Dat
     `by` columns + proc_minutes of the dossiers completed in the window."""
     by = list(by or [])
     keys = group_keys(by)
-    b = with_all(buckets, by)
-    sums = (b.group_by(keys).agg([pl.col(c).sum() for c in DOSSIER_COUNTERS])
-            if b.height else pl.DataFrame(schema={**{k: pl.String for k in keys},
-                                                  **{c: pl.Int64 for c in DOSSIER_COUNTERS}}))
+    sums = counter_sums(buckets, by, DOSSIER_COUNTERS)
     e = with_all(state_at(entities, at, near_limit), by)
     flags = e.group_by(keys).agg(
         pl.col("_open").sum().alias("in_progress"),
