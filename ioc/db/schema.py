@@ -51,6 +51,13 @@ def _bucket_table(name: str, dims: tuple[str, ...], counters: tuple[str, ...]) -
 dossier_buckets = _bucket_table("dossier_buckets", DOSSIER_DIMS, DOSSIER_COUNTERS)
 feedback_buckets = _bucket_table("feedback_buckets", FEEDBACK_DIMS, FEEDBACK_COUNTERS)
 social_buckets = _bucket_table("social_buckets", SOCIAL_DIMS, SOCIAL_COUNTERS)
+# Rollups of the dossier buckets (issue 13): same dimensions, `hour` = the first hour (naive
+# UTC) of the local day / month summed; written in the aggregator's transaction with the
+# hourly rows, so long windows read a few rows per day or month instead of every hour's.
+dossier_buckets_day = _bucket_table("dossier_buckets_day", DOSSIER_DIMS, DOSSIER_COUNTERS)
+dossier_buckets_month = _bucket_table("dossier_buckets_month", DOSSIER_DIMS, DOSSIER_COUNTERS)
+ROLLUPS: dict[str, dict[str, Table]] = {
+    "dossier_buckets": {"day": dossier_buckets_day, "month": dossier_buckets_month}}
 
 dossiers = Table(
     "dossiers",
@@ -416,4 +423,31 @@ alert_outbox = Table(
     Column("sent_at", DateTime),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
+)
+
+# Wall-screen playlists (ioc.wall): items as a JSON list; the kiosk token only as its SHA-256.
+# Every change is kept in playlist_audit (who, when, before, after), like rule_audit.
+wall_playlists = Table(
+    "wall_playlists",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("title", String(200), nullable=False, default=""),
+    Column("items", Text, nullable=False),  # JSON list of {page, scope, window, dwell}
+    Column("interrupt_on_critical", Boolean, nullable=False, default=True),
+    Column("token_sha256", String(64), nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("updated_at", DateTime, nullable=False),
+    Column("updated_by", String(100), nullable=False),
+)
+
+playlist_audit = Table(
+    "playlist_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, index=True),
+    Column("action", String(16), nullable=False),  # create | update | import | token | delete
+    Column("actor", String(100), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("before", Text),  # JSON of the playlist before (null on create)
+    Column("after", Text),  # JSON after (null on delete)
 )
