@@ -17,7 +17,7 @@ from ioc.db import schema as s
 from ioc.db.upsert import fetch_frame, upsert_frame
 from ioc.dossiers import transitions as dossier_tr
 from ioc.feedback import transitions as feedback_tr
-from ioc.kpis.buckets import bucket_delta, latest_per_entity
+from ioc.kpis.buckets import bucket_delta, latest_per_entity, roll_up
 from ioc.social import transitions as social_tr
 
 IN_CHUNK = 5000
@@ -66,6 +66,10 @@ def _write_buckets(conn: Connection, table: Table, delta: pl.DataFrame,
         return
     # One global order of row locks, so concurrent instances on PostgreSQL cannot deadlock.
     upsert_frame(conn, table, delta.sort(list(dims)), keys=dims, add=counters)
+    # Day and month rollups in the same transaction: they never disagree with the hours.
+    for grain, rollup in s.ROLLUPS.get(table.name, {}).items():
+        upsert_frame(conn, rollup, roll_up(delta, grain, dims, counters).sort(list(dims)),
+                     keys=dims, add=counters)
 
 
 def _newer(latest: pl.DataFrame, old: pl.DataFrame, key: str) -> pl.DataFrame:
@@ -96,23 +100,35 @@ def apply_entities(conn: Connection, stream: EntityStream, events: pl.DataFrame)
 
 
 def apply_social(conn: Connection, events: pl.DataFrame) -> int:
-    """Posts are counted once per post_id, whatever the number of re-publications."""
+    """Posts are counted once per post_id, whatever the number of re-publications (the first
+    delivery's text wins); their engagement counts are the largest any delivery carried.
+    Returns how many posts were stored or grew."""
     if events.is_empty():
         return 0
     latest = latest_per_entity(events, "post_id")
-    seen = _fetch(conn, s.social_posts, "post_id", latest["post_id"].to_list(), ["post_id"])
+    counts = social_tr.engagement_counts(events)
+    seen = _fetch(conn, s.social_posts, "post_id", latest["post_id"].to_list(),
+                  social_tr.STORED_COLS)
     fresh = latest.join(seen, on="post_id", how="anti")
-    if fresh.is_empty():
+    plus, minus = [], []
+    if not fresh.is_empty():
+        posts = social_tr.enrich(fresh).drop(*counts.columns[1:]).join(counts, on="post_id")
+        rows = posts.select(*[c.name for c in s.social_posts.columns])
+        upsert_frame(conn, s.social_posts, rows, keys=("post_id",))
+        upsert_frame(conn, s.social_post_tags, social_tr.tags(posts),
+                     keys=("post_id", "kind", "value"))
+        plus.append(social_tr.contributions(posts))
+    old, new = social_tr.grown(seen, counts)
+    if not new.is_empty():
+        upsert_frame(conn, s.social_posts, new, keys=("post_id",), replace=counts.columns[1:])
+        plus.append(social_tr.contributions(new))
+        minus.append(social_tr.contributions(old))
+    if not plus:
         return 0
-    posts = social_tr.enrich(fresh)
-    rows = posts.select(*[c.name for c in s.social_posts.columns])
-    upsert_frame(conn, s.social_posts, rows, keys=("post_id",))
-    upsert_frame(conn, s.social_post_tags, social_tr.tags(posts),
-                 keys=("post_id", "kind", "value"))
-    delta = bucket_delta(social_tr.contributions(posts), pl.DataFrame(),
+    delta = bucket_delta(pl.concat(plus), pl.concat(minus) if minus else pl.DataFrame(),
                          columns.SOCIAL_DIMS, columns.SOCIAL_COUNTERS)
     _write_buckets(conn, s.social_buckets, delta, columns.SOCIAL_DIMS, columns.SOCIAL_COUNTERS)
-    return posts.height
+    return fresh.height + new.height
 
 
 def apply_dossiers(conn: Connection, events: pl.DataFrame) -> int:

@@ -28,7 +28,8 @@ SOCIAL_KPIS: tuple[Kpi, ...] = (
     Kpi("social.sentiment_index", "Chỉ số cảm xúc", "Sentiment index", "index",
         "(positive − negative) / posts, in the window; −1 … +1", True),
     Kpi("social.engagement", "Lượt tương tác", "Engagement", "count",
-        "Σ likes + shares + comments of the posts published in the window (as first seen)",
+        "Σ likes + shares + comments of the posts published in the window (each count the "
+        "largest any delivery of the post carried)",
         True),
     Kpi("social.topic_posts", "Tin bài theo chủ đề", "Posts per topic", "count",
         "posts per primary topic (ioc.social.topics), in the window; largest first", True),

@@ -38,6 +38,36 @@ def _engagement(events: pl.DataFrame) -> list[pl.Expr]:
     return [*cols, pl.sum_horizontal(cols).alias("engagement")]
 
 
+# What the aggregator reads back of a stored post to move its engagement between buckets.
+STORED_COLS = ("post_id", "published_at", "province_code", "ward_code", "platform", "topic",
+               "sentiment", "label", "corrected_label", "model_version", *ENGAGEMENT_FIELDS,
+               "engagement")
+
+
+def engagement_counts(events: pl.DataFrame) -> pl.DataFrame:
+    """post_id, likes, shares, comments, engagement: each count the largest any delivery of
+    the post in `events` carries (a crawler sees counts grow; max is order-free, so replays
+    and out-of-order deliveries give the same result)."""
+    counts = events.select("post_id", *_engagement(events)[:-1])
+    return counts.group_by("post_id").agg(pl.col(f).max() for f in ENGAGEMENT_FIELDS) \
+        .with_columns(pl.sum_horizontal(ENGAGEMENT_FIELDS).alias("engagement"))
+
+
+def grown(stored: pl.DataFrame, counts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(old rows, new rows) of the stored posts whose engagement counts grew. Rows stored
+    before migration 0009 (no model_version) kept no counts, though their buckets hold them:
+    they are left alone rather than counted twice."""
+    j = stored.filter(pl.col("model_version").is_not_null()).join(
+        counts, on="post_id", suffix="_in")
+    up = pl.any_horizontal([pl.col(f"{f}_in") > pl.col(f) for f in ENGAGEMENT_FIELDS])
+    j = j.filter(up)
+    old = j.select(stored.columns)
+    new = j.with_columns([pl.max_horizontal(f, f"{f}_in").alias(f) for f in ENGAGEMENT_FIELDS]
+                         ).with_columns(pl.sum_horizontal(ENGAGEMENT_FIELDS).alias("engagement")
+                                        ).select(stored.columns)
+    return old, new
+
+
 def enrich(events: pl.DataFrame) -> pl.DataFrame:
     """Score, label, model version, topics, places and terms of new posts. The classifier
     scores the batch's texts in one call; rules and the segmenter run once per text."""

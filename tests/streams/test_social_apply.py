@@ -74,3 +74,39 @@ def test_post_without_engagement_or_text(engine: Engine) -> None:
     with engine.connect() as conn:
         row = conn.execute(select(s.social_posts)).mappings().one()
     assert row["engagement"] == 0 and row["label"] == "neutral" and row["topic"] == "khác"
+
+
+def _engagement(engine: Engine) -> tuple[int, int]:
+    with engine.connect() as conn:
+        post = conn.execute(select(func.sum(s.social_posts.c.engagement))).scalar()
+        buckets = conn.execute(select(func.sum(s.social_buckets.c.engagement))).scalar()
+    return int(post or 0), int(buckets or 0)
+
+
+def test_engagement_is_the_largest_any_delivery_carried(engine: Engine) -> None:
+    first = social_event("P5", T0, text=TEXT, engagement={"likes": 10, "shares": 1})
+    later = social_event("P5", T0, text=TEXT, engagement={"likes": 30, "comments": 5})
+    older = social_event("P5", T0, text=TEXT, engagement={"likes": 20, "shares": 0})
+    apply_events(engine, [first])
+    assert _engagement(engine) == (11, 11)
+    apply_events(engine, [later, older])  # out of order in one batch
+    assert _engagement(engine) == (36, 36)  # likes 30, shares 1, comments 5
+    apply_events(engine, [first, older, later])  # replays change nothing
+    assert _engagement(engine) == (36, 36)
+    with engine.connect() as conn:
+        posts = conn.execute(select(func.sum(s.social_buckets.c.posts))).scalar()
+    assert posts == 1
+    # One batch with all three gives the same as three batches.
+    apply_events(engine, [first, later, older])
+    assert _engagement(engine) == (36, 36)
+
+
+def test_rows_stored_before_0009_do_not_grow(engine: Engine) -> None:
+    from sqlalchemy import update
+
+    apply_events(engine, [social_event("P6", T0, text=TEXT, engagement={"likes": 4})])
+    with engine.begin() as conn:  # as migration 0009 left an older row: no counts, no model
+        conn.execute(update(s.social_posts).values(likes=0, shares=0, comments=0, engagement=0,
+                                                   model_version=None))
+    apply_events(engine, [social_event("P6", T0, text=TEXT, engagement={"likes": 9})])
+    assert _engagement(engine) == (0, 4)
