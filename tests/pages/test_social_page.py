@@ -43,17 +43,12 @@ VIEWER, OPERATOR, ADMIN = (Identity("leader", "viewer"), Identity("op1", "operat
 
 
 @pytest.fixture()
-def app_db(monkeypatch: pytest.MonkeyPatch, db_url: str, engine: Engine) -> Engine:
-    monkeypatch.setenv("IOC_DATABASE_URL", db_url)
-    monkeypatch.setenv("IOC_PROVINCE_CODE", "25")
-    for name in ("IOC_ANONYMOUS_ROLE", "IOC_AUTH"):
-        monkeypatch.delenv(name, raising=False)
-    # app.py re-reads each signed-in account: the identities below must exist.
+def app_db(app_db: Engine) -> Engine:
+    """The pages' database (tests/pages/conftest.py) with the accounts of the identities
+    below: app.py re-reads each signed-in account, so they must exist."""
     for ident in (VIEWER, OPERATOR, ADMIN):
-        auth.create_user(engine, ident.username, PW, ident.role)
-    # The page caches reads per database URL; a PostgreSQL run reuses one URL for every test.
-    st.cache_data.clear()
-    return engine
+        auth.create_user(app_db, ident.username, PW, ident.role)
+    return app_db
 
 
 def utc_naive() -> datetime:
