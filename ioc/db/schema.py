@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Float,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -94,6 +95,13 @@ dossiers = Table(
     Column("online_eligible", Boolean),
     Column("proc_minutes", Integer),  # office minutes receipt → result, net of the pause
 )
+# Covering indexes of the long-window reads (issue 13): completions in a window with their
+# processing minutes (p90, rankings), and dossiers open at an instant.
+Index("ix_dossiers_completed_cover", dossiers.c.province_code, dossiers.c.completed_at,
+      dossiers.c.status, dossiers.c.proc_minutes, dossiers.c.ward_code, dossiers.c.agency_code,
+      dossiers.c.sector)
+Index("ix_dossiers_open_at", dossiers.c.province_code, dossiers.c.received_at,
+      dossiers.c.closed_at)
 
 feedback = Table(
     "feedback",
