@@ -6,8 +6,9 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+import polars as pl
 from kafka import KafkaConsumer, TopicPartition
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Engine, MetaData, select
 
 from ioc.db.schema import metadata
 from streams.aggregator import Aggregator
@@ -100,6 +101,7 @@ def apply_events(engine: Engine, events: list[dict]) -> None:
             frame = redact_frame(d.frame) if contract.stream in (FEEDBACK, SOCIAL) else d.frame
             APPLY[contract.stream](conn, frame.drop(ROW))
 
+
 def open_app_page(app: str, page: str, identity: object | None = None,
                   query: dict[str, str] | None = None, timeout: float = 90) -> AppTest:
     """Run app.py as a browser session does (navigation built for the session's role), then
@@ -120,3 +122,12 @@ def open_app_page(app: str, page: str, identity: object | None = None,
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def social_posts_frame(engine: Engine) -> pl.DataFrame:
+    """Every stored social post, all columns (for recomputations from the posts)."""
+    from ioc.db import schema as s
+
+    with engine.connect() as conn:
+        rows = conn.execute(select(s.social_posts)).mappings().all()
+    return pl.DataFrame([dict(r) for r in rows])

@@ -7,9 +7,8 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from ioc.db import schema as s
 from ioc.kpis.social_values import (
     posts_by_platform,
     posts_per_place,
@@ -20,7 +19,7 @@ from ioc.kpis.social_values import (
 from ioc.kpis.values import compute_kpis
 from ioc.kpis.windows import resolve
 from streams.chaos.workload import social_event
-from tests.helpers import apply_events
+from tests.helpers import apply_events, social_posts_frame
 
 NOW = datetime(2026, 12, 3, 12, 30, tzinfo=UTC)
 TEXTS = [
@@ -49,12 +48,6 @@ def _seed(engine: Engine) -> None:
     apply_events(engine, events)
 
 
-def _posts(engine: Engine) -> pl.DataFrame:
-    with engine.connect() as conn:
-        rows = conn.execute(select(s.social_posts)).mappings().all()
-    return pl.DataFrame([dict(r) for r in rows])
-
-
 def _expected(posts: pl.DataFrame, start: datetime, end: datetime) -> dict[str, float | int]:
     w = posts.filter((pl.col("published_at") >= start) & (pl.col("published_at") < end))
     lab = w["corrected_label"].fill_null(w["label"])
@@ -72,7 +65,7 @@ def test_social_kpis_equal_a_recomputation_from_posts(engine: Engine) -> None:
     _seed(engine)
     period = resolve("24h", NOW)
     got = _by_code(social_kpis(engine, "province:25", period, NOW))
-    posts = _posts(engine)
+    posts = social_posts_frame(engine)
     want = _expected(posts, period.start, period.end)
     before = _expected(posts, period.previous().start, period.previous().end)
     for code, value in want.items():
@@ -87,7 +80,7 @@ def test_social_kpis_equal_a_recomputation_from_posts(engine: Engine) -> None:
 def test_compute_kpis_and_scopes_commune_topic_platform(engine: Engine) -> None:
     _seed(engine)
     period = resolve("24h", NOW)
-    posts = _posts(engine).filter((pl.col("published_at") >= period.start)
+    posts = social_posts_frame(engine).filter((pl.col("published_at") >= period.start)
                                   & (pl.col("published_at") < period.end))
     all_values = compute_kpis(engine, "province:25", "24h", NOW)
     by_platform = {v.by["platform"]: v.value for v in all_values

@@ -23,7 +23,7 @@ from ioc.social.corrections import (
 )
 from ioc.social.sentiment import MODEL_VERSION
 from streams.chaos.workload import social_event
-from tests.helpers import apply_events
+from tests.helpers import apply_events, social_posts_frame
 
 NOW = datetime(2026, 12, 3, 12, 30, tzinfo=UTC)
 TEXTS = [
@@ -41,15 +41,9 @@ def _seed(engine: Engine, n: int = 40) -> None:
         platform=("facebook", "news")[i % 2], engagement={"likes": i}) for i in range(n)])
 
 
-def _posts(engine: Engine) -> pl.DataFrame:
-    with engine.connect() as conn:
-        rows = conn.execute(select(s.social_posts)).mappings().all()
-    return pl.DataFrame([dict(r) for r in rows])
-
-
 def _recomputed(engine: Engine) -> list[tuple]:
     """The buckets from scratch out of the stored posts (effective label)."""
-    p = _posts(engine).with_columns(
+    p = social_posts_frame(engine).with_columns(
         pl.coalesce("corrected_label", "label").alias("lab"),
         pl.col("published_at").dt.truncate("1h").alias("hour"))
     g = p.group_by([d for d in SOCIAL_DIMS]).agg(
@@ -83,7 +77,7 @@ def _as_old_model(engine: Engine) -> None:
 
 def test_relabel_moves_one_post_and_is_audited(engine: Engine) -> None:
     _seed(engine)
-    posts = _posts(engine)
+    posts = social_posts_frame(engine)
     neg = posts.filter(pl.col("label") == "negative").row(0, named=True)
     period = resolve("7d", NOW)
     before = {k.kpi: k.value for k in social_kpis(engine, "province:25", period, NOW)
@@ -122,7 +116,7 @@ def test_relabel_rejects_bad_input(engine: Engine) -> None:
 def test_rescore_leaves_kpis_equal_to_a_recomputation(engine: Engine) -> None:
     _seed(engine)
     fresh = _stored(engine)
-    fresh_posts = _posts(engine).sort("post_id")
+    fresh_posts = social_posts_frame(engine).sort("post_id")
     _as_old_model(engine)
     assert _stored(engine) == _recomputed(engine) != fresh
     keep = fresh_posts.row(3, named=True)["post_id"]
@@ -130,7 +124,7 @@ def test_rescore_leaves_kpis_equal_to_a_recomputation(engine: Engine) -> None:
     stats = rescore(engine, chunk=7)  # several chunks, one transaction each
     assert stats.posts == 40 and stats.chunks == 6 and stats.model_version == MODEL_VERSION
     assert _stored(engine) == _recomputed(engine)
-    now_posts = _posts(engine).sort("post_id")
+    now_posts = social_posts_frame(engine).sort("post_id")
     assert now_posts["label"].to_list() == fresh_posts["label"].to_list()
     assert now_posts["topic"].to_list() == fresh_posts["topic"].to_list()
     assert set(now_posts["model_version"].to_list()) == {MODEL_VERSION}
@@ -150,7 +144,7 @@ def test_rescore_since_and_posts_without_text(engine: Engine) -> None:
     since = NOW - timedelta(hours=5, minutes=30)  # P000..P004 are newer
     stats = rescore(engine, since=since)
     assert stats.posts == 4 and stats.skipped == 1
-    versions = dict(_posts(engine).select("post_id", "model_version").iter_rows())
+    versions = dict(social_posts_frame(engine).select("post_id", "model_version").iter_rows())
     assert versions["P000"] == "old" and versions["P009"] == "old"
     assert versions["P001"] == MODEL_VERSION
     assert _stored(engine) == _recomputed(engine)
