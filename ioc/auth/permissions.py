@@ -22,6 +22,7 @@ PERMISSIONS: dict[str, str] = {
     "alert.ack": "operator",
     "alert.silence": "operator",  # silences mute notifications, never evaluation
     "sentiment.relabel": "operator",  # corrected labels feed `ioc sentiment train`
+    "playlist.edit": "operator",  # wall-screen playlists (ioc.wall.store)
     "rule.create": "admin",
     "rule.edit": "admin",
     "rule.disable": "admin",
@@ -42,6 +43,8 @@ class Identity:
     username: str
     role: str
     source: IdentitySource = "local"
+    # ioc.auth.scopes user scope ('commune:08494', 'agency:…'); None = the whole province
+    scope: str | None = None
 
     def can(self, action: str) -> bool:
         return can(self.role, action)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ioc.cli import chaos, kpis, rules, sentiment, sla, sources, system, users
+from ioc.cli import chaos, kpis, playlists, rules, sentiment, sla, sources, system, users
 from ioc.logging_setup import setup_logging
 from ioc.settings import load_settings
 
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     chaos.add_parsers(sub)  # chaos
     sentiment.add_parsers(sub)  # sentiment corpus | train | evaluate | label
     sla.add_parsers(sub)  # sla list | set
+    playlists.add_parsers(sub)  # playlists list | add | export | import …
     return p
 
 

@@ -202,7 +202,8 @@ def test_old_hash_is_upgraded_on_sign_in(engine: Engine) -> None:
 
 @pytest.mark.parametrize(("role", "allowed"), [
     ("viewer", {"view", "export"}),
-    ("operator", {"view", "export", "alert.ack", "alert.silence", "sentiment.relabel"}),
+    ("operator", {"view", "export", "alert.ack", "alert.silence", "sentiment.relabel",
+                  "playlist.edit"}),
     ("admin", set(auth.PERMISSIONS)),
     ("root", set()),  # unknown role (e.g. a stray OIDC claim) may do nothing
     (None, set()),

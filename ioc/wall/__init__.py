@@ -1,0 +1,1 @@
+"""Wall screens: named playlists of pages (pure model, rotation arithmetic) and their store."""
