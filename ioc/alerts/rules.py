@@ -221,6 +221,10 @@ def parse_rule(data: Mapping[str, Any]) -> Rule:
         kpi = BY_CODE.get(kpi_code) if isinstance(kpi_code, str) else None
         if kpi is None:
             errors.append(f"kpi: unknown KPI {kpi_code!r}; known: {', '.join(BY_CODE)}")
+        elif kpi.per_group is not None:  # no headline value to compare
+            errors.append(f"kpi: {kpi_code} has values per {kpi.per_group} only; watch "
+                          "social.posts with a topic or commune scope instead (e.g. "
+                          "'province:25,topic:giao thông', 'commune:08494')")
         elif kind == "burst" and kpi.unit != "count":
             errors.append(f"kpi: kind 'burst' needs a count KPI, {kpi_code} is a {kpi.unit}")
 

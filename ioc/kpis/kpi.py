@@ -18,6 +18,9 @@ class Kpi:
     num: str | None = None  # ratio: numerator / denominator columns of the scorecard
     den: str | None = None
     max_points: float | None = None  # 766 group scores
+    # Values only per group (`by`: per topic, per commune, per term), no headline value: alert
+    # rules watch the headline KPI at that group's scope instead (social.posts at topic:…).
+    per_group: str | None = None
 
     @property
     def column(self) -> str:

@@ -32,11 +32,13 @@ SOCIAL_KPIS: tuple[Kpi, ...] = (
         "largest any delivery of the post carried)",
         True),
     Kpi("social.topic_posts", "Tin bài theo chủ đề", "Posts per topic", "count",
-        "posts per primary topic (ioc.social.topics), in the window; largest first", True),
+        "posts per primary topic (ioc.social.topics), in the window; largest first", True,
+        per_group="topic"),
     Kpi("social.place_posts", "Tin bài theo địa bàn", "Posts per place", "count",
         "posts per 2025 commune (the event's, else the first commune the text names), "
-        "in the window", True),
+        "in the window", True, per_group="commune"),
     Kpi("social.rising_keywords", "Từ khóa nổi lên", "Rising keywords", "count",
         "posts mentioning the term in the window, for the terms with the highest rising "
-        "score log2((c + 1) / (c_prev × posts / posts_prev + 1)), c ≥ 3 (docs/kpis.md)", True),
+        "score log2((c + 1) / (c_prev × posts / posts_prev + 1)), c ≥ 3 (docs/kpis.md)", True,
+        per_group="term"),
 )

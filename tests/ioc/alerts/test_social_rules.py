@@ -75,3 +75,12 @@ def test_index_thresholds_are_checked_between_minus_one_and_one() -> None:
         _rule("x", "threshold", "social.sentiment_index", comparator="<=", threshold=-2)
     assert _rule("y", "threshold", "social.sentiment_index", comparator="<=",
                  threshold=-0.3).threshold == -0.3
+
+
+def test_per_group_kpis_are_not_watched_by_rules() -> None:
+    import pytest
+
+    for code in ("social.topic_posts", "social.place_posts", "social.rising_keywords"):
+        with pytest.raises(ValueError, match="watch social.posts with a topic or commune"):
+            _rule("z", "burst", code, params={"baseline_weeks": 2, "min_count": 3,
+                                              "factor": 3})
