@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ioc.reference.admin_units import commune
 from ioc.reference.catalogue import SOCIAL_TOPICS
 from ioc.social.places import places
@@ -73,3 +76,18 @@ def test_places_legacy_names_land_on_the_2025_successor() -> None:
 def test_the_province_name_alone_is_not_a_commune() -> None:
     assert places("Tỉnh Phú Thọ đẩy mạnh chuyển đổi số", "25") == []
     assert len(places("UBND phường Phú Thọ thông báo", "25")) == 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=400))
+def test_enrichment_never_raises_on_any_text(text: str) -> None:
+    got = terms(text)
+    assert all(t and len(t) <= 64 for t in got)
+    assert all(isinstance(c, str) for c in places(text, "25"))
+    assert set(topics(text)) <= set(SOCIAL_TOPICS)
+
+
+def test_enrichment_of_hostile_shapes() -> None:
+    for text in ("\x00" * 50, "😡" * 300, "a" * 20_000, "x. " * 3000, "xã " * 3000,
+                 "\u202eĐường\u202c ngập", "!!!???...", " \n\t "):
+        terms(text), places(text, "25"), topics(text)
