@@ -18,6 +18,7 @@ from ioc.auth.accounts import (
     set_disabled,
     set_password,
     set_role,
+    set_scope,
     unlock,
 )
 from ioc.auth.passwords import (
@@ -45,5 +46,5 @@ __all__ = [
     "PermissionDenied", "UserError", "authenticate", "can", "check_password_policy",
     "create_user", "ensure_admin", "hash_password", "is_locked", "list_users", "needs_rehash",
     "normalize_username", "require", "retry_after", "set_disabled", "set_password", "set_role",
-    "unlock", "verify_password",
+    "set_scope", "unlock", "verify_password",
 ]

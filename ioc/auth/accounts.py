@@ -23,6 +23,7 @@ from ioc.auth.passwords import (
     verify_password,
 )
 from ioc.auth.permissions import RANK, ROLES, Identity
+from ioc.auth.scopes import ScopeError, describe, normalize_user_scope
 from ioc.db import schema as s
 
 log = logging.getLogger(__name__)
@@ -160,10 +161,28 @@ def set_password(engine: Engine, username: str, password: str,
     log.info("user %r password changed", name)
 
 
+def set_scope(engine: Engine, username: str, scope: str | None, by: str = "",
+              now: datetime | None = None) -> str | None:
+    """Limit an account to a scope (ioc.auth.scopes; None/'' = unrestricted); returns the
+    stored form. Logged with who did it, before and after, like the other account changes."""
+    try:
+        stored = normalize_user_scope(scope)
+    except ScopeError as exc:
+        raise UserError(str(exc)) from None
+    name = normalize_username(username)
+    with engine.connect() as conn:
+        before = conn.execute(select(s.users.c.scope).where(s.users.c.username == name)
+                              ).scalar()
+    _change(engine, name, now, scope=stored)
+    log.warning("user %r scope set to %s (was %s) by %s", name, describe(stored),
+                describe(before), by or "?")
+    return stored
+
+
 def list_users(engine: Engine) -> list[dict[str, Any]]:
     """Accounts without their hashes, by username."""
     u = s.users.c
-    cols = (u.username, u.role, u.disabled, u.created_at, u.updated_at)
+    cols = (u.username, u.role, u.disabled, u.scope, u.created_at, u.updated_at)
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(select(*cols).order_by(u.username))]
 
@@ -348,7 +367,8 @@ def authenticate(engine: Engine, username: str, password: str, source: str = "",
     with engine.connect() as conn:
         gate = throttle(conn, name, source, at, policy)
         row = None if gate.until else conn.execute(
-            select(u.password_hash, u.role, u.disabled).where(u.username == name)).first()
+            select(u.password_hash, u.role, u.disabled, u.scope)
+            .where(u.username == name)).first()
     outcome = THROTTLED if gate.until else "bad_credentials"
     new_hash = None
     if not gate.until:
@@ -377,4 +397,4 @@ def authenticate(engine: Engine, username: str, password: str, source: str = "",
         raise LoginFailed(BAD_CREDENTIALS, outcome)
     log.info("sign-in ok for %r from %s", name, source or "?")
     assert row is not None
-    return Identity(username=name, role=row.role, source="local")
+    return Identity(username=name, role=row.role, source="local", scope=row.scope)

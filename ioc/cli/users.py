@@ -74,7 +74,8 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 for r in rows:
                     state = "disabled" if r["disabled"] else "enabled"
-                    print(f"{r['username']:<32} {r['role']:<9} {state:<9} {r['updated_at']}")
+                    print(f"{r['username']:<32} {r['role']:<9} {state:<9} {r['updated_at']}"
+                          f"  {r['scope'] or '-'}")
         elif args.users_action == "add":
             auth.create_user(engine, args.name, _read_password(args), args.role)
             print(f"user {auth.normalize_username(args.name)!r} added ({args.role})")
@@ -87,6 +88,12 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
         elif args.users_action == "set-role":
             auth.set_role(engine, args.name, args.role)
             print(f"user {auth.normalize_username(args.name)!r} is now {args.role}")
+        elif args.users_action == "set-scope":
+            if bool(args.scope) == bool(args.clear):
+                sys.exit("users set-scope: give --scope KIND:CODE[,…] or --clear")
+            stored = auth.set_scope(engine, args.name, None if args.clear else args.scope,
+                                    by=_actor())
+            print(f"user {auth.normalize_username(args.name)!r} scope: {stored or 'all'}")
         elif args.users_action == "unlock":
             if not args.name and not args.client:
                 sys.exit("users unlock: name a username and/or --client SOURCE")
@@ -115,8 +122,8 @@ class _RefusePassword(argparse.Action):
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `users` (list | add | passwd | disable | enable | set-role | unlock |
-    bootstrap)."""
+    """Register `users` (list | add | passwd | disable | enable | set-role | set-scope |
+    unlock | bootstrap)."""
     from ioc.auth import ROLES
 
     users = sub.add_parser("users", help="local accounts and roles")
@@ -137,6 +144,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     sr = act.add_parser("set-role", help="change an account's role")
     sr.add_argument("name")
     sr.add_argument("role", choices=ROLES)
+    sc = act.add_parser("set-scope", help="limit an account to a province, communes or an "
+                                          "agency (enforced in every query of the UI)")
+    sc.add_argument("name")
+    sc.add_argument("--scope", metavar="KIND:CODE[,…]",
+                    help="province:25 | commune:08494[,commune:08497…] | agency:SYT-25")
+    sc.add_argument("--clear", action="store_true", help="no limit (the whole province)")
     un = act.add_parser("unlock", help="clear the sign-in throttle of a username and/or a "
                                        "client (recorded in login_attempts, logged)")
     un.add_argument("name", nargs="?", help="username (all its clients)")

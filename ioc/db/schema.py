@@ -346,6 +346,8 @@ users = Table(
     Column("password_hash", String(255), nullable=False),
     Column("role", String(16), nullable=False),  # viewer | operator | admin
     Column("disabled", Boolean, nullable=False, default=False),
+    # ioc.auth.scopes: 'commune:08494[,commune:…]' | 'agency:…' | 'province:…'; null = all
+    Column("scope", String(500)),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
 )

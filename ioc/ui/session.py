@@ -233,7 +233,7 @@ def refresh_identity(engine: Engine) -> Identity | None:
     u = s.users.c
     try:
         with engine.connect() as conn:
-            row = conn.execute(select(u.role, u.disabled)
+            row = conn.execute(select(u.role, u.disabled, u.scope)
                                .where(u.username == ident.username)).first()
     except SQLAlchemyError:
         return ident  # the page shows the database error; nothing can be changed meanwhile
@@ -241,10 +241,17 @@ def refresh_identity(engine: Engine) -> Identity | None:
         log.info("session of %r ended: account missing or disabled", ident.username)
         sign_out()
         return current_identity()
-    if row.role != ident.role:
-        ident = Identity(ident.username, row.role, ident.source)
+    if (row.role, row.scope) != (ident.role, ident.scope):  # scope changes apply at once too
+        ident = Identity(ident.username, row.role, ident.source, row.scope)
         st.session_state[IDENTITY_KEY] = ident
     return ident
+
+
+def current_scope() -> str | None:
+    """The signed-in user's scope (ioc.auth.scopes), None = unrestricted. Anonymous screens
+    are unrestricted: they see what IOC_ANONYMOUS_ROLE allows (empty = sign-in required)."""
+    ident = current_identity()
+    return ident.scope if ident is not None else None
 
 
 def require_action(action: str) -> Identity:
@@ -258,6 +265,7 @@ __all__ = [
     "ANONYMOUS_ROLE_ENV", "AUTH_ENV", "EXPIRED_TEXT", "IDENTITY_KEY", "IDLE_MINUTES_ENV",
     "LAST_SEEN_KEY", "MAX_HOURS_ENV", "OIDC_ROLE_CLAIM_ENV", "OIDC_ROLE_MAP_ENV",
     "SIGNED_IN_AT_KEY", "anonymous_role", "auth_mode", "client_source", "current_identity",
+    "current_scope",
     "current_role", "expiry_reason", "identity_from_oidc", "oidc_role", "refresh_identity",
     "require_action", "session_limits", "sign_in", "sign_out",
 ]
