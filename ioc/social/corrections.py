@@ -91,6 +91,11 @@ def relabel(engine: Engine, post_id: str, label: str, actor: str,
         if old.is_empty():
             raise ValueError(f"no stored post {post_id!r}")
         row = old.row(0, named=True)
+        if row["model_version"] is None:
+            # Stored before migration 0009: its topic was not kept, so the bucket it is
+            # counted in is unknown and cannot be moved exactly.
+            raise ValueError(f"post {post_id!r} was stored before topics were kept; "
+                             "it cannot be relabelled")
         before = row["corrected_label"] or row["label"] or sentiment_label(row["sentiment"])
         new = old.with_columns(pl.lit(label).alias("corrected_label"))
         move_buckets(conn, old, new)

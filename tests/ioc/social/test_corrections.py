@@ -110,6 +110,11 @@ def test_relabel_rejects_bad_input(engine: Engine) -> None:
         relabel(engine, "nope", "positive", "op")
     with pytest.raises(ValueError, match="actor"):
         relabel(engine, "P000", "positive", " ")
+    with engine.begin() as conn:  # as migration 0009 left an older row
+        conn.execute(update(s.social_posts).where(s.social_posts.c.post_id == "P001")
+                     .values(model_version=None, topic=""))
+    with pytest.raises(ValueError, match="stored before topics were kept"):
+        relabel(engine, "P001", "positive", "op")
     assert corrections(engine).is_empty()
 
 
