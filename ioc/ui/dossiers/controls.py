@@ -28,6 +28,7 @@ from ioc.ui.dossiers.filters import (
 )
 from ioc.ui.dossiers.labels import both
 from ioc.ui.dossiers.loaders import load_options
+from ioc.ui.scoping import picker_options
 
 KEY = {name: f"dossiers_{name}" for name in ("window", "from", "to", *DRILL_LEVELS)}
 CHILDREN = {"commune": ("agency", "procedure"), "agency": ("procedure",), "procedure": ()}
@@ -87,8 +88,11 @@ def drill_bar(url: str, province: str, period: Period,
     for level, dim in levels:
         codes = load(url, scope(province, **chosen), period.start, period.end, dim)
         level_names = names.get(dim, {})
+        # A scoped user's own communes/agency only (ioc.ui.scoping), never "all".
+        options = picker_options(level, drill_options(codes, st.session_state[keys[level]],
+                                                      level_names), keys[level])
         chosen[level] = columns[level].selectbox(
-            label(level), drill_options(codes, st.session_state[keys[level]], level_names),
+            label(level), options,
             key=keys[level], on_change=reset_children, args=(level, keys, children),
             format_func=lambda c, n=level_names, lv=level: n.get(c, c) if c else empty(lv))
     return chosen

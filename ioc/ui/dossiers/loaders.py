@@ -25,6 +25,7 @@ from ioc.kpis.windows import Period
 from ioc.reference import admin_units
 from ioc.settings import load_settings
 from ioc.ui.components import get_engine
+from ioc.ui.scoping import scoped, scoped_ranking
 
 _SETTINGS = load_settings()
 # Scorecards take a second or two on a province's month: cache them as long as the live tiles
@@ -48,6 +49,8 @@ def _period(start: datetime, end: datetime, window: str) -> Period:
 
 # Cached loaders take the period as (start, end, window): plain values hash cheaply and a
 # new hour is a new key, so the current hour is never served from an older window.
+# Every loader queries the signed-in user's scope, whatever the page asked (ioc.ui.scoping).
+@scoped
 @st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
 def load_kpis(url: str, scope: str, start: datetime, end: datetime, window: str
               ) -> list[KpiValue]:
@@ -56,35 +59,41 @@ def load_kpis(url: str, scope: str, start: datetime, end: datetime, window: str
                         targets=load_targets(engine))
 
 
+@scoped_ranking
 @st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
 def load_rankings(url: str, scope: str, start: datetime, end: datetime, window: str,
                   dim: str) -> pl.DataFrame:
     return rankings(get_engine(url), scope, _period(start, end, window), dim)
 
 
+@scoped
 @st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
 def load_breakdown(url: str, scope: str, start: datetime, end: datetime, window: str,
                    dim: str) -> pl.DataFrame:
     return breakdown(get_engine(url), scope, _period(start, end, window), dim)
 
 
+@scoped
 @st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
 def load_trend(url: str, scope: str, start: datetime, end: datetime, window: str
                ) -> pl.DataFrame:
     return daily_trend(get_engine(url), scope, _period(start, end, window))
 
 
+@scoped
 @st.cache_data(ttl=FAST_TTL, show_spinner=False)
 def load_deadlines(url: str, scope: str) -> pl.DataFrame:
     return deadline_list(get_engine(url), scope)
 
 
+@scoped
 @st.cache_data(ttl=FAST_TTL, show_spinner=False)
 def load_dossiers(url: str, scope: str, start: datetime, end: datetime, window: str,
                   limit: int) -> pl.DataFrame:
     return dossier_list(get_engine(url), scope, _period(start, end, window), limit=limit)
 
 
+@scoped
 @st.cache_data(ttl=FAST_TTL, show_spinner=False)
 def load_options(url: str, scope: str, start: datetime, end: datetime, column: str
                  ) -> list[str]:

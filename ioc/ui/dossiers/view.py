@@ -51,6 +51,7 @@ from ioc.ui.dossiers.sections import (
 from ioc.ui.dossiers.table_view import render_table, table_height
 from ioc.ui.dossiers.tables import dossier_frame, map_values, ranking_frame
 from ioc.ui.dossiers.tiles import is_empty
+from ioc.ui.scoping import enforce, scope_guard
 
 LIST_LIMIT = 5000
 
@@ -110,11 +111,13 @@ def render_dossiers(settings: Settings) -> None:
         st.warning(both("bad_range"), icon=":material/event_busy:")
         st.stop()
 
-    with db_guard():
+    # scope_guard: a drill-down (widget or URL) outside the user's scope shows "out of your
+    # scope" and nothing of it; the loaders refuse it too (ioc.ui.scoping).
+    with db_guard(), scope_guard():
         names = load_names(url, province)
         state = PageState(window, first, last, **drill_bar(url, province, period, names))
         mirror_to_url(state)
-        scope = state_scope(province, state)
+        scope = enforce(state_scope(province, state))
         st.markdown(scope_html(province_name, state, names, period), unsafe_allow_html=True)
 
         if is_empty(load_kpis(*args(url, scope, period))):

@@ -1,0 +1,90 @@
+"""Scoped accounts on the pages: the signed-in user's scope (ioc.auth.scopes) applied where a
+page turns its widgets and URL into a scope (`enforce`), and again inside the loaders the
+pages call (`scoped`, `scoped_ranking`), so a widget or URL edited to another commune reaches
+no query. Out of scope is an exception, shown by `scope_guard` as one explicit message with
+no data; it is never an empty table that could pass for "no dossiers"."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from ioc.auth.scopes import OUT_OF_SCOPE, allowed_codes, clamp, clamp_ranking, covers
+from ioc.ui.session import current_scope
+
+R = TypeVar("R")
+# Ranking dimension (column) → the scope kind it ranks.
+RANKED_KIND = {"ward_code": "commune", "agency_code": "agency"}
+
+
+class OutOfScope(Exception):
+    """The requested scope lies outside the signed-in user's."""
+
+
+def enforce(requested: str) -> str:
+    """The requested scope cut to the user's (unchanged for unrestricted users); raises
+    OutOfScope when none of it is the user's."""
+    allowed = clamp(current_scope(), requested)
+    if allowed is None:
+        raise OutOfScope(requested)
+    return allowed
+
+
+def in_scope(scope: str) -> bool:
+    """Whether a row's own scope (an alert's, a commune's) is inside the user's."""
+    return covers(current_scope(), scope)
+
+
+def scoped(load: Callable[..., R]) -> Callable[..., R]:
+    """A loader `load(url, scope, …)` that only ever queries the clamped scope."""
+    @functools.wraps(load)
+    def run(url: str, scope: str, *args: Any, **kwargs: Any) -> R:
+        return load(url, enforce(scope), *args, **kwargs)
+    return run
+
+
+def scoped_ranking(load: Callable[..., R]) -> Callable[..., R]:
+    """A rankings loader `load(url, scope, start, end, window, dim)`: the ranked kind's
+    restriction is lifted (published scores, ioc.auth.scopes), the others apply."""
+    @functools.wraps(load)
+    def run(url: str, scope: str, *args: Any, **kwargs: Any) -> R:
+        dim = kwargs.get("dim", args[-1] if args else "")
+        allowed = clamp_ranking(current_scope(), scope, RANKED_KIND.get(dim, ""))
+        if allowed is None:
+            raise OutOfScope(scope)
+        return load(url, allowed, *args, **kwargs)
+    return run
+
+
+def picker_options(kind: str, options: list[str], key: str) -> list[str]:
+    """A drill-down picker's options for the user: a kind he is limited to loses its "all"
+    entry ('' would only mean his own codes) and starts on his first code. Codes outside his
+    scope (e.g. from an edited URL) stay visible so the refusal can say so."""
+    allowed = allowed_codes(current_scope(), kind)
+    if allowed is None:
+        return options
+    if not st.session_state.get(key):
+        st.session_state[key] = allowed[0]
+    return [c for c in options if c] or list(allowed)
+
+
+def render_out_of_scope() -> None:
+    st.warning(OUT_OF_SCOPE, icon=":material/block:")
+
+
+@contextmanager
+def scope_guard() -> Iterator[None]:
+    """Show the out-of-scope message instead of the section (no data, no traceback)."""
+    try:
+        yield
+    except OutOfScope:
+        render_out_of_scope()
+
+
+__all__ = ["RANKED_KIND", "OutOfScope", "enforce", "in_scope", "picker_options",
+           "render_out_of_scope",
+           "scope_guard", "scoped", "scoped_ranking"]

@@ -1,0 +1,98 @@
+"""Scoped accounts on the pages (issue 14 §4), through AppTest on a real migrated database:
+a commune-scoped leader sees exactly his commune's figures, a URL or widget pointing at
+another commune gets "out of your scope" and no data, rankings keep the published scores of
+every commune; an agency-scoped user sees that agency only."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from ioc.auth import Identity, create_user, set_scope
+from ioc.auth.scopes import OUT_OF_SCOPE
+from tests import REPO_ROOT
+from tests.helpers import open_app_page
+from tests.pages.test_dossiers_page import (
+    AGENCY_B,
+    WARD_A,
+    WARD_B,
+    seed,
+    table_with,
+    tiles,
+)
+
+APP = str(REPO_ROOT / "app.py")
+PW = "Scoped-Leader-42"
+
+
+@pytest.fixture()
+def app_db(monkeypatch: pytest.MonkeyPatch, db_url: str, engine: Engine) -> Engine:
+    monkeypatch.setenv("IOC_DATABASE_URL", db_url)
+    monkeypatch.setenv("IOC_PROVINCE_CODE", "25")
+    monkeypatch.setenv("IOC_FRESHNESS_SECONDS", "60")
+    st.cache_data.clear()
+    seed(engine)
+    return engine
+
+
+def leader(engine: Engine, scope: str, name: str = "chutich") -> Identity:
+    """An account limited to `scope`, as app.py re-reads it on every run."""
+    create_user(engine, name, PW, "viewer")
+    set_scope(engine, name, scope, by="test")
+    return Identity(name, "viewer", "local", scope)
+
+
+def out_of_scope(at: AppTest) -> bool:
+    return any(OUT_OF_SCOPE in w.value for w in at.warning)
+
+
+def dossier_ids(at: AppTest) -> set[str]:
+    return {i for df in at.dataframe
+            for i in getattr(df.value, "data", df.value).get("dossier_id", [])}
+
+
+def test_commune_leader_sees_only_his_commune_on_dossiers(app_db: Engine) -> None:
+    at = open_app_page(APP, "pages/dossiers.py", leader(app_db, f"commune:{WARD_A}"))
+    shown = tiles(at)
+    assert shown["dossier.received"] == "80"  # commune A alone (the province has 100)
+    assert shown["dossier.overdue"] == "1"
+    assert dossier_ids(at) == {"H25.LATE", "H25.OPEN"}  # never B's H25.NEAR / H25.DONE
+    assert not out_of_scope(at)
+    # The commune ranking keeps the scores the portal publishes for every commune…
+    ranks = table_with(at, "movement")
+    assert set(ranks["ward_code"]) == {WARD_A, WARD_B}
+    # …the agency ranking and the pickers stay inside his commune (no "whole province").
+    assert at.selectbox(key="dossiers_commune").options == ["Phường Tân Hòa"]
+    assert at.selectbox(key="dossiers_agency").options == ["Tất cả cơ quan",
+                                                           "UBND phường Tân Hòa"]
+
+
+def test_commune_leader_editing_the_url_to_another_commune_gets_nothing(
+        app_db: Engine) -> None:
+    at = open_app_page(APP, "pages/dossiers.py", leader(app_db, f"commune:{WARD_A}"),
+                       query={"commune": WARD_B})
+    assert out_of_scope(at)
+    assert not [m for m in at.markdown if "ioc-dboard" in m.value]  # no tiles
+    assert dossier_ids(at) == set()
+    # The widget does the same: back to his commune, then to the other one.
+    at.selectbox(key="dossiers_commune").set_value(WARD_A).run()
+    assert not out_of_scope(at) and tiles(at)["dossier.received"] == "80"
+    # Once away from it, the picker no longer offers the other commune at all.
+    assert at.selectbox(key="dossiers_commune").options == ["Phường Tân Hòa"]
+
+
+def test_agency_scoped_user_sees_that_agency_only(app_db: Engine) -> None:
+    at = open_app_page(APP, "pages/dossiers.py", leader(app_db, f"agency:{AGENCY_B}", "syt"))
+    assert tiles(at)["dossier.received"] == "20"
+    assert dossier_ids(at) == {"H25.NEAR", "H25.DONE"}
+    at = open_app_page(APP, "pages/dossiers.py", Identity("syt", "viewer", "local"),
+                       query={"agency": "UBND-04792"})
+    assert out_of_scope(at) and dossier_ids(at) == set()
+
+
+def test_unrestricted_account_still_sees_the_province(app_db: Engine) -> None:
+    create_user(app_db, "tinh", PW, "viewer")
+    at = open_app_page(APP, "pages/dossiers.py", Identity("tinh", "viewer", "local"))
+    assert tiles(at)["dossier.received"] == "100"
