@@ -5,6 +5,8 @@ every commune; an agency-scoped user sees that agency only."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import streamlit as st
 from sqlalchemy import Engine
@@ -14,6 +16,7 @@ from ioc.auth import Identity, create_user, set_scope
 from ioc.auth.scopes import OUT_OF_SCOPE
 from tests import REPO_ROOT
 from tests.helpers import open_app_page
+from tests.pages import test_feedback_page as fb
 from tests.pages.test_dossiers_page import (
     AGENCY_B,
     WARD_A,
@@ -96,3 +99,33 @@ def test_unrestricted_account_still_sees_the_province(app_db: Engine) -> None:
     create_user(app_db, "tinh", PW, "viewer")
     at = open_app_page(APP, "pages/dossiers.py", Identity("tinh", "viewer", "local"))
     assert tiles(at)["dossier.received"] == "100"
+
+
+# --- Feedback ---------------------------------------------------------------------------------
+
+@pytest.fixture()
+def feedback_db(monkeypatch: pytest.MonkeyPatch, db_url: str, engine: Engine) -> Engine:
+    monkeypatch.setenv("IOC_DATABASE_URL", db_url)
+    monkeypatch.setenv("IOC_PROVINCE_CODE", "25")
+    monkeypatch.setenv("IOC_FRESHNESS_SECONDS", "60")
+    st.cache_data.clear()
+    fb.seed(engine, datetime.now(UTC).replace(microsecond=0))
+    return engine
+
+
+def test_commune_leader_sees_only_his_commune_on_feedback(feedback_db: Engine) -> None:
+    at = open_app_page(APP, fb.PAGE, leader(feedback_db, f"commune:{WARD_A}"))
+    shown = fb.tiles(at)
+    assert shown["feedback.received"] == "6"  # A1 and H1…H5; the province has 7 (B1)
+    reports = fb.table(at, "age_days", last=True)
+    assert sorted(reports["feedback_id"]) == ["A1", "H1", "H2", "H3", "H4", "H5"]
+    assert not out_of_scope(at)
+
+
+def test_feedback_url_to_another_commune_gets_nothing(feedback_db: Engine) -> None:
+    at = open_app_page(APP, fb.PAGE, leader(feedback_db, f"commune:{WARD_A}"),
+                       query={"commune": WARD_B, "window": "30d"})
+    assert out_of_scope(at)
+    assert not [m for m in at.markdown if "ioc-fboard" in m.value]
+    assert not [df for df in at.dataframe
+                if "feedback_id" in getattr(df.value, "data", df.value)]

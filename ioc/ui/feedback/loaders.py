@@ -24,8 +24,10 @@ from ioc.kpis.windows import Period
 from ioc.reference.catalogue import agencies
 from ioc.ui.components import get_engine
 from ioc.ui.dossiers.loaders import FAST_TTL, LIVE_SECONDS, SLOW_TTL, commune_names
+from ioc.ui.scoping import scoped  # every read cut to the signed-in user's scope
 
 
+@scoped
 @st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
 def load_kpis(url: str, scope: str, start: datetime, end: datetime, window: str
               ) -> list[KpiValue]:
@@ -34,35 +36,41 @@ def load_kpis(url: str, scope: str, start: datetime, end: datetime, window: str
                          targets=load_targets(engine))
 
 
+@scoped
 @st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
 def load_breakdown(url: str, scope: str, start: datetime, end: datetime, window: str,
                    by: str) -> pl.DataFrame:
     return feedback_breakdown(get_engine(url), scope, Period(start, end, window), by)
 
 
+@scoped
 @st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
 def load_backlog(url: str, scope: str, at: datetime) -> pl.DataFrame:
     return backlog_age(get_engine(url), scope, at)
 
 
+@scoped
 @st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
 def load_trend(url: str, scope: str, start: datetime, end: datetime, window: str,
                every: str) -> pl.DataFrame:
     return channel_trend(get_engine(url), scope, Period(start, end, window), every=every)
 
 
+@scoped
 @st.cache_data(ttl=FAST_TTL, show_spinner=False)
 def load_received(url: str, scope: str, start: datetime, end: datetime,
                   category: str | None) -> pl.DataFrame:
     return received_reports(get_engine(url), scope, start, end, category)
 
 
+@scoped
 @st.cache_data(ttl=FAST_TTL, show_spinner=False)
 def load_reports(url: str, scope: str, start: datetime, end: datetime, window: str,
                  limit: int) -> pl.DataFrame:
     return report_list(get_engine(url), scope, Period(start, end, window), limit=limit)
 
 
+@scoped
 @st.cache_data(ttl=FAST_TTL, show_spinner=False)
 def load_options(url: str, scope: str, start: datetime, end: datetime, column: str
                  ) -> list[str]:
@@ -79,12 +87,14 @@ def load_names(province_code: str) -> dict[str, dict[str, str]]:
     return {"ward_code": commune_names(province_code), "agency_code": agency_names}
 
 
+@scoped
 @st.cache_data(ttl=FAST_TTL, show_spinner=False)
 def load_cell_reports(url: str, scope: str, cell: str, start: datetime, end: datetime,
                       category: str | None) -> pl.DataFrame:
     return cell_reports(get_engine(url), scope, cell, start, end, category)
 
 
+@scoped
 @st.cache_data(ttl=FAST_TTL, show_spinner=False)
 def load_deadlines(url: str, scope: str) -> pl.DataFrame:
     return deadline_list(get_engine(url), scope)

@@ -53,6 +53,7 @@ from ioc.ui.feedback.tables import (
     trend_frame,
 )
 from ioc.ui.feedback.tiles import board_html, is_empty
+from ioc.ui.scoping import enforce, scope_guard
 
 LIST_LIMIT = 5000
 HOTSPOT_WINDOWS = {"6h": timedelta(hours=6), "24h": timedelta(hours=24)}
@@ -249,11 +250,11 @@ def render_feedback(settings: Settings) -> None:
         st.warning(both("no_data_hint"), icon=":material/event_busy:")
         st.stop()
 
-    with db_guard():
+    with db_guard(), scope_guard():  # another commune than the user's: message, no data
         names = load_names(province)
         state = FeedbackState(window, first, last, **drill_bar(url, province, period, names))
         mirror_to_url(state)
-        scope = state_scope(province, state)
+        scope = enforce(state_scope(province, state))
         tag = file_tag(state)  # type: ignore[arg-type]
         st.markdown(scope_html(province_name, state, names, period), unsafe_allow_html=True)
         if is_empty(load_kpis(*args(url, scope, period))):
