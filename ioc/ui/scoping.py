@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import polars as pl
 import streamlit as st
 
 from ioc.auth.scopes import OUT_OF_SCOPE, allowed_codes, clamp, clamp_ranking, covers
@@ -37,6 +38,17 @@ def enforce(requested: str) -> str:
 def in_scope(scope: str) -> bool:
     """Whether a row's own scope (an alert's, a commune's) is inside the user's."""
     return covers(current_scope(), scope)
+
+
+def visible_communes(frame: pl.DataFrame, province_code: str,
+                     column: str = "ward_code") -> pl.DataFrame:
+    """The rows of a per-commune frame (a map's values) whose commune is inside the user's
+    scope; all of them for an unrestricted user."""
+    if current_scope() is None or frame.is_empty():
+        return frame
+    keep = [c for c in frame[column].unique().to_list()
+            if in_scope(f"province:{province_code},commune:{c}")]
+    return frame.filter(pl.col(column).is_in(keep))
 
 
 def scoped(load: Callable[..., R]) -> Callable[..., R]:
@@ -87,4 +99,4 @@ def scope_guard() -> Iterator[None]:
 
 __all__ = ["RANKED_KIND", "OutOfScope", "enforce", "in_scope", "picker_options",
            "render_out_of_scope",
-           "scope_guard", "scoped", "scoped_ranking"]
+           "scope_guard", "scoped", "scoped_ranking", "visible_communes"]

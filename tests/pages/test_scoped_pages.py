@@ -17,6 +17,7 @@ from ioc.auth.scopes import OUT_OF_SCOPE
 from tests import REPO_ROOT
 from tests.helpers import open_app_page
 from tests.pages import test_feedback_page as fb
+from tests.pages import test_overview_apptest as ov
 from tests.pages.test_dossiers_page import (
     AGENCY_B,
     WARD_A,
@@ -129,3 +130,20 @@ def test_feedback_url_to_another_commune_gets_nothing(feedback_db: Engine) -> No
     assert not [m for m in at.markdown if "ioc-fboard" in m.value]
     assert not [df for df in at.dataframe
                 if "feedback_id" in getattr(df.value, "data", df.value)]
+
+
+# --- Overview ---------------------------------------------------------------------------------
+
+def test_overview_tiles_of_a_commune_leader(monkeypatch: pytest.MonkeyPatch, db_url: str,
+                                            engine: Engine) -> None:
+    monkeypatch.setenv("IOC_DATABASE_URL", db_url)
+    monkeypatch.setenv("IOC_PROVINCE_CODE", "25")
+    monkeypatch.setenv("IOC_FRESHNESS_SECONDS", "60")
+    ov.seed(engine, heartbeat_age_s=5)
+    at = open_app_page(APP, "pages/overview.py", leader(engine, f"commune:{ov.WARD_B}"))
+    shown = ov.tile_values(at)
+    assert shown["dossier.received"] == "34"  # the province shows 1.234 (A's 1.200 too)
+    assert shown["feedback.received"] == "0"  # all 12 reports are commune A's
+    # An agency-scoped account: that agency in both communes.
+    at = open_app_page(APP, "pages/overview.py", leader(engine, "agency:UBND", "ubnd"))
+    assert ov.tile_values(at)["dossier.received"] == "1.234"

@@ -16,12 +16,17 @@ from ioc.kpis.values import commune_values, compute_kpis, hourly_series
 from ioc.reference.admin_units import communes
 from ioc.settings import Settings
 from ioc.ui import components as ui
+from ioc.ui.scoping import OutOfScope, enforce, render_out_of_scope, visible_communes
 
 
 def render_overview(settings: Settings) -> None:
     engine = ui.get_engine(settings.database_url)
     province_code = settings.province_code
-    scope = f"province:{province_code}"
+    try:  # a scoped account sees its own commune/agency (ioc.ui.scoping)
+        scope = enforce(f"province:{province_code}")
+    except OutOfScope:
+        render_out_of_scope()
+        return
     slow_refresh = max(30, settings.refresh_seconds * 6)
 
     head, control = st.columns([3, 2], vertical_alignment="bottom")
@@ -56,8 +61,9 @@ def render_overview(settings: Settings) -> None:
                              format_func=lambda c: BY_CODE[c].label_vi,
                              label_visibility="collapsed")
         with ui.db_guard():
+            values = commune_values(engine, province_code, kpi, window)
             ui.render_map(communes(province_code),
-                          commune_values(engine, province_code, kpi, window), kpi)
+                          visible_communes(values, province_code), kpi)
 
     live_board(window)
     left, right = st.columns(2, gap="medium")
