@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
+from sqlalchemy import Engine
 
 from ioc.db.engine import make_engine
 from ioc.db.migrate import upgrade
@@ -79,6 +80,27 @@ def _raw_consume(bootstrap: str, total: int) -> float:
     return n / dt
 
 
+def drain(bootstrap: str, engine: Engine, group: str | None = None) -> float:
+    """Run a fresh aggregator group until its stored offsets reach the topics' ends; seconds
+    from the first poll that returned records to the committed state with lag 0."""
+    group = group or f"bench-{uuid.uuid4().hex[:8]}"
+    agg = Aggregator(bootstrap, engine, group=group)
+    ends = end_offsets(bootstrap, list(STREAM_TOPICS))
+    t_first = None
+    try:
+        while True:
+            t_poll = time.perf_counter()
+            batch = agg.poll_once(timeout_ms=1000)
+            if batch.records and t_first is None:
+                t_first = t_poll
+            if t_first is not None and sum(group_lag(engine, group, agg.cluster_id,
+                                                     ends).values()) == 0:
+                break
+    finally:
+        agg.close()
+    return time.perf_counter() - (t_first or time.perf_counter())
+
+
 def run_bench(settings: Settings, events: int = 200000,
               database_url: str | None = None) -> dict[str, Any]:
     broker = None
@@ -99,20 +121,7 @@ def run_bench(settings: Settings, events: int = 200000,
 
         raw_eps = _raw_consume(bootstrap, events)
 
-        group = f"bench-{uuid.uuid4().hex[:8]}"
-        agg = Aggregator(bootstrap, engine, group=group)
-        ends = end_offsets(bootstrap, list(STREAM_TOPICS))
-        t_first = None
-        while True:
-            t_poll = time.perf_counter()
-            batch = agg.poll_once(timeout_ms=1000)
-            if batch.records and t_first is None:
-                t_first = t_poll
-            if t_first is not None and sum(group_lag(engine, group, agg.cluster_id,
-                                                     ends).values()) == 0:
-                break
-        agg_s = time.perf_counter() - (t_first or time.perf_counter())
-        agg.close()
+        agg_s = drain(bootstrap, engine)
         peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return {
             "events": events,

@@ -97,8 +97,13 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from streams.bench import run_bench
+    from streams.bench_history import run_history_bench
 
-    result = run_bench(settings, events=args.events, database_url=args.database_url)
+    if args.history_days:
+        result = run_history_bench(settings, args.history_days, args.province,
+                                   args.database_url, rate=args.rate, runs=args.runs)
+    else:
+        result = run_bench(settings, events=args.events, database_url=args.database_url)
     print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))
     return 0
 
@@ -134,6 +139,12 @@ def add_watch_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     b.add_argument("--json", action="store_true")
     b.add_argument("--database-url", default=None,
                    help="database for the run (default: a fresh SQLite file under var/)")
+    b.add_argument("--history-days", type=int, default=0,
+                   help="build N days of a province's history, replay it, time every page")
+    b.add_argument("--province", default=None, help="province code (default IOC_PROVINCE)")
+    b.add_argument("--rate", type=float, default=1.0,
+                   help="history volume as a multiple of the simulators' real rhythm")
+    b.add_argument("--runs", type=int, default=5, help="timed runs per query, cold and warm")
     b.set_defaults(func=cmd_bench)
     sub.add_parser("ui", help="run only the Streamlit UI").set_defaults(func=cmd_ui)
 
