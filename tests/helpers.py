@@ -16,6 +16,7 @@ from streams.lag import end_offsets, group_lag
 from streams.topics import STREAM_TOPICS
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from streamlit.testing.v1 import AppTest
 
 def lag(engine: Engine, agg_bootstrap: str, group: str, cluster_id: str,
@@ -131,3 +132,19 @@ def social_posts_frame(engine: Engine) -> pl.DataFrame:
     with engine.connect() as conn:
         rows = conn.execute(select(s.social_posts)).mappings().all()
     return pl.DataFrame([dict(r) for r in rows])
+
+
+def insert_dossier_buckets(conn: Connection, rows: list[dict]) -> None:
+    """Seed hourly dossier buckets with their day and month rollups, as the aggregator's
+    write path keeps them (long windows read the rollups)."""
+    from sqlalchemy import insert
+
+    from ioc.db.columns import DOSSIER_COUNTERS, DOSSIER_DIMS
+    from ioc.db.schema import ROLLUPS, dossier_buckets
+    from ioc.kpis.buckets import bucket_schema, roll_up
+
+    conn.execute(insert(dossier_buckets), rows)
+    frame = pl.DataFrame(rows, schema=bucket_schema(DOSSIER_DIMS, DOSSIER_COUNTERS))
+    for grain, table in ROLLUPS["dossier_buckets"].items():
+        conn.execute(insert(table),
+                     roll_up(frame, grain, DOSSIER_DIMS, DOSSIER_COUNTERS).to_dicts())

@@ -14,7 +14,14 @@ from sqlalchemy import Engine, and_, or_, select, union
 
 from ioc.db import schema as s
 from ioc.kpis.scorecard import rank
-from ioc.kpis.values import bucket_frame, dossier_scorecard, near_due_limit, scope_filter, utc_naive
+from ioc.kpis.values import (
+    bucket_parts,
+    bucket_sums,
+    dossier_scorecard,
+    near_due_limit,
+    scope_filter,
+    utc_naive,
+)
 from ioc.kpis.windows import Period
 from ioc.reference.calendar import DAY_MINUTES, MINUTE_US, TZ, office_time
 
@@ -47,7 +54,8 @@ def rankings(engine: Engine, scope: str, period: Period, dim: str,
 
 def daily_trend(engine: Engine, scope: str, period: Period) -> pl.DataFrame:
     """Per local day: received, completed, completed on time, online (for the trend charts)."""
-    df = bucket_frame(engine, s.dossier_buckets, scope, period.start, period.end)
+    # Summed in SQL per hour at the edges and per whole day from the daily rollup.
+    df = bucket_sums(engine, scope, period.start, period.end, ["hour"], coarsest="day")
     schema = {"day": pl.Date, "received": pl.Int64, "completed": pl.Int64,
               "completed_on_time": pl.Int64, "received_online": pl.Int64}
     if df.is_empty():
@@ -128,10 +136,10 @@ def dossier_list(engine: Engine, scope: str, period: Period, now: datetime | Non
 def scope_options(engine: Engine, scope: str, period: Period, column: str) -> list[str]:
     """Codes of `column` (ward_code, agency_code, procedure_code) with data in the scope:
     buckets of the window, plus dossiers still open (an old overdue one counts too)."""
-    b, d = s.dossier_buckets, s.dossiers
+    d = s.dossiers
     q = union(
-        select(b.c[column]).where(scope_filter(b, scope), b.c.hour >= period.start,
-                                  b.c.hour < period.end),
+        *[select(b.c[column]).where(scope_filter(b, scope), b.c.hour >= start, b.c.hour < end)
+          for b, start, end in bucket_parts(s.dossier_buckets, period.start, period.end)],
         select(d.c[column]).where(scope_filter(d, scope), d.c.is_open.is_(True)),
     )
     with engine.connect() as conn:

@@ -8,9 +8,21 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, DateTime, Engine, Table, and_, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Engine,
+    Table,
+    and_,
+    false,
+    func,
+    or_,
+    select,
+    union_all,
+)
 
 from ioc.db import schema as s
+from ioc.kpis.buckets import spans
 from ioc.kpis.catalogue import DOSSIER_KPIS, WINDOWS, parse_scope
 from ioc.kpis.scorecard import ENTITY_COLUMNS, scorecard
 from ioc.kpis.targets import load_targets
@@ -58,11 +70,29 @@ def scope_filter(table: Table, scope: str) -> ColumnElement[bool] | None:
     return and_(*[table.c[col] == code for col, code in filters.items()])
 
 
+def _or_none(where: ColumnElement[bool] | None) -> ColumnElement[bool]:
+    """A scope the table cannot be cut by selects nothing."""
+    return where if where is not None else false()
+
+
+def bucket_parts(table: Table, start: datetime, end: datetime, coarsest: str = "month"
+                 ) -> list[tuple[Table, datetime, datetime]]:
+    """The tables and [start, end) ranges that cover a window once: the table's day and
+    month rollups for whole local days and months (when it has them), its hours elsewhere."""
+    rollups = s.ROLLUPS.get(table.name, {})
+    return [(table if grain == "hour" else rollups[grain], a, b)
+            for grain, a, b in spans(start, end, coarsest if rollups else "hour")] or [
+        (table, start, end)]  # an empty window: one part that selects nothing
+
+
 def bucket_frame(engine: Engine, table: Table, scope: str, start: datetime,
-                 end: datetime) -> pl.DataFrame:
-    where = scope_filter(table, scope)
-    q = select(table).where(table.c.hour >= start, table.c.hour < end)
-    q = q.where(where) if where is not None else q.where(false())
+                 end: datetime, coarsest: str = "hour") -> pl.DataFrame:
+    """Bucket rows of the window; with `coarsest` "day" or "month" whole local days/months
+    come as one row per day/month (its first hour in `hour`) from the rollups."""
+    parts = [select(*t.c).where(t.c.hour >= a, t.c.hour < b,
+                                _or_none(scope_filter(t, scope)))
+             for t, a, b in bucket_parts(table, start, end, coarsest)]
+    q = union_all(*parts) if len(parts) > 1 else parts[0]
     with engine.connect() as conn:
         return pl.read_database(q, conn, schema_overrides=_bucket_types(table))
 
@@ -112,13 +142,23 @@ def _completion_frame(engine: Engine, scope: str, start: datetime, end: datetime
 
 
 def bucket_sums(engine: Engine, scope: str, start: datetime, end: datetime,
-                by: list[str]) -> pl.DataFrame:
-    """Dossier counters summed in SQL per group of `by` (far fewer rows than the buckets)."""
-    t = s.dossier_buckets
-    q = (select(*[t.c[c] for c in by], *[func.sum(t.c[c]).label(c) for c in s.DOSSIER_COUNTERS])
-         .where(scope_filter(t, scope), t.c.hour >= start, t.c.hour < end)
-         .group_by(*[t.c[c] for c in by]).having(func.count() > 0))
-    return _rows_frame(engine, q, {**{c: pl.String for c in by},
+                by: list[str], coarsest: str = "month") -> pl.DataFrame:
+    """Dossier counters summed in SQL per group of `by` (far fewer rows than the buckets);
+    whole local months and days of the window come from the rollups. `by` may hold "hour"
+    (the first hour of each bucket, day or month read: a daily chart passes coarsest="day")."""
+    counters = s.DOSSIER_COUNTERS
+    parts = [select(*[t.c[c] for c in by], *[func.sum(t.c[c]).label(c) for c in counters])
+             .where(scope_filter(t, scope), t.c.hour >= a, t.c.hour < b)
+             .group_by(*[t.c[c] for c in by]).having(func.count() > 0)
+             for t, a, b in bucket_parts(s.dossier_buckets, start, end, coarsest)]
+    if len(parts) == 1:
+        q = parts[0]
+    else:
+        u = union_all(*parts).subquery()
+        q = (select(*[u.c[c] for c in by], *[func.sum(u.c[c]).label(c) for c in counters])
+             .group_by(*[u.c[c] for c in by]).having(func.count() > 0))
+    return _rows_frame(engine, q, {**{c: pl.Datetime("us") if c == "hour" else pl.String
+                                      for c in by},
                                    **{c: pl.Int64 for c in s.DOSSIER_COUNTERS}})
 
 
@@ -203,7 +243,7 @@ def commune_values(engine: Engine, province_code: str, kpi: str, window: str = "
     start = end - WINDOWS[window]
     scope = f"province:{province_code}"
     if kpi in ("dossier.received", "dossier.online_rate", "dossier.completed"):
-        df = bucket_frame(engine, s.dossier_buckets, scope, start, end)
+        df = bucket_frame(engine, s.dossier_buckets, scope, start, end, coarsest="month")
         g = df.group_by("ward_code").agg(pl.col("received").sum(), pl.col("completed").sum(),
                                          pl.col("received_online").sum())
         val = {"dossier.received": pl.col("received"),

@@ -33,7 +33,7 @@ from ioc.ui.dossiers.filters import (
 from ioc.ui.dossiers.tables import daily_grid, deadline_summary, movement_text
 from ioc.ui.dossiers.tiles import change_parts, target_text, tile_html, tile_status
 from tests import REPO_ROOT
-from tests.helpers import markdown_with
+from tests.helpers import insert_dossier_buckets, markdown_with
 
 APP = str(REPO_ROOT / "app.py")
 PAGE = "pages/dossiers.py"
@@ -122,7 +122,7 @@ def seed(engine: Engine) -> datetime:
              procedure_code="2.000908", sector="Chứng thực", channel="in_person",
              level="commune")
     with engine.begin() as conn:
-        conn.execute(insert(s.dossier_buckets), _buckets(
+        insert_dossier_buckets(conn, _buckets(
             dict(hour=hour, **a, received=80, received_online=60, received_eligible=80,
                  received_online_eligible=60, received_digitized=72, fee_bearing=10,
                  paid_online=5, completed=50, completed_on_time=45, completed_e_result=40,

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from ioc.db import schema as s
 from tests import REPO_ROOT
-from tests.helpers import markdown_with
+from tests.helpers import insert_dossier_buckets, markdown_with
 
 APP = str(REPO_ROOT / "app.py")
 WARD_A, WARD_B = "04792", "04795"  # two communes of Phú Thọ (province 25)
@@ -62,7 +62,7 @@ def seed(engine: Engine, heartbeat_age_s: float) -> None:
     dossier_dims = dict(province_code="25", agency_code="UBND", procedure_code="1.001",
                         sector="Hộ tịch", channel="online", level="commune")
     with engine.begin() as conn:
-        conn.execute(insert(s.dossier_buckets), _rows(
+        insert_dossier_buckets(conn, _rows(
             s.DOSSIER_COUNTERS,
             dict(hour=hour, ward_code=WARD_A, received=1200, received_online=1000,
                  completed=800, completed_on_time=700, **dossier_dims),

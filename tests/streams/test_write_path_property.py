@@ -18,7 +18,7 @@ from streams.chaos.workload import db_totals, expected_totals, random_events
 from tests.helpers import apply_events, now_utc
 
 TABLES = (s.dossiers, s.feedback, s.social_posts, s.dossier_buckets, s.feedback_buckets,
-          s.social_buckets)
+          s.social_buckets, *s.ROLLUPS["dossier_buckets"].values())
 
 
 def _empty(engine: Engine) -> None:
@@ -35,7 +35,8 @@ def _buckets(engine: Engine) -> dict[str, list[tuple]]:
     """Every non-zero bucket row of every stream, sorted: an exact comparison."""
     out = {}
     with engine.connect() as conn:
-        for t in (s.dossier_buckets, s.feedback_buckets, s.social_buckets):
+        for t in (s.dossier_buckets, s.feedback_buckets, s.social_buckets,
+                  *s.ROLLUPS["dossier_buckets"].values()):
             dims = [c for c in t.c if c.primary_key]
             rows = conn.execute(select(*t.c).order_by(*dims)).all()
             n = len(dims)

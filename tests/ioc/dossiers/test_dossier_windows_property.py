@@ -203,6 +203,8 @@ def _apply(engine: Engine, batches: list[list[dict]]) -> None:
     with engine.begin() as conn:
         conn.execute(delete(s.dossiers))
         conn.execute(delete(s.dossier_buckets))
+        for rollup in s.ROLLUPS["dossier_buckets"].values():  # long windows read these
+            conn.execute(delete(rollup))
     for batch in batches:
         decoded = decode_batch([json.dumps(e).encode() for e in batch], DOSSIER_CONTRACT)
         assert not decoded.bad, decoded.bad
