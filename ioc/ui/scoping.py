@@ -35,8 +35,11 @@ def enforce(requested: str) -> str:
     return allowed
 
 
-def in_scope(scope: str) -> bool:
-    """Whether a row's own scope (an alert's, a commune's) is inside the user's."""
+def in_scope(scope: str, province_code: str = "") -> bool:
+    """Whether a row's own scope (an alert's, a commune's) is inside the user's; a scope
+    without a province is read as inside `province_code` (commune codes are national)."""
+    if province_code and "province:" not in scope:
+        scope = f"province:{province_code},{scope}"
     return covers(current_scope(), scope)
 
 
@@ -56,6 +59,13 @@ def scoped(load: Callable[..., R]) -> Callable[..., R]:
     @functools.wraps(load)
     def run(url: str, scope: str, *args: Any, **kwargs: Any) -> R:
         return load(url, enforce(scope), *args, **kwargs)
+    return _keep_clear(run, load)
+
+
+def _keep_clear(run: Callable[..., R], load: Callable[..., R]) -> Callable[..., R]:
+    # A wrapped st.cache_data loader keeps its .clear() (pages clear reads after a change).
+    if hasattr(load, "clear"):
+        run.clear = load.clear  # type: ignore[attr-defined]
     return run
 
 
@@ -69,7 +79,7 @@ def scoped_ranking(load: Callable[..., R]) -> Callable[..., R]:
         if allowed is None:
             raise OutOfScope(scope)
         return load(url, allowed, *args, **kwargs)
-    return run
+    return _keep_clear(run, load)
 
 
 def picker_options(kind: str, options: list[str], key: str) -> list[str]:
@@ -79,9 +89,22 @@ def picker_options(kind: str, options: list[str], key: str) -> list[str]:
     allowed = allowed_codes(current_scope(), kind)
     if allowed is None:
         return options
-    if not st.session_state.get(key):
-        st.session_state[key] = allowed[0]
-    return [c for c in options if c] or list(allowed)
+    current = st.session_state.get(key) or allowed[0]
+    st.session_state[key] = current
+    kept = [c for c in options if c and (c in allowed or c == current)]
+    return kept if current in kept else [*kept, current]
+
+
+def scoped_commune(province_code: str, requested: str, kinds: tuple[str, ...] = ("commune",)
+                   ) -> str:
+    """For pages whose data has no other cut than the commune (social posts): the commune
+    the user may see for the requested one ('' = the province). Raises OutOfScope for another
+    commune, and for a restriction the data cannot express (an agency: posts have none)."""
+    base = f"province:{province_code}" + (f",commune:{requested}" if requested else "")
+    parts = dict(p.partition(":")[::2] for p in enforce(base).split(","))
+    if set(parts) - {"province", *kinds}:
+        raise OutOfScope(base)
+    return parts.get("commune", "")
 
 
 def render_out_of_scope() -> None:
@@ -98,5 +121,5 @@ def scope_guard() -> Iterator[None]:
 
 
 __all__ = ["RANKED_KIND", "OutOfScope", "enforce", "in_scope", "picker_options",
-           "render_out_of_scope",
+           "render_out_of_scope", "scoped_commune",
            "scope_guard", "scoped", "scoped_ranking", "visible_communes"]

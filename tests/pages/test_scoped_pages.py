@@ -18,6 +18,7 @@ from tests import REPO_ROOT
 from tests.helpers import open_app_page
 from tests.pages import test_feedback_page as fb
 from tests.pages import test_overview_apptest as ov
+from tests.pages import test_social_page as so
 from tests.pages.test_dossiers_page import (
     AGENCY_B,
     WARD_A,
@@ -147,3 +148,24 @@ def test_overview_tiles_of_a_commune_leader(monkeypatch: pytest.MonkeyPatch, db_
     # An agency-scoped account: that agency in both communes.
     at = open_app_page(APP, "pages/overview.py", leader(engine, "agency:UBND", "ubnd"))
     assert ov.tile_values(at)["dossier.received"] == "1.234"
+
+
+# --- Social -----------------------------------------------------------------------------------
+
+def test_social_page_of_a_commune_leader(monkeypatch: pytest.MonkeyPatch, db_url: str,
+                                         engine: Engine) -> None:
+    monkeypatch.setenv("IOC_DATABASE_URL", db_url)
+    monkeypatch.setenv("IOC_PROVINCE_CODE", "25")
+    st.cache_data.clear()
+    so.seed(engine)
+    at = open_app_page(APP, so.PAGE, leader(engine, f"commune:{WARD_A}"))
+    assert so.tiles(at)["social.posts"][0] == "6"  # Tân Hòa's 6 of the province's 10
+    assert so.table_with(at, "ward_name").select("ward_name", "posts").rows() == [
+        ("Phường Tân Hòa", 6)]
+    assert at.selectbox(key="social_ward").options == ["Phường Tân Hòa"]
+    at = open_app_page(APP, so.PAGE, Identity("chutich", "viewer", "local"),
+                       query={"commune": WARD_B})
+    assert out_of_scope(at) and not [m for m in at.markdown if "ioc-sboard" in m.value]
+    # An agency account: posts have no agency, so nothing of them.
+    at = open_app_page(APP, so.PAGE, leader(engine, f"agency:{AGENCY_B}", "syt"))
+    assert out_of_scope(at) and not at.dataframe

@@ -17,6 +17,7 @@ from ioc.kpis.windows import Period
 from ioc.social.queries import top_posts
 from ioc.ui.alerts.view import rule_names
 from ioc.ui.components import get_engine
+from ioc.ui.scoping import scoped
 
 TTL_SECONDS = 10
 
@@ -28,6 +29,7 @@ def load_buckets(url: str, province: str, start: datetime, end: datetime) -> pl.
     return bucket_frame(get_engine(url), s.social_buckets, f"province:{province}", start, end)
 
 
+@scoped  # cut to the signed-in user's scope (ioc.ui.scoping)
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def load_kpis(url: str, scope: str, start: datetime, end: datetime) -> list[KpiValue]:
     """The catalogue's social KPIs of the filters' scope, each with its previous period."""
@@ -53,6 +55,7 @@ def load_posts(url: str, province: str, start: datetime, end: datetime, limit: i
                      limit, platform or None, topic or None, ward or None)
 
 
+@scoped  # cut to the signed-in user's scope (ioc.ui.scoping)
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def load_keywords(url: str, scope: str, start: datetime, end: datetime,
                   limit: int) -> pl.DataFrame:

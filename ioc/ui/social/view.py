@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import polars as pl
@@ -28,6 +29,13 @@ from ioc.ui.components import (
 )
 from ioc.ui.dossiers.sections import apply_css
 from ioc.ui.dossiers.table_view import render_table, table_height
+from ioc.ui.scoping import (
+    OutOfScope,
+    in_scope,
+    picker_options,
+    render_out_of_scope,
+    scoped_commune,
+)
 from ioc.ui.session import current_identity
 from ioc.ui.social import frames
 from ioc.ui.social.bursts import bursts_frame
@@ -80,8 +88,10 @@ def filter_bar(ward_names: Mapping[str, str]) -> frames.Filters:
     topic = cols[1].selectbox(
         both("topic"), ["", *SOCIAL_TOPICS], key=KEY["topic"],
         format_func=lambda t: t or vi("all_topics"))
-    ward = cols[2].selectbox(
-        both("commune"), ["", *sorted(ward_names, key=ward_names.__getitem__)],
+    ward = cols[2].selectbox(  # a scoped user's communes only (ioc.ui.scoping)
+        both("commune"), picker_options("commune", ["", *sorted(ward_names,
+                                                               key=ward_names.__getitem__)],
+                                        KEY["ward"]),
         key=KEY["ward"], format_func=lambda w: ward_names.get(w, w) if w else vi("all_communes"))
     f = frames.Filters(window, platform or "", topic or "", ward or "")
     params = frames.params_of(f)
@@ -146,10 +156,11 @@ def render_places(now_b: pl.DataFrame, province: str, names: Mapping[str, str],
                      height=table_height(places.height, 9), narrow=True)
 
 
-def render_bursts(url: str, names: Mapping[str, str], tag: str) -> None:
+def render_bursts(url: str, names: Mapping[str, str], tag: str, province: str) -> None:
     section("bursts")
     with db_guard():
-        frame = bursts_frame(load_firing(url), load_rule_names(url), names)
+        firing = [a for a in load_firing(url) if in_scope(a["scope"], province)]
+        frame = bursts_frame(firing, load_rule_names(url), names)
         if frame.is_empty():
             st.caption(both("no_bursts"))
             return
@@ -188,6 +199,11 @@ def render_social(settings: Settings) -> None:
     names = area_names(province)
     ward_names = {c.code: c.name for c in communes(province)}
     f = filter_bar(ward_names)
+    try:  # the commune of every read below is the user's (posts carry no agency)
+        f = replace(f, ward=scoped_commune(province, f.ward))
+    except OutOfScope:
+        render_out_of_scope()
+        return
     tag = f.tag()
     st.fragment(render_live, run_every=every)(url, province, f, model_score())
     period = resolve(f.window, datetime.now(UTC))
@@ -201,4 +217,4 @@ def render_social(settings: Settings) -> None:
         render_places(now_b, province, ward_names, tag)
         section("posts")
         render_posts(get_engine(url), url, province, f, period, tag, current_identity())
-    st.fragment(render_bursts, run_every=every)(url, names, tag)
+    st.fragment(render_bursts, run_every=every)(url, names, tag, province)
