@@ -16,6 +16,7 @@ from ioc.ui.alerts.banner import render_alert_banner
 from ioc.ui.components import apply_theme, get_engine, province_label, render_broker_alarm
 from ioc.ui.nav import LOGIN, pages_for, role_label
 from ioc.ui.session import anonymous_role, refresh_identity
+from ioc.ui.wall.kiosk import run_page, wall_state
 
 # Top-right of the header bar, left of Streamlit's ⋮ menu; fixed so it takes no page height.
 # The top menu stops short of it (it is at most 24rem wide, 15rem on tablets; a longer name
@@ -48,12 +49,15 @@ apply_theme()
 
 # Re-read the account each run: a disabled user or a changed role applies at the next click.
 identity = refresh_identity(get_engine(settings.database_url))
-role = identity.role if identity is not None else anonymous_role()
+# A wall screen (?kiosk=1, or /wall?playlist=…&key=… with a valid playlist token) gets the
+# viewer's pages even where sign-in is required, and no menu (ioc.ui.wall.kiosk).
+wall = wall_state(get_engine(settings.database_url))
+role = identity.role if identity is not None else (wall.role or anonymous_role())
 
 # position="top": no sidebar eating width on wall screens and tablets.
-page = st.navigation(pages_for(role), position="top")
+page = st.navigation(pages_for(role), position="hidden" if wall.kiosk else "top")
 
-if page.url_path != LOGIN.url_path:
+if page.url_path != LOGIN.url_path and not wall.kiosk:
     st.html(ACCOUNT_CSS)
     with st.container(key="ioc_account"):
         if identity is not None:
@@ -67,4 +71,4 @@ if page.url_path != LOGIN.url_path:
 # refreshing fragment (Overview and Dossiers also carry it in their own freshness badge).
 engine = get_engine(settings.database_url)
 render_alert_banner(engine, also=lambda: render_broker_alarm(engine, settings.freshness_seconds))
-page.run()
+run_page(page, wall, engine, settings)  # kiosk: wall strip, rotation, errors as reconnecting

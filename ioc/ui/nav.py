@@ -53,6 +53,8 @@ _PLANNED: tuple[PageSpec, ...] = (
     PageSpec("pages/alerts.py", "Cảnh báo", "Alerts", "🚨", "alerts"),
     PageSpec("pages/thresholds.py", "Ngưỡng cảnh báo", "Thresholds", "🎚️", "thresholds",
              roles=frozenset({"admin"})),
+    # Every role: a wall screen's token session (viewer's pages) starts here (ioc.ui.wall).
+    PageSpec("pages/wall.py", "Trình chiếu", "Playlists", "", "wall"),
 )
 
 

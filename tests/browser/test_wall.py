@@ -1,0 +1,110 @@
+"""The wall screen in Debian's chromium against the real UI server: the playlist rotates
+through its pages in order, in kiosk chrome (no header, menu or sign-in link, no error); the
+freshness strip turns red when the aggregator's heartbeat stops and green when it resumes;
+the wall comes back to its playlist by itself after the UI server restarts. Screenshots go to
+docs/screenshots/ (wall_1920.png, wall_3840.png, wall_stale.png)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.browser.conftest import DWELL, PLAYLIST_PAGES, SHOTS, UiServer, wait_for
+
+TITLES = {"overview": "Tổng quan", "dossiers": "Hồ sơ TTHC", "feedback": "Phản ánh kiến nghị",
+          "social": "Lắng nghe mạng xã hội", "alerts": "Cảnh báo"}
+
+
+def _page_of(page: Any) -> str | None:
+    """The page the wall shows, once its own title is on screen (the strip names the slot's
+    page; the page's heading proves it rendered)."""
+    strip = page.locator(".ioc-wall-strip")
+    heading = page.locator(".ioc-title")
+    if not strip.count() or not heading.count():
+        return None
+    name = strip.first.get_attribute("data-page")
+    return name if heading.first.inner_text().startswith(TITLES.get(name or "", "?")) else None
+
+
+def _strip_state(page: Any) -> str | None:
+    strip = page.locator(".ioc-wall-strip")
+    return strip.get_attribute("data-freshness") if strip.count() else None
+
+
+def test_playlist_rotates_in_kiosk_chrome(ui_server: UiServer, wall_url: str,
+                                          chromium: Any) -> None:
+    page = chromium.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(ui_server.base + wall_url)
+    seen: list[str] = []
+
+    def next_page() -> bool:
+        current = _page_of(page)
+        if current and (not seen or seen[-1] != current):
+            seen.append(current)
+            if current == "overview" and len(seen) == 1:
+                wait_for(lambda: page.locator(".ioc-tile").count(), 20, "the Overview's tiles")
+                page.screenshot(path=str(SHOTS / "wall_1920.png"))
+        assert page.locator("[data-testid='stException']").count() == 0, page.url
+        return len(seen) == len(PLAYLIST_PAGES) + 1
+
+    wait_for(next_page, (len(PLAYLIST_PAGES) + 2) * (DWELL + 6), f"the rotation (seen {seen})")
+    assert seen == [*PLAYLIST_PAGES, PLAYLIST_PAGES[0]]
+    # Kiosk chrome: no header bar (menu, toolbar), no sign-in link; the strip with the clock.
+    assert not page.locator("header[data-testid='stHeader']").is_visible()
+    assert page.locator(".st-key-ioc_account").count() == 0
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", page.locator("[data-ioc-clock]").inner_text())
+    assert _strip_state(page) == "live"
+    page.close()
+
+
+def test_type_scales_at_3840(ui_server: UiServer, overview_url: str, chromium: Any) -> None:
+    sizes = {}
+    for width, height in ((1920, 1080), (3840, 2160)):
+        page = chromium.new_page(viewport={"width": width, "height": height})
+        page.goto(ui_server.base + overview_url)
+        wait_for(lambda p=page: _strip_state(p), 30, "the wall strip")
+        sizes[width] = page.evaluate(
+            "parseFloat(getComputedStyle(document.documentElement).fontSize)")
+        if width == 3840:
+            wait_for(lambda p=page: p.locator(".ioc-tile").count()
+                     and p.locator("canvas").count() >= 2, 40, "the Overview's tiles, trend, map")
+            page.screenshot(path=str(SHOTS / "wall_3840.png"))
+        page.close()
+    assert sizes[3840] >= 1.9 * sizes[1920] >= 1.9 * 17
+
+
+def test_freshness_strip_red_when_aggregator_stops(ui_server: UiServer, heartbeat: Any,
+                                                   overview_url: str, chromium: Any) -> None:
+    page = chromium.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(ui_server.base + overview_url)
+    wait_for(lambda: _strip_state(page) == "live", 30, "a live strip")
+    heartbeat.stop()
+    wait_for(lambda: _strip_state(page) == "stale", 30, "the strip to turn stale")
+    why = page.locator(".ioc-wall-strip .why").inner_text()
+    assert "Aggregator silent since" in why and "Bộ tổng hợp ngừng báo từ" in why
+    border = page.evaluate("getComputedStyle(document.body, '::after').borderTopColor")
+    assert border == "rgb(198, 40, 40)"
+    page.screenshot(path=str(SHOTS / "wall_stale.png"))
+    heartbeat.start()
+    wait_for(lambda: _strip_state(page) == "live", 30, "the strip to turn live again")
+    assert page.evaluate("getComputedStyle(document.body, '::after').borderTopStyle") in (
+        "none", "")
+    page.close()
+
+
+def test_wall_recovers_after_ui_server_restart(ui_server: UiServer, wall_url: str,
+                                               chromium: Any) -> None:
+    page = chromium.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(ui_server.base + wall_url)
+    wait_for(lambda: _page_of(page) == "overview", 30, "the first slot")
+    ui_server.stop()
+    wait_for(lambda: page.locator("#ioc-offline").count(), 20, "the reconnecting overlay")
+    assert "Mất kết nối · reconnecting" in page.locator("#ioc-offline").inner_text()
+    ui_server.start()
+    wait_for(lambda: page.locator("#ioc-offline").count() == 0 and _strip_state(page),
+             60, "the wall back after the restart")
+    first = _page_of(page)
+    wait_for(lambda: _page_of(page) not in (None, first), 3 * DWELL + 10,
+             "the rotation to go on")
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()
