@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import resource
 import statistics
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -223,6 +224,39 @@ def summarise(runs: list[dict[str, list[float]]]) -> tuple[dict, dict]:
     return {p: percentiles(v) for p, v in page_totals.items()}, queries
 
 
+def measure_viewers(url: str, province: str, load: Callable[[str, str], None],
+                    clear: Callable[[], None], viewers: int, refreshes: int = 3
+                    ) -> dict[str, float]:
+    """`viewers` screens refreshing the Overview together `refreshes` times, from a cleared
+    cache: database statements issued and wall time (the UI's cache is passed in by the
+    composition root: streams never imports the UI)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine as EngineClass
+
+    count = [0]
+    lock = threading.Lock()
+
+    def counted(*_: object) -> None:
+        with lock:
+            count[0] += 1
+
+    clear()
+    event.listen(EngineClass, "before_cursor_execute", counted)
+    t0 = time.perf_counter()
+    try:
+        for _ in range(refreshes):
+            threads = [threading.Thread(target=load, args=(url, province))
+                       for _ in range(viewers)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+    finally:
+        event.remove(EngineClass, "before_cursor_execute", counted)
+    return {"viewers": viewers, "refreshes": refreshes, "db_statements": count[0],
+            "seconds": round(time.perf_counter() - t0, 3)}
+
+
 def db_size_mb(engine: Engine) -> float:
     if engine.dialect.name == "sqlite":
         path = make_url(str(engine.url)).database or ""
@@ -235,9 +269,12 @@ def db_size_mb(engine: Engine) -> float:
 
 def run_history_bench(settings: Settings, days: int, province: str | None = None,
                       database_url: str | None = None, rate: float = 1.0, runs: int = 5,
-                      end: datetime | None = None) -> dict[str, Any]:
+                      end: datetime | None = None,
+                      viewers: tuple[Callable[[str, str], None], Callable[[], None]] | None
+                      = None) -> dict[str, Any]:
     """Build, replay and time (see the module's doc). `rate` scales the simulators' volume
-    (1.0 = the province's real rhythm); `end` fixes the history's last instant (tests)."""
+    (1.0 = the province's real rhythm); `end` fixes the history's last instant (tests);
+    `viewers` = (load one Overview screen, clear the cache) adds 1 vs 10 concurrent screens."""
     province = province or settings.province_code
     end = (end or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
     broker = None
@@ -271,6 +308,14 @@ def run_history_bench(settings: Settings, days: int, province: str | None = None
         cold_pages, cold_q = summarise(cold)
         warm_pages, warm_q = summarise(warm)
         events = int(produced["events"])
+        screens = {}
+        if viewers:
+            one = measure_viewers(url, province, *viewers, viewers=1)
+            ten = measure_viewers(url, province, *viewers, viewers=10)
+            screens = {"one": one, "ten": ten,
+                       "statements_ratio": round(ten["db_statements"] /
+                                                 max(1, one["db_statements"]), 2),
+                       "time_ratio": round(ten["seconds"] / max(1e-6, one["seconds"]), 2)}
         return {
             "events": events,
             "history_days": days,
@@ -288,6 +333,7 @@ def run_history_bench(settings: Settings, days: int, province: str | None = None
                             "bench": round(max(rss), 1),
                             "broker": round(broker_rss, 1) if broker_rss else None},
             "db_size_mb": round(db_size_mb(engine), 1),
+            "overview_viewers": screens or None,
         }
     finally:
         engine.dispose()

@@ -100,8 +100,11 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from streams.bench_history import run_history_bench
 
     if args.history_days:
+        from ioc.ui import batch_cache
+
         result = run_history_bench(settings, args.history_days, args.province,
-                                   args.database_url, rate=args.rate, runs=args.runs)
+                                   args.database_url, rate=args.rate, runs=args.runs,
+                                   viewers=(batch_cache.overview_data, batch_cache.clear))
     else:
         result = run_bench(settings, events=args.events, database_url=args.database_url)
     print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from ioc.kpis.values import dossier_kpis
 from ioc.kpis.windows import Period
 from ioc.settings import load_settings
+from ioc.ui import batch_cache
 from streams.bench_history import history_events, percentiles, run_history_bench
 from streams.chaos.workload import db_totals, expected_totals
 
@@ -20,7 +21,8 @@ END = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 def test_history_bench_shape_and_replayed_totals(broker, engine, db_url, tmp_path):
     settings = replace(load_settings(), kafka_bootstrap=broker.bootstrap, var_dir=tmp_path)
     result = run_history_bench(settings, days=3, province="25", database_url=db_url, rate=0.05,
-                               runs=2, end=END)
+                               runs=2, end=END,
+                               viewers=(batch_cache.overview_data, batch_cache.clear))
     json.dumps(result)  # one JSON object
     events = [e for _, _, e in history_events(3, "25", END, rate=0.05)]
     assert result["events"] == len(events) > 100
@@ -34,6 +36,10 @@ def test_history_bench_shape_and_replayed_totals(broker, engine, db_url, tmp_pat
         for kind in ("cold", "warm"):
             p = pages[page][kind]
             assert 0 < p["p50_ms"] <= p["p95_ms"], (page, kind, p)
+
+    screens = result["overview_viewers"]
+    assert screens["one"]["viewers"] == 1 and screens["ten"]["viewers"] == 10
+    assert screens["one"]["db_statements"] > 0 and screens["ten"]["db_statements"] > 0
 
     expected = expected_totals(events)
     assert db_totals(engine) == expected

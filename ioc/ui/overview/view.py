@@ -12,15 +12,16 @@ import streamlit as st
 from ioc.i18n import both, window_label
 from ioc.kpis.catalogue import BY_CODE, WINDOWS
 from ioc.kpis.freshness import freshness
-from ioc.kpis.values import commune_values, compute_kpis, hourly_series
 from ioc.reference.admin_units import communes
 from ioc.settings import Settings
 from ioc.ui import components as ui
+from ioc.ui.batch_cache import last_batch, overview_kpis, overview_map, overview_trend
 from ioc.ui.scoping import OutOfScope, enforce, render_out_of_scope, visible_communes
 
 
 def render_overview(settings: Settings) -> None:
-    engine = ui.get_engine(settings.database_url)
+    url = settings.database_url
+    engine = ui.get_engine(url)
     province_code = settings.province_code
     try:  # a scoped account sees its own commune/agency (ioc.ui.scoping)
         scope = enforce(f"province:{province_code}")
@@ -41,7 +42,8 @@ def render_overview(settings: Settings) -> None:
     def live_board(window: str) -> None:
         with ui.db_guard():
             fresh = freshness(engine, settings.freshness_seconds)
-            kpis = compute_kpis(engine, scope, window, with_previous=False)  # tiles show no change
+            # Tiles show no change; cached per committed batch for every screen (batch_cache).
+            kpis = overview_kpis(url, last_batch(url), scope, window)
             ui.render_freshness(fresh)
             if ui.is_empty(kpis, fresh):
                 ui.render_empty()
@@ -51,7 +53,7 @@ def render_overview(settings: Settings) -> None:
     @st.fragment(run_every=slow_refresh)
     def trend() -> None:
         with ui.db_guard():
-            ui.render_trend(hourly_series(engine, scope, hours=48))
+            ui.render_trend(overview_trend(url, last_batch(url), scope))
 
     @st.fragment(run_every=slow_refresh)
     def commune_map(window: str) -> None:
@@ -61,7 +63,7 @@ def render_overview(settings: Settings) -> None:
                              format_func=lambda c: BY_CODE[c].label_vi,
                              label_visibility="collapsed")
         with ui.db_guard():
-            values = commune_values(engine, province_code, kpi, window)
+            values = overview_map(url, last_batch(url), province_code, kpi, window)
             ui.render_map(communes(province_code),
                           visible_communes(values, province_code), kpi)
 
