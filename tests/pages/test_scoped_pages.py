@@ -5,6 +5,7 @@ every commune; an agency-scoped user sees that agency only."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -14,8 +15,10 @@ from streamlit.testing.v1 import AppTest
 
 from ioc.auth import Identity, create_user, set_scope
 from ioc.auth.scopes import OUT_OF_SCOPE
+from ioc.ui.session import IDENTITY_KEY, LAST_SEEN_KEY, SIGNED_IN_AT_KEY
 from tests import REPO_ROOT
 from tests.helpers import open_app_page
+from tests.pages import test_alert_pages as al
 from tests.pages import test_feedback_page as fb
 from tests.pages import test_overview_apptest as ov
 from tests.pages import test_social_page as so
@@ -169,3 +172,35 @@ def test_social_page_of_a_commune_leader(monkeypatch: pytest.MonkeyPatch, db_url
     # An agency account: posts have no agency, so nothing of them.
     at = open_app_page(APP, so.PAGE, leader(engine, f"agency:{AGENCY_B}", "syt"))
     assert out_of_scope(at) and not at.dataframe
+
+
+# --- Alerts -----------------------------------------------------------------------------------
+
+def test_alerts_list_and_banner_of_a_commune_leader(monkeypatch: pytest.MonkeyPatch,
+                                                    db_url: str, engine: Engine) -> None:
+    monkeypatch.setenv("IOC_DATABASE_URL", db_url)
+    monkeypatch.setenv("IOC_PROVINCE_CODE", "25")
+    st.cache_data.clear()
+    al.seed(engine, al.alert_row(), al.alert_row(
+        "ontime-hoabinh-1", scope=f"province:25,commune:{WARD_B}", value=0.5))
+    # Unrestricted: both alerts.
+    create_user(engine, "tinh", PW, "viewer")
+    at = open_app_page(APP, "pages/alerts.py", Identity("tinh", "viewer", "local"))
+    assert set(al.table(at, "alert_id")["alert_id"]) == {"ontime-tanhoa-1",
+                                                        "ontime-hoabinh-1"}
+    at = open_app_page(APP, "pages/alerts.py", leader(engine, f"commune:{WARD_B}"))
+    assert al.table(at, "alert_id")["alert_id"].to_list() == ["ontime-hoabinh-1"]
+    at.segmented_control(key="alerts_state").set_value("all").run()
+    assert al.table(at, "alert_id")["alert_id"].to_list() == ["ontime-hoabinh-1"]
+    # The banner on top of every page (run alone: AppTest keeps app.py's fragments apart).
+    script = ("from ioc.settings import load_settings\n"
+              "from ioc.ui.alerts.banner import render_alert_banner\n"
+              "from ioc.ui.components import get_engine\n"
+              "render_alert_banner(get_engine(load_settings().database_url))\n")
+    at = AppTest.from_string(script, default_timeout=60)
+    at.session_state[IDENTITY_KEY] = Identity("chutich", "viewer", "local", f"commune:{WARD_B}")
+    at.session_state[SIGNED_IN_AT_KEY] = at.session_state[LAST_SEEN_KEY] = time.time()
+    at.run()
+    banner = [m.value for m in at.markdown if "ioc-alert-banner" in m.value]
+    assert len(banner) == 1 and 'data-count="1"' in banner[0]
+    assert "Phường Hòa Bình" in banner[0] and "Phường Tân Hòa" not in banner[0]

@@ -15,17 +15,19 @@ from ioc.auth import Identity, PermissionDenied
 from ioc.i18n import bilingual
 from ioc.ui.alerts.filters import AlertFilters
 from ioc.ui.alerts.order import by_severity
+from ioc.ui.scoping import in_scope
 
 ACK_FLASH = "alerts_ack_flash"  # shown once after the rerun that clears the note
 NOTE = "alerts_ack_note"
 
 
 def render_ack(engine: Engine, identity: Identity | None, filters: AlertFilters,
-               rule_names: Mapping[str, str], names: Mapping[str, str]) -> None:
+               rule_names: Mapping[str, str], names: Mapping[str, str],
+               province: str = "") -> None:
     firing = [r for r in alert_store.list_alerts(engine, open_only=True,
                                                  rule_id=filters.rule_id or None,
                                                  kind=filters.kind or None)
-              if r["state"] == "firing"]
+              if r["state"] == "firing" and in_scope(r["scope"], province)]
     st.caption(bilingual("Cán bộ vận hành trở lên xác nhận đã tiếp nhận xử lý; ghi chú bắt buộc",
                          "Operators and admins acknowledge; a note is required"))
     flash = st.session_state.pop(ACK_FLASH, None)
@@ -58,10 +60,10 @@ def render_ack(engine: Engine, identity: Identity | None, filters: AlertFilters,
             alert_store.acknowledge(engine, alert_id, identity, note)
         except PermissionDenied as exc:
             st.error(bilingual("Không có quyền xác nhận", "Not allowed to acknowledge")
-                     + f": {exc}", icon="🔒")
+                     + f": {exc}", icon=":material/lock:")
         except (ValueError, KeyError) as exc:
             st.error(bilingual("Không xác nhận được", "Cannot acknowledge")
-                     + f": {str(exc).strip(chr(39))}", icon="⚠️")
+                     + f": {str(exc).strip(chr(39))}", icon=":material/warning:")
         else:
             # The note is cleared on the rerun: the picker moves on to the next firing
             # alert, which must not be acknowledged with this one's note by a second click.

@@ -11,13 +11,19 @@ from ioc.exports import local_times, to_csv_bytes, to_xlsx_bytes
 from ioc.i18n import bilingual
 from ioc.ui.alerts.filters import AlertFilters
 from ioc.ui.alerts.tables import HISTORY_COLUMNS, history_frame
+from ioc.ui.scoping import in_scope
+from ioc.ui.session import current_scope
 
 
-def render_history(engine: Engine, filters: AlertFilters) -> None:
+def render_history(engine: Engine, filters: AlertFilters, province: str = "") -> None:
     # The same rule and kind as the list above.
-    hist = history_frame(alert_store.history(engine, limit=1000,
-                                             rule_id=filters.rule_id or None,
-                                             kind=filters.kind or None))
+    rows = alert_store.history(engine, limit=1000, rule_id=filters.rule_id or None,
+                               kind=filters.kind or None)
+    if current_scope() is not None:  # a scoped account: transitions of its alerts only
+        mine = {a["alert_id"] for a in alert_store.list_alerts(engine, limit=5000)
+                if in_scope(a["scope"], province)}
+        rows = [r for r in rows if r["alert_id"] in mine]
+    hist = history_frame(rows)
     if hist.is_empty():
         st.caption(bilingual("Chưa có lịch sử", "No history yet"))
         return

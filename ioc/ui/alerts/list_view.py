@@ -17,6 +17,7 @@ from ioc.ui.alerts.filters import AlertFilters
 from ioc.ui.alerts.order import by_severity
 from ioc.ui.alerts.tables import ALERT_COLUMNS, alert_rows
 from ioc.ui.components import db_guard
+from ioc.ui.scoping import in_scope
 
 # What a wall screen must show without scrolling the grid sideways comes first (who
 # acknowledged, with the note); the long alert id goes last.
@@ -29,17 +30,20 @@ WIDTHS: dict[str, Literal["small", "medium", "large"]] = {
 
 
 def render_live_list(engine: Engine, filters: AlertFilters, rule_names: Mapping[str, str],
-                     names: Mapping[str, str], refresh_seconds: float) -> None:
+                     names: Mapping[str, str], refresh_seconds: float,
+                     province: str = "") -> None:
     @st.fragment(run_every=refresh_seconds)
     def live_list(open_only: bool, severity: str, rule_id: str, kind: str) -> None:
         with db_guard():
             rows = alert_store.list_alerts(engine, open_only=open_only, rule_id=rule_id or None,
                                            severity=severity or None, kind=kind or None)
+            rows = [r for r in rows if in_scope(r["scope"], province)]  # scoped accounts
             frame = alert_rows(by_severity(rows) if open_only else rows, rule_names, names)
             st.caption(bilingual(f"{len(rows)} cảnh báo", f"{len(rows)} alerts")
                        + f" · cập nhật {datetime.now(TZ).strftime('%H:%M:%S')}")
             if frame.is_empty():
-                st.success(bilingual("Không có cảnh báo nào", "No alerts"), icon="✅")
+                st.success(bilingual("Không có cảnh báo nào", "No alerts"),
+                           icon=":material/check_circle:")
                 return
             config = {c: st.column_config.TextColumn(label, width=WIDTHS.get(c)) for c, label
                       in ALERT_COLUMNS.items() if c != "data"}

@@ -40,14 +40,15 @@ def render_alerts(settings: Settings, identity: Identity | None) -> None:
     with db_guard():
         rules = rule_names(engine)
         filters = filter_bar(rules)
-        render_live_list(engine, filters, rules, names, settings.refresh_seconds)
+        render_live_list(engine, filters, rules, names, settings.refresh_seconds,
+                         settings.province_code)
 
     tab_ack, tab_silence, tab_history = st.tabs([
         bilingual("Xác nhận", "Acknowledge"), bilingual("Tạm ẩn thông báo", "Silence"),
         bilingual("Lịch sử", "History")])
     with tab_ack, db_guard():
-        render_ack(engine, identity, filters, rules, names)
+        render_ack(engine, identity, filters, rules, names, settings.province_code)
     with tab_silence, db_guard():
         render_silence(engine, identity, rules)
     with tab_history, db_guard():
-        render_history(engine, filters)
+        render_history(engine, filters, settings.province_code)
