@@ -61,11 +61,12 @@ if page.url_path != LOGIN.url_path and not wall.kiosk:
     st.html(ACCOUNT_CSS)
     with st.container(key="ioc_account"):
         if identity is not None:
-            st.page_link(LOGIN.path, icon="👤",
+            st.page_link(LOGIN.path, icon=":material/person:",
                          label=f"{identity.username} · {bilingual('Đăng xuất', 'Sign out')}",
                          help=role_label(identity.role))
         else:
-            st.page_link(LOGIN.path, icon="🔑", label=bilingual("Đăng nhập", "Sign in"))
+            st.page_link(LOGIN.path, icon=":material/login:",
+                         label=bilingual("Đăng nhập", "Sign in"))
 # Every page, the wall screen's first: what is firing now (own refreshing fragment).
 # Every page: a broker down or replaying is said in red with its cause, in the banner's
 # refreshing fragment (Overview and Dossiers also carry it in their own freshness badge).

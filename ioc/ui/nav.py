@@ -43,15 +43,16 @@ class PageSpec:
         return bilingual(self.title_vi, self.title_en)
 
 
-LOGIN = PageSpec(LOGIN_PATH, "Đăng nhập", "Sign in", "🔑", "login")
+LOGIN = PageSpec(LOGIN_PATH, "Đăng nhập", "Sign in", "", "login")
 
 # Viewers (leaders) see alerts read-only, operators acknowledge them there (alert.ack), and
 # only admins change thresholds and rules (rule.*): the page itself checks each action.
 _PLANNED: tuple[PageSpec, ...] = (
-    # icon "": none (an emoji renders as a box on screens without a colour-emoji font).
+    # icon "": none. An emoji renders as a box on screens without a colour-emoji font, and a
+    # ":material/…:" page icon becomes the tab's favicon, fetched from fonts.gstatic.com.
     PageSpec("pages/social.py", "Lắng nghe mạng xã hội", "Social listening", "", "social"),
-    PageSpec("pages/alerts.py", "Cảnh báo", "Alerts", "🚨", "alerts"),
-    PageSpec("pages/thresholds.py", "Ngưỡng cảnh báo", "Thresholds", "🎚️", "thresholds",
+    PageSpec("pages/alerts.py", "Cảnh báo", "Alerts", "", "alerts"),
+    PageSpec("pages/thresholds.py", "Ngưỡng cảnh báo", "Thresholds", "", "thresholds",
              roles=frozenset({"admin"})),
     # Every role: a wall screen's token session (viewer's pages) starts here (ioc.ui.wall).
     PageSpec("pages/wall.py", "Trình chiếu", "Playlists", "", "wall"),
@@ -66,9 +67,9 @@ def role_label(role: str) -> str:
 def registry(root: Path = ROOT) -> tuple[PageSpec, ...]:
     """Every page in menu order, the planned ones only if their file exists under `root`."""
     return (
-        PageSpec("pages/overview.py", "Tổng quan", "Overview", "📊", "overview",
+        PageSpec("pages/overview.py", "Tổng quan", "Overview", "", "overview",
                  default=True),
-        PageSpec("pages/dossiers.py", "Hồ sơ TTHC", "Dossiers", "📁", "dossiers"),
+        PageSpec("pages/dossiers.py", "Hồ sơ TTHC", "Dossiers", "", "dossiers"),
         PageSpec("pages/feedback.py", "Phản ánh kiến nghị", "Citizen feedback", "", "feedback"),
         *(p for p in _PLANNED if (root / p.path).exists()),
         LOGIN,

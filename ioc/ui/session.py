@@ -225,7 +225,7 @@ def refresh_identity(engine: Engine) -> Identity | None:
     session's latest interaction."""
     _expire_if_due()
     if st.session_state.pop(EXPIRED_KEY, None):
-        st.warning(EXPIRED_TEXT, icon="⏱️")
+        st.warning(EXPIRED_TEXT, icon=":material/timer_off:")
     ident = st.session_state.get(IDENTITY_KEY)
     if not isinstance(ident, Identity) or ident.source != "local":
         return current_identity()

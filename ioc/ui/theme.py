@@ -26,7 +26,33 @@ STATUS_COLORS: dict[str, str] = {"good": GOOD, "warn": WARN, "bad": BAD, "neutra
 # white), blue; and the icon that goes with each.
 SEVERITY_COLORS: dict[str, str] = {"critical": "#c62828", "warning": "#a15c00",
                                    "info": "#0b5cad"}
-SEVERITY_ICONS: dict[str, str] = {"critical": "⛔", "warning": "⚠️", "info": "ℹ️"}
+# Plain geometric glyphs (in DejaVu Sans, which every Debian desktop has) for table cells,
+# where no SVG can go; colour emoji render as empty boxes without an emoji font.
+SEVERITY_ICONS: dict[str, str] = {"critical": "◆", "warning": "▲", "info": "●"}
+# Inline SVG for HTML (banner, tiles): ships with the app, needs no font and no network.
+_SVG_PATHS: dict[str, str] = {
+    # octagon with a bar, triangle with "!", circle with "i" (24×24: the shape in
+    # currentColor, the marks dark)
+    "critical": ('<path d="M7.9 2h8.2L22 7.9v8.2L16.1 22H7.9L2 16.1V7.9z" fill="currentColor"/>'
+                 '<rect x="6" y="10.6" width="12" height="2.8" rx="1" fill="#333"/>'),
+    "warning": ('<path d="M12 2 23 21H1z" fill="currentColor"/>'
+                '<rect x="10.8" y="8.5" width="2.4" height="6.5" rx="1" fill="#333"/>'
+                '<circle cx="12" cy="17.8" r="1.4" fill="#333"/>'),
+    "info": ('<circle cx="12" cy="12" r="10" fill="currentColor"/>'
+             '<rect x="10.8" y="10.5" width="2.4" height="7" rx="1" fill="#333"/>'
+             '<circle cx="12" cy="7.4" r="1.5" fill="#333"/>'),
+}
+
+
+def icon_html(severity: str, size: str = "1.1em") -> str:
+    """An inline SVG icon of a severity (white with dark marks, for the severity colours);
+    '' for an unknown one."""
+    path = _SVG_PATHS.get(severity)
+    if path is None:
+        return ""
+    return (f'<svg class="ioc-icon" data-icon="{severity}" viewBox="0 0 24 24" width="{size}" '
+            f'height="{size}" style="vertical-align:-0.15em;color:#fff;'
+            f'filter:drop-shadow(0 0 1px rgba(0,0,0,.5))" aria-hidden="true">{path}</svg>')
 
 # Map colour ramps (RGB stops from low to high value).
 RAMP_COUNT: tuple[tuple[int, int, int], ...] = (

@@ -26,7 +26,8 @@ from ioc.alerts.text import (
 )
 from ioc.settings import load_settings
 from ioc.ui.alerts.order import by_severity, since_of
-from ioc.ui.theme import SEVERITY_COLORS, SEVERITY_ICONS
+from ioc.ui.scoping import in_scope
+from ioc.ui.theme import SEVERITY_COLORS, icon_html
 
 BANNER_TOP = 3  # messages spelled out in the banner; the ticker carries all of them
 BANNER_CSS = """<style>
@@ -58,6 +59,24 @@ BANNER_CSS = """<style>
 @media (max-width: 1100px) {
   .ioc-alert-banner .head { font-size: 1.3rem; }
   .ioc-alert-banner ul.top li { font-size: 1.1rem; }
+}
+/* Tablets (≤ 1100 px): one line that opens on touch, so the page's own content comes first;
+   wall screens keep the full banner. Both are in the page; CSS shows one. */
+.ioc-alert-compact { display: none; }
+@media (max-width: 1100px) {
+  .ioc-alert-banner.ioc-wide { display: none; }
+  .ioc-alert-compact { display: block; border-radius: .5rem; color: #fff;
+    margin: 0 0 .5rem 0; box-shadow: 0 1px 3px rgba(0,0,0,.25); }
+  .ioc-alert-compact > summary { min-height: 44px; display: flex; align-items: center;
+    gap: .5rem; padding: .3rem .8rem; font-size: 1.05rem; font-weight: 700; cursor: pointer;
+    white-space: nowrap; overflow: hidden; text-overflow: ellipsis; list-style: none; }
+  .ioc-alert-compact > summary::-webkit-details-marker { display: none; }
+  .ioc-alert-compact > summary .more { margin-left: auto; font-weight: 600; opacity: .9; }
+  .ioc-alert-compact[open] > summary .more .closed,
+  .ioc-alert-compact:not([open]) > summary .more .open { display: none; }
+  .ioc-alert-compact .body { padding: 0 .8rem .5rem .8rem; }
+  .ioc-alert-compact ul.top { margin: .1rem 0 .3rem 0; padding-left: 1.2rem; }
+  .ioc-alert-compact ul.top li { font-size: 1rem; line-height: 1.35; color: #fff; }
 }
 </style>"""
 
@@ -105,11 +124,11 @@ def banner_html(firing: Sequence[Mapping[str, Any]],
         for s, n in counts.items() if n)
     n_open = sum(1 for r in rows if r.get("state") == "firing")
     if rows:
-        head = (f'{SEVERITY_ICONS.get(worst, "")} {len(rows)} cảnh báo đang hoạt động'
+        head = (f'{icon_html(worst)} {len(rows)} cảnh báo đang hoạt động'
                 f' <span class="en">· {len(rows)} active alert{"s" if len(rows) != 1 else ""}'
                 f'{f", {n_open} chưa xác nhận · unacknowledged" if n_open else ""}</span>')
     else:
-        head = (f'{SEVERITY_ICONS.get(worst, "")} Nhắc hạn xử lý'
+        head = (f'{icon_html(worst)} Nhắc hạn xử lý'
                 f' <span class="en">· Deadline reminders</span>')
     # The rules ops staff set come first, then the reminder lines.
     top = [r for r in rows if r.get("severity") == rows[0].get("severity")][:BANNER_TOP] \
@@ -146,13 +165,24 @@ def banner_html(firing: Sequence[Mapping[str, Any]],
             f'{html.escape(reminder_text(s))}</span>')
     n_all = len(rows) + sum(s["agencies"] for s in summary)
     seconds = max(20, 8 * len(items))  # constant reading speed whatever the number of alerts
-    return (f'<div class="ioc-alert-banner" role="alert" data-severity="{worst}" '
+    ticker = (f'<div class="ioc-ticker" aria-label="Tất cả cảnh báo · All alerts">'
+              f'<div class="ioc-ticker-track" style="--ioc-ticker-seconds:{seconds}s">'
+              f'{"".join(items)}</div></div>')
+    # One line on tablets: the worst severity, how many, how many unacknowledged.
+    line = (f'{len(rows)} cảnh báo · alerts' if rows else "Nhắc hạn xử lý · Deadline reminders")
+    line += f" · {n_open} chưa xác nhận · unacknowledged" if n_open else ""
+    if summary and rows:
+        line += f" · {sum(s['agencies'] for s in summary)} nhắc hạn · reminders"
+    compact = (f'<details class="ioc-alert-compact" data-severity="{worst}" '
+               f'style="background:{color}"><summary>{icon_html(worst)}'
+               f'<span class="line">{html.escape(line)}</span><span class="more">'
+               f'<span class="closed">Xem · Show</span><span class="open">Thu gọn · Hide'
+               f'</span></span></summary><div class="body"><ul class="top">{top_html}</ul>'
+               f'{ticker}</div></details>')
+    return (f'<div class="ioc-alert-banner ioc-wide" role="alert" data-severity="{worst}" '
             f'data-count="{n_all}" style="background:{color}">'
             f'<div class="head">{head}<span class="counts">{count_html}</span></div>'
-            f'<ul class="top">{top_html}</ul>'
-            f'<div class="ioc-ticker" aria-label="Tất cả cảnh báo · All alerts">'
-            f'<div class="ioc-ticker-track" style="--ioc-ticker-seconds:{seconds}s">'
-            f'{"".join(items)}</div></div></div>')
+            f'<ul class="top">{top_html}</ul>{ticker}</div>{compact}')
 
 
 def render_alert_banner(engine: Engine, refresh_seconds: float | None = None,
@@ -168,7 +198,9 @@ def render_alert_banner(engine: Engine, refresh_seconds: float | None = None,
     @st.fragment(run_every=every)
     def alert_banner() -> None:
         try:
-            rows = firing_now(engine)
+            # A scoped account hears only of alerts inside its scope (ioc.ui.scoping).
+            rows = [r for r in firing_now(engine)
+                    if in_scope(str(r.get("scope", "")), settings.province_code)]
         except SQLAlchemyError:
             return  # no schema yet or database away: the page itself says so
         markup = banner_html(rows, names)

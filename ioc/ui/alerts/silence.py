@@ -53,10 +53,10 @@ def render_silence(engine: Engine, identity: Identity | None,
                                           rule_id=s_rule or None, scope_prefix=s_scope.strip())
         except PermissionDenied as exc:
             st.error(bilingual("Không có quyền tạm ẩn", "Not allowed to silence")
-                     + f": {exc}", icon="🔒")
+                     + f": {exc}", icon=":material/lock:")
         except ValueError as exc:
             st.error(bilingual("Không tạm ẩn được", "Cannot add the silence") + f": {exc}",
-                     icon="⚠️")
+                     icon=":material/warning:")
         else:
             st.success(bilingual("Đã tạm ẩn", "Silence added") + f": {sid}")
     with engine.connect() as conn:

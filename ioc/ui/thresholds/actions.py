@@ -36,7 +36,8 @@ def toggle_row(engine: Engine, stored: rule_store.StoredRule, identity: Identity
             who = require(identity, "rule.disable")
             rule_store.set_enabled(engine, current.rule_id, not current.enabled, who)
         except PermissionDenied as exc:
-            st.error(bilingual("Không có quyền", "Not allowed") + f": {exc}", icon="🔒")
+            st.error(bilingual("Không có quyền", "Not allowed") + f": {exc}",
+                     icon=":material/lock:")
         except rule_store.RuleNotFound as exc:
             st.error(str(exc))
         else:
@@ -52,7 +53,7 @@ def validate(values: FormValues, province: str, pick: str, current: Rule | None)
                                current.rule_id if current is not None else None)
     except RuleError as exc:
         st.session_state.pop(CANDIDATE, None)
-        st.error(errors_text(exc.errors, is_ratio(values.kpi)), icon="⚠️")
+        st.error(errors_text(exc.errors, is_ratio(values.kpi)), icon=":material/warning:")
     else:
         st.session_state[CANDIDATE] = candidate
         st.session_state[CANDIDATE_FOR] = pick
@@ -76,9 +77,10 @@ def candidate_panel(engine: Engine, identity: Identity | None, stored_ids: set[s
                                               create_only=current is None)
             except PermissionDenied as exc:
                 st.error(bilingual("Không có quyền lưu", "Not allowed to save") + f": {exc}",
-                         icon="🔒")
+                         icon=":material/lock:")
             except (RuleError, rule_store.RuleExists) as exc:
-                st.error(bilingual("Không lưu được", "Cannot save") + f": {exc}", icon="⚠️")
+                st.error(bilingual("Không lưu được", "Cannot save") + f": {exc}",
+                         icon=":material/warning:")
             else:
                 st.session_state.pop(CANDIDATE, None)
                 st.session_state[SAVED] = (candidate.rule_id, result)

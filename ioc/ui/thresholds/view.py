@@ -38,7 +38,7 @@ def rule_picker(by_id: dict[str, rule_store.StoredRule]) -> str:
     if PICK_NEXT in st.session_state:  # set by a save, before the picker exists
         st.session_state[PICK] = st.session_state.pop(PICK_NEXT)
     pick = st.selectbox(bilingual("Quy tắc", "Rule"), [NEW, *by_id], key=PICK,
-                        format_func=lambda r: bilingual("➕ Quy tắc mới", "New rule") if not r
+                        format_func=lambda r: bilingual("+ Quy tắc mới", "New rule") if not r
                         else f"{by_id[r].rule.name} ({r})")
     if st.session_state.get(CANDIDATE_FOR) != pick:
         st.session_state.pop(CANDIDATE, None)  # another rule picked: its candidate is stale
