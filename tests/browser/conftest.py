@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("IOC_CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "docs" / "screenshots"
 PLAYLIST_PAGES = ("overview", "dossiers", "feedback", "social", "alerts")
-DWELL = 5
+DWELL = 4
 
 
 def wait_for(fn: Callable[[], Any], timeout: float, what: str, every: float = 0.25) -> Any:

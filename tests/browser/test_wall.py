@@ -47,7 +47,7 @@ def test_playlist_rotates_in_kiosk_chrome(ui_server: UiServer, wall_url: str,
         assert page.locator("[data-testid='stException']").count() == 0, page.url
         return len(seen) == len(PLAYLIST_PAGES) + 1
 
-    wait_for(next_page, (len(PLAYLIST_PAGES) + 2) * (DWELL + 6), f"the rotation (seen {seen})")
+    wait_for(next_page, (len(PLAYLIST_PAGES) + 2) * (DWELL + 15), f"the rotation (seen {seen})")
     assert seen == [*PLAYLIST_PAGES, PLAYLIST_PAGES[0]]
     # Kiosk chrome: no header bar (menu, toolbar), no sign-in link; the strip with the clock.
     assert not page.locator("header[data-testid='stHeader']").is_visible()
@@ -67,7 +67,9 @@ def test_type_scales_at_3840(ui_server: UiServer, overview_url: str, chromium: A
             "parseFloat(getComputedStyle(document.documentElement).fontSize)")
         if width == 3840:
             wait_for(lambda p=page: p.locator(".ioc-tile").count()
-                     and p.locator("canvas").count() >= 2, 40, "the Overview's tiles, trend, map")
+                     and p.locator("[data-testid='stVegaLiteChart'] svg").count()
+                     and p.locator("[data-testid='stDeckGlJsonChart'] canvas").count(),
+                     40, "the Overview's tiles, trend and map")
             page.screenshot(path=str(SHOTS / "wall_3840.png"))
         page.close()
     assert sizes[3840] >= 1.9 * sizes[1920] >= 1.9 * 17
@@ -100,6 +102,7 @@ def test_wall_recovers_after_ui_server_restart(ui_server: UiServer, wall_url: st
     ui_server.stop()
     wait_for(lambda: page.locator("#ioc-offline").count(), 20, "the reconnecting overlay")
     assert "Mất kết nối · reconnecting" in page.locator("#ioc-offline").inner_text()
+    page.screenshot(path=str(SHOTS / "wall_reconnecting.png"))
     ui_server.start()
     wait_for(lambda: page.locator("#ioc-offline").count() == 0 and _strip_state(page),
              60, "the wall back after the restart")
