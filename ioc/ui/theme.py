@@ -147,6 +147,22 @@ button[data-variant="segmented_control"][data-selected="true"] * {
   .ioc-tile .val { font-size: 2.3rem; }
   .ioc-title { font-size: 1.7rem; }
 }
+/* Tablets and touch screens: every control at least 44 px to the finger (WCAG 2.5.5);
+   wide tables scroll inside their own frame (st.dataframe does), never the page. */
+@media (max-width: 1100px), (pointer: coarse) {
+  button[data-testid^="stBaseButton"]:not([data-testid="stBaseButton-elementToolbar"]),
+  button[data-variant="segmented_control"], [data-testid="stTab"], button[role="tab"],
+  [data-testid="stPageLink-NavLink"], [data-baseweb="select"] > div,
+  [data-testid="stNumberInputStepUp"], [data-testid="stNumberInputStepDown"],
+  [data-testid="stTopNavSection"], [data-testid="stMainMenuButton"],
+  [data-testid^="stTabsScroll"] {
+    min-height: 44px; }
+  [data-testid="stNumberInputStepUp"], [data-testid="stNumberInputStepDown"],
+  [data-testid="stMainMenuButton"] { min-width: 44px; }
+  [data-testid="stTopNavSection"], [data-testid="stPageLink-NavLink"] {
+    display: inline-flex; align-items: center; }
+  [data-testid="stExpander"] summary { min-height: 44px; }
+}
 @media (max-width: 640px) {
   .ioc-grid { grid-template-columns: minmax(0, 1fr); }
   .ioc-tile.wide, .ioc-tile:nth-child(odd):last-child,
