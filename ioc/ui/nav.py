@@ -50,6 +50,7 @@ LOGIN = PageSpec(LOGIN_PATH, "Đăng nhập", "Sign in", "", "login")
 _PLANNED: tuple[PageSpec, ...] = (
     # icon "": none. An emoji renders as a box on screens without a colour-emoji font, and a
     # ":material/…:" page icon becomes the tab's favicon, fetched from fonts.gstatic.com.
+    PageSpec("pages/feedback.py", "Phản ánh kiến nghị", "Citizen feedback", "", "feedback"),
     PageSpec("pages/social.py", "Lắng nghe mạng xã hội", "Social listening", "", "social"),
     PageSpec("pages/alerts.py", "Cảnh báo", "Alerts", "", "alerts"),
     PageSpec("pages/thresholds.py", "Ngưỡng cảnh báo", "Thresholds", "", "thresholds",
@@ -70,7 +71,6 @@ def registry(root: Path = ROOT) -> tuple[PageSpec, ...]:
         PageSpec("pages/overview.py", "Tổng quan", "Overview", "", "overview",
                  default=True),
         PageSpec("pages/dossiers.py", "Hồ sơ TTHC", "Dossiers", "", "dossiers"),
-        PageSpec("pages/feedback.py", "Phản ánh kiến nghị", "Citizen feedback", "", "feedback"),
         *(p for p in _PLANNED if (root / p.path).exists()),
         LOGIN,
     )
