@@ -103,6 +103,22 @@ def apply_events(engine: Engine, events: list[dict]) -> None:
             APPLY[contract.stream](conn, frame.drop(ROW))
 
 
+def run_page_file(path: str, identity: object, timeout: float = 60) -> AppTest:
+    """Run one page file directly as `identity` (an ioc.auth.Identity, signed in just now),
+    without app.py's menu: how a test reaches the server-side refusal of a page's write by
+    a role the menu would not even offer the page to."""
+    from streamlit.testing.v1 import AppTest
+
+    from ioc.ui.session import IDENTITY_KEY, LAST_SEEN_KEY, SIGNED_IN_AT_KEY
+
+    at = AppTest.from_file(path, default_timeout=timeout)
+    at.session_state[IDENTITY_KEY] = identity
+    at.session_state[SIGNED_IN_AT_KEY] = at.session_state[LAST_SEEN_KEY] = time.time()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def open_app_page(app: str, page: str, identity: object | None = None,
                   query: dict[str, str] | None = None, timeout: float = 90) -> AppTest:
     """Run app.py as a browser session does (navigation built for the session's role), then

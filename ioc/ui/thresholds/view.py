@@ -19,6 +19,7 @@ from ioc.ui.thresholds.actions import candidate_panel, toggle_row, validate
 from ioc.ui.thresholds.form import new_rule
 from ioc.ui.thresholds.form_widgets import rule_form
 from ioc.ui.thresholds.keys import CANDIDATE, CANDIDATE_FOR, NEW, PICK, PICK_NEXT
+from ioc.ui.thresholds.scopes import render_scope_section
 from ioc.ui.thresholds.sla import render_sla_section
 from ioc.ui.thresholds.tables import audit_rows, rules_frame
 
@@ -85,3 +86,4 @@ def render_thresholds(settings: Settings, identity: Identity | None) -> None:
         if current is not None:
             render_audit_trail(engine, current.rule_id)
         render_sla_section(engine, identity)
+        render_scope_section(engine, identity)
