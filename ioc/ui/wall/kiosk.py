@@ -51,7 +51,9 @@ KIOSK_CSS = """<style>
 /* Kiosk: no menu, header, toolbar, sidebar or sign-in link; nothing to click on a wall. */
 header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSidebar"],
 [data-testid="stSidebarCollapsedControl"], [data-testid="stDecoration"],
-[data-testid="stAppDeployButton"], [data-testid="stStatusWidget"], .st-key-ioc_account
+[data-testid="stAppDeployButton"], [data-testid="stStatusWidget"], .st-key-ioc_account,
+/* Streamlit's own "Connection error" / "Page not found" dialogs: the wall says it itself. */
+[data-baseweb="modal"]
 { display: none !important; }
 /* Type scales with the screen: 16 px at 1280 wide, ~18 px at 1920, ~37 px at 3840 (5 m). */
 html { font-size: clamp(16px, 0.96vw, 48px); }
@@ -139,6 +141,7 @@ def slot_url(wall: WallState, s: Slot | None, step: int, interrupt: bool) -> str
     """The URL of a slot: the page with its own parameters and the kiosk ones."""
     assert wall.playlist is not None
     page = s.page if s is not None else WALL_PAGE
+    page = "" if page == DEFAULT_PAGE else page  # served at "/" only
     query = {**(s.params if s is not None else {}), "playlist": wall.playlist.name,
              "key": wall.key, "step": str(step)}
     if interrupt:

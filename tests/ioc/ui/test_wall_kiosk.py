@@ -47,6 +47,9 @@ def test_slot_url_carries_page_params_and_kiosk_params() -> None:
     url = slot_url(wall, slot(p, 0, False, False), 0, False)
     assert url == "/dossiers?window=30d&commune=08494&playlist=t&key=K%261&step=0"
     assert slot_url(wall, slot(p, 1, True, True), 1, True).startswith("/alerts?playlist=t")
+    home = Playlist("h", "", (Item("overview"),), True)
+    assert slot_url(WallState(True, home, "k"), slot(home, 0, False, False), 0, False) == \
+        "/?playlist=h&key=k&step=0"  # the default page is served at "/" only
     assert url.endswith("step=0") and "alert=1" in slot_url(wall, None, 1, True)
 
 
