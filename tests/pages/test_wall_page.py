@@ -82,3 +82,40 @@ def test_unreachable_database_shows_reconnecting(monkeypatch: pytest.MonkeyPatch
     at = _kiosk({"playlist": "tuong-1", "key": "k"})
     assert "Mất kết nối · reconnecting" in _texts(at)
     assert "Traceback" not in _texts(at)
+
+
+def _next_url(at: AppTest) -> str | None:
+    """The `next` of the newest watchdog config in the run (the iframe's script)."""
+    import json
+    import re
+
+    found = None
+    for el in at.get("iframe"):
+        m = re.search(r"var cfg = (\{.*?\});", str(el.proto))
+        if m:
+            found = json.loads(m.group(1).encode().decode("unicode_escape"))["next"]
+    return found
+
+
+def test_critical_alert_puts_the_alerts_page_before_the_next_item(app_db: Engine) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from ioc.db import schema as s
+
+    pl = Playlist("tuong-1", "T", (Item("overview"), Item("dossiers")), True)
+    _, key = store.save(app_db, pl, OPERATOR)
+    query = {"playlist": "tuong-1", "key": key, "step": "0"}
+    assert (_next_url(_kiosk(query)) or "").startswith("/dossiers?playlist=tuong-1")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with app_db.begin() as conn:
+        conn.execute(insert(s.alerts).values(
+            alert_id="a1", rule_id="r1", rule_version=1, kpi="dossier.overdue",
+            scope="province:25", window="now", comparator=">", threshold=0,
+            severity="critical", state="firing", is_open=True, value=3, fired_at=now,
+            evaluated_at=now))
+    nxt = _next_url(_kiosk(query)) or ""
+    assert nxt.startswith("/alerts?playlist=tuong-1") and "step=1" in nxt and "alert=1" in nxt
+    store.save(app_db, Playlist("tuong-1", "T", pl.items, False), OPERATOR)  # opted out
+    assert (_next_url(_kiosk(query)) or "").startswith("/dossiers?")
