@@ -113,7 +113,12 @@ class System:
 
     def _children(self) -> list[psutil.Process]:
         if not self.proc or self.proc.poll() is not None:
-            raise RuntimeError("chaos: ioc up exited; see its log in " + str(self.var_dir))
+            # The var dir is removed with the test's tmp dir: quote the log's tail, so a CI
+            # failure says why `ioc up` stopped.
+            log = self.var_dir / "logs" / "up.log"
+            tail = log.read_text(errors="replace").splitlines()[-40:] if log.exists() else []
+            raise RuntimeError(f"chaos: ioc up exited (code {self.proc and self.proc.poll()}); "
+                               "last lines of its log:\n" + "\n".join(tail))
         return psutil.Process(self.proc.pid).children(recursive=True)
 
     def _child(self, marker: str) -> psutil.Process | None:
