@@ -111,6 +111,7 @@ feedback = Table(
     Column("status", String(24), nullable=False),
     Column("province_code", String(8), nullable=False),
     Column("ward_code", String(16), nullable=False, default=""),
+    Column("ward_code_reason", String(200)),  # why ward_code is empty (outside the province, …)
     Column("channel", String(24), nullable=False, default=""),
     Column("category", String(100), nullable=False, default=""),
     Column("agency_code", String(64), nullable=False, default=""),

@@ -10,7 +10,8 @@ from ioc.kpis.buckets import blank, bucket_schema, hour_of
 OPEN_FEEDBACK = ("received", "assigned", "responded")
 
 ENTITY_COLS = (
-    "feedback_id", "seq", "status", "province_code", "ward_code", "channel", "category",
+    "feedback_id", "seq", "status", "province_code", "ward_code", "ward_code_reason", "channel",
+    "category",
     "agency_code", "text", "lat", "lon", "received_at", "due_at", "responded_at", "closed_at",
     "rating", "is_open",
 )

@@ -254,7 +254,9 @@ def test_deadlines_and_communes_fixed_at_receipt(scenario: Engine) -> None:
         "E2": datetime(2026, 2, 25, 11, 30),
         "F01": datetime(2026, 2, 24, 17, 0),  # received on a Saturday
     }
-    assert rows["E1"].ward_code == ""  # outside the province
+    # outside the province: no commune, and the reason is stored beside it
+    assert (rows["E1"].ward_code, rows["E1"].ward_code_reason) == ("", geo.REASON_OUTSIDE)
+    assert rows["E2"].ward_code_reason is None
     assert rows["E2"].ward_code == "07900"  # legacy address → 2025 commune
     assert rows["B01"].ward_code == "08494"
     # Stale stages changed nothing: B01 / C06 / A4 stay closed, F06 keeps its close.
