@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from sqlalchemy import Engine, insert
 from streamlit.testing.v1 import AppTest
 
@@ -30,6 +31,10 @@ def app_db(monkeypatch: pytest.MonkeyPatch, db_url: str, engine: Engine) -> Engi
 
 
 def run_app() -> AppTest:
+    # The Overview's data is cached per committed batch and the batch key for a second, for
+    # every session of the process; a previous test's page (same PostgreSQL URL) can refill
+    # them between the fixture's clear and this test's seed, so clear after seeding.
+    st.cache_data.clear()
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
