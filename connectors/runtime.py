@@ -24,6 +24,7 @@ from kafka.errors import KafkaError
 from sqlalchemy import Engine
 
 from connectors.base import Source, SourceBatch, SourceRecord, to_bytes
+from connectors.enrich import with_enrichment
 from ioc.db.checkpoints import last_cluster, load_cursor, rewind, save_cursor
 from ioc.events.contracts import TOPIC_DLQ, validate_event
 from ioc.events.redact import payload_digest, redact_event, redact_payload
@@ -114,6 +115,7 @@ class ConnectorRuntime:
                 return self._dead(rec, "; ".join(problems), stage)
             stage = "redact"
             event, kinds = redact_event(rec.event)
+            event = with_enrichment(self.source.contract, event)  # social posts, on redacted text
             stage = "encode"
             key = str(event[self.source.contract.key_field]).encode()
             value = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
