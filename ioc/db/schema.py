@@ -255,6 +255,25 @@ broker_health = Table(
     Column("cluster_id", String(100)),
 )
 
+# One row per long-running connector (`ioc connect`, ioc up's simulators; one-shot imports
+# write none): its last poll and last success, so freshness can name the stream that stopped.
+# `interval_seconds` is the connector's pause between polls (a feed polled every 5 minutes is
+# not stale after 1); rows not updated within IOC_CONNECTOR_EXPIRY_HOURS are a removed
+# connector: ignored, and deleted by the next connector that writes.
+connector_heartbeats = Table(
+    "connector_heartbeats",
+    metadata,
+    Column("connector", String(100), primary_key=True),
+    Column("stream", String(16), nullable=False),  # dossier | feedback | social
+    Column("started_at", DateTime, nullable=False),  # this run of the connector began
+    Column("last_attempt_at", DateTime, nullable=False),
+    Column("last_ok_at", DateTime),  # null: no successful poll in any run yet
+    Column("last_error", String(300)),  # redacted; null once a poll succeeds again
+    Column("records_total", BigInteger, nullable=False, default=0),
+    Column("interval_seconds", Float, nullable=False, default=0),
+    Column("updated_at", DateTime, nullable=False),
+)
+
 # One row per dead record, whatever the number of re-sends: `dead_id` is the original topic,
 # partition and offset under the cluster id for records the aggregator dead-letters, or the
 # source + a hash of the original bytes and position for records a connector dead-letters.
