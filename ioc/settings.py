@@ -25,6 +25,9 @@ ENV_VARS: dict[str, str] = {
     "IOC_SIM_RATE": "simulated volume multiplier (1.0 = a real province's volume, default 1)",
     "IOC_FRESHNESS_SECONDS": "aggregator lag after which the UI shows data as stale (default 60)",
     "IOC_REFRESH_SECONDS": "UI tile refresh interval (default 5)",
+    "IOC_CONNECTOR_EXPIRY_HOURS": "a connector's heartbeat not updated this long is a removed "
+                                  "connector: its stream no longer counts for freshness "
+                                  "(default 24)",
     "IOC_BROKER_MAX_MB": "embedded broker memory budget before compaction (default 1024)",
     "IOC_LOG_LEVEL": "logging level (default INFO)",
     "IOC_REMINDER_SECONDS": "how often the aggregator looks for near-due/overdue dossiers and "
@@ -89,6 +92,7 @@ class Settings:
     sim_rate: float = 1.0
     freshness_seconds: int = 60
     refresh_seconds: int = 5
+    connector_expiry_hours: float = 24
     broker_max_mb: int = 1024
     log_level: str = "INFO"
     reminder_seconds: float = 60
@@ -118,6 +122,7 @@ def load_settings() -> Settings:
         sim_rate=float(_env("IOC_SIM_RATE", "1")),
         freshness_seconds=int(_env("IOC_FRESHNESS_SECONDS", "60")),
         refresh_seconds=int(_env("IOC_REFRESH_SECONDS", "5")),
+        connector_expiry_hours=float(_env("IOC_CONNECTOR_EXPIRY_HOURS", "24")),
         broker_max_mb=int(_env("IOC_BROKER_MAX_MB", "1024")),
         log_level=_env("IOC_LOG_LEVEL", "INFO"),
         reminder_seconds=float(_env("IOC_REMINDER_SECONDS", "60")),
@@ -142,6 +147,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "IOC_SIM_RATE": str(settings.sim_rate),
         "IOC_FRESHNESS_SECONDS": str(settings.freshness_seconds),
         "IOC_REFRESH_SECONDS": str(settings.refresh_seconds),
+        "IOC_CONNECTOR_EXPIRY_HOURS": str(settings.connector_expiry_hours),
         "IOC_BROKER_MAX_MB": str(settings.broker_max_mb),
         "IOC_LOG_LEVEL": settings.log_level,
         "IOC_REMINDER_SECONDS": str(settings.reminder_seconds),
