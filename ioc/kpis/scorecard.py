@@ -8,7 +8,8 @@
   the window, or now if earlier) from entity rows, which keep receipt, close and supplement
   times: so the previous period's backlog is known too, not only today's.
 - The p90 processing time uses the per-dossier times of the dossiers completed in the window
-  (`completions`), exact nearest rank.
+  (`completions`), exact nearest rank; or the caller passes it per group (`p90`, computed by
+  the database with the same definition: ioc.kpis.values.p90_frame).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ ALL = "_all"
 ENTITY_COLUMNS = ("dossier_id", "status", "received_at", "closed_at", "completed_at", "due_at",
                   "due_at_legal", "supplement_requested_at", "supplement_received_at",
                   "proc_minutes")
+P90_COLUMN = "_p90_minutes"
 
 
 def state_at(entities: pl.DataFrame, at: datetime, near_limit: datetime) -> pl.DataFrame:
@@ -69,13 +71,30 @@ def ratio(num: str, den: str) -> pl.Expr:
     return pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None)
 
 
-def scorecard(buckets: pl.DataFrame, entities: pl.DataFrame, completions: pl.DataFrame,
-              at: datetime, near_limit: datetime, by: list[str] | None = None) -> pl.DataFrame:
+def nearest_rank_p90(completions: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """Per group of `by`: the ceil(0.9·n)-th smallest proc_minutes (exact nearest rank), as
+    `by` + P90_COLUMN; groups without a time are absent."""
+    keys = group_keys(by)
+    done = with_all(completions, by).filter(pl.col("proc_minutes").is_not_null())
+    out = done.group_by(keys).agg(
+        pl.col("proc_minutes").sort()
+        .get((pl.len() * 0.9).ceil().cast(pl.Int64) - 1).alias(P90_COLUMN))
+    return out if by else out.drop(ALL)
+
+
+def scorecard(buckets: pl.DataFrame, entities: pl.DataFrame, completions: pl.DataFrame | None,
+              at: datetime, near_limit: datetime, by: list[str] | None = None,
+              p90: pl.DataFrame | None = None) -> pl.DataFrame:
     """`buckets`: dossier bucket rows (or partial sums) of the scope and window; `entities`:
     dossier rows of the scope that may be open at `at` (others are ignored); `completions`:
-    `by` columns + proc_minutes of the dossiers completed in the window."""
+    `by` columns + proc_minutes of the dossiers completed in the window, or None when `p90`
+    gives the p90 per group (`by` + P90_COLUMN, see nearest_rank_p90)."""
     by = list(by or [])
     keys = group_keys(by)
+    if p90 is None:
+        if completions is None:
+            raise ValueError("scorecard needs completions or p90")
+        p90 = nearest_rank_p90(completions, by)
     sums = counter_sums(buckets, by, DOSSIER_COUNTERS)
     e = with_all(state_at(entities, at, near_limit), by)
     flags = e.group_by(keys).agg(
@@ -84,10 +103,7 @@ def scorecard(buckets: pl.DataFrame, entities: pl.DataFrame, completions: pl.Dat
         pl.col("_overdue").sum().alias("overdue"),
         pl.col("_near_due").sum().alias("near_due"),
     )
-    done = with_all(completions, by).filter(pl.col("proc_minutes").is_not_null())
-    p90 = done.group_by(keys).agg(
-        pl.col("proc_minutes").sort()
-        .get((pl.len() * 0.9).ceil().cast(pl.Int64) - 1).alias("_p90_minutes"))
+    p90 = with_all(p90.cast({P90_COLUMN: pl.Int64}), by)
     out = (sums.join(flags, on=keys, how="full", coalesce=True)
            .join(p90, on=keys, how="full", coalesce=True))
     counts = [*DOSSIER_COUNTERS, "in_progress", "paused", "overdue", "near_due"]
@@ -110,7 +126,7 @@ def scorecard(buckets: pl.DataFrame, entities: pl.DataFrame, completions: pl.Dat
         pl.when(pl.col("completed") > 0)
         .then(pl.col("proc_minutes_sum") / pl.col("completed") / DAY_MINUTES)
         .otherwise(None).alias("processing_days_mean"),
-        (pl.col("_p90_minutes") / DAY_MINUTES).alias("processing_days_p90"),
+        (pl.col(P90_COLUMN) / DAY_MINUTES).alias("processing_days_p90"),
     )
     out = out.with_columns(
         (20 * pl.col("on_time_rate")).alias("score_progress"),
@@ -126,7 +142,7 @@ def scorecard(buckets: pl.DataFrame, entities: pl.DataFrame, completions: pl.Dat
               "score_satisfaction"]
     out = out.with_columns(
         pl.sum_horizontal([pl.col(g).fill_null(0) for g in groups]).alias("score_total"))
-    out = out.drop("_p90_minutes")
+    out = out.drop(P90_COLUMN)
     return out.drop(ALL) if not by else out.sort(by)
 
 

@@ -16,15 +16,15 @@ from sqlalchemy import (
     and_,
     false,
     func,
-    or_,
     select,
     union_all,
 )
 
 from ioc.db import schema as s
+from ioc.db.upsert import SQLITE_DATETIME, SQLITE_DATETIME_READ
 from ioc.kpis.buckets import spans
 from ioc.kpis.catalogue import DOSSIER_KPIS, WINDOWS, parse_scope
-from ioc.kpis.scorecard import ENTITY_COLUMNS, scorecard
+from ioc.kpis.scorecard import ENTITY_COLUMNS, P90_COLUMN, scorecard
 from ioc.kpis.targets import load_targets
 from ioc.kpis.windows import Period, resolve
 from ioc.reference.calendar import add_working_days
@@ -114,31 +114,83 @@ _DOSSIER_DIMS = ("ward_code", "agency_code", "procedure_code", "sector", "channe
 
 
 def _rows_frame(engine: Engine, q, schema: dict[str, pl.DataType]) -> pl.DataFrame:  # noqa: ANN001
+    """Rows of `q` as a frame of `schema`, read through the DB-API cursor: no SQLAlchemy row
+    processing, and SQLite's text datetimes parsed column-wise in Polars (per row in Python
+    they cost more than the query on a long window)."""
     with engine.connect() as conn:
-        rows = [tuple(r) for r in conn.execute(q)]
-    return pl.DataFrame(rows, schema=schema, orient="row")
+        compiled = q.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        params = compiled.construct_params()
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # SQLAlchemy's own text form, so comparisons match what it stored
+            fixed = {k: v.strftime(SQLITE_DATETIME) if isinstance(v, datetime) else v
+                     for k, v in params.items()}
+            args: Any = [fixed[k] for k in compiled.positiontup or []]
+        else:
+            args = params
+        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cur.execute(str(compiled), args)
+            rows = cur.fetchall()
+        finally:
+            cur.close()
+    if not sqlite:
+        return pl.DataFrame(rows, schema=schema, orient="row")
+    raw = {c: pl.String if isinstance(t, pl.Datetime) else t for c, t in schema.items()}
+    df = pl.DataFrame(rows, schema=raw, orient="row")
+    return df.with_columns(pl.col(c).str.to_datetime(SQLITE_DATETIME_READ, time_unit="us")
+                           for c, t in schema.items() if isinstance(t, pl.Datetime))
+
+
+def _entity_types(cols: list[str]) -> dict[str, pl.DataType]:
+    times = {c.name for c in s.dossiers.columns if isinstance(c.type, DateTime)}
+    return {c: (pl.Datetime("us") if c in times else pl.Int64 if c == "proc_minutes"
+                else pl.String) for c in cols}
 
 
 def _open_frame(engine: Engine, scope: str, at: datetime) -> pl.DataFrame:
-    """Dossiers of the scope open at instant `at` (received before, not closed before)."""
+    """Dossiers of the scope open at instant `at` (received before, not closed before).
+    Two index ranges on (province_code, closed_at): those still open, and those closed at or
+    after `at`, so an older instant reads its backlog, not the whole history before it."""
     d = s.dossiers
     cols = [*ENTITY_COLUMNS, *_DOSSIER_DIMS]
-    q = select(*[d.c[c] for c in cols]).where(
-        scope_filter(d, scope), d.c.received_at < at,
-        or_(d.c.closed_at.is_(None), d.c.closed_at >= at))
-    times = {c.name for c in d.columns if isinstance(c.type, DateTime)}
-    return _rows_frame(engine, q, {c: (pl.Datetime("us") if c in times else pl.Int64
-                                       if c == "proc_minutes" else pl.String) for c in cols})
+    where = and_(scope_filter(d, scope), d.c.received_at < at)
+    q = union_all(select(*[d.c[c] for c in cols]).where(where, d.c.closed_at.is_(None)),
+                  select(*[d.c[c] for c in cols]).where(where, d.c.closed_at >= at))
+    return _rows_frame(engine, q, _entity_types(cols))
+
+
+def _completion_filter(scope: str, start: datetime, end: datetime) -> ColumnElement[bool]:
+    d = s.dossiers
+    return and_(scope_filter(d, scope), d.c.status == "completed", d.c.completed_at >= start,
+                d.c.completed_at < end)
 
 
 def _completion_frame(engine: Engine, scope: str, start: datetime, end: datetime,
                       by: list[str]) -> pl.DataFrame:
-    """Per-dossier processing minutes of the completions in [start, end) (for the p90)."""
+    """Per-dossier processing minutes of the completions in [start, end) (brute force: every
+    completion; the scorecard reads `p90_frame` instead)."""
     d = s.dossiers
     q = select(*[d.c[c] for c in by], d.c.proc_minutes).where(
-        scope_filter(d, scope), d.c.status == "completed", d.c.completed_at >= start,
-        d.c.completed_at < end)
+        _completion_filter(scope, start, end))
     return _rows_frame(engine, q, {**{c: pl.String for c in by}, "proc_minutes": pl.Int64})
+
+
+def p90_frame(engine: Engine, scope: str, start: datetime, end: datetime,
+              by: list[str]) -> pl.DataFrame:
+    """The exact nearest-rank p90 of processing minutes per group of `by` over the
+    completions in [start, end), computed in SQL: window functions number each group's times
+    and only the ceil(0.9·n)-th smallest row leaves the database. Columns: `by` + P90_COLUMN."""
+    d = s.dossiers
+    keys = [d.c[c] for c in by]
+    ranked = select(*keys, d.c.proc_minutes,
+                    func.row_number().over(partition_by=keys or None,
+                                           order_by=d.c.proc_minutes).label("rn"),
+                    func.count().over(partition_by=keys or None).label("n")).where(
+        _completion_filter(scope, start, end), d.c.proc_minutes.is_not(None)).subquery()
+    # ceil(0.9·n) in integers: (9n + 9) div 10 (both databases divide integers exactly).
+    q = select(*[ranked.c[c] for c in by], ranked.c.proc_minutes.label(P90_COLUMN)).where(
+        ranked.c.rn == (ranked.c.n * 9 + 9) // 10)
+    return _rows_frame(engine, q, {**{c: pl.String for c in by}, P90_COLUMN: pl.Int64})
 
 
 def bucket_sums(engine: Engine, scope: str, start: datetime, end: datetime,
@@ -173,9 +225,8 @@ def dossier_scorecard(engine: Engine, scope: str, period: Period, now: datetime 
     by = list(by or [])
     at = min(period.end, utc_naive(now))
     return scorecard(bucket_sums(engine, scope, period.start, period.end, by),
-                     _open_frame(engine, scope, at),
-                     _completion_frame(engine, scope, period.start, period.end, by),
-                     at, near_due_limit(at), by)
+                     _open_frame(engine, scope, at), None, at, near_due_limit(at), by,
+                     p90=p90_frame(engine, scope, period.start, period.end, by))
 
 
 def _row(df: pl.DataFrame) -> dict[str, Any]:
