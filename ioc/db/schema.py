@@ -102,6 +102,9 @@ Index("ix_dossiers_completed_cover", dossiers.c.province_code, dossiers.c.comple
       dossiers.c.sector)
 Index("ix_dossiers_open_at", dossiers.c.province_code, dossiers.c.received_at,
       dossiers.c.closed_at)
+# "Open at T" as closures after T (migration 0016): an old instant reads its backlog only.
+Index("ix_dossiers_closed_open", dossiers.c.province_code, dossiers.c.closed_at,
+      dossiers.c.received_at)
 
 feedback = Table(
     "feedback",
