@@ -9,8 +9,10 @@ refresh together ask it once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import polars as pl
 import streamlit as st
@@ -20,6 +22,9 @@ from ioc.db.schema import aggregator_batches
 from ioc.kpis.values import KpiValue, commune_values, compute_kpis, hourly_series
 from ioc.kpis.windows import hour_ceil
 from ioc.ui.components import get_engine
+
+R = TypeVar("R")
+Batch = tuple[str, int, str]  # see batch_key
 
 KEY_SECONDS = 1  # how long one read of the batch key is shared
 DATA_SECONDS = 60  # an upper bound: state figures like "overdue now" move with the clock
@@ -45,6 +50,18 @@ def read_batch_key(engine: Engine, now: datetime | None = None) -> tuple[str, in
 @st.cache_data(ttl=KEY_SECONDS, show_spinner=False)
 def last_batch(url: str) -> tuple[str, int, str]:
     return read_batch_key(get_engine(url))
+
+
+def batched(load: Callable[..., R]) -> Callable[..., R]:
+    """A cached loader `load(url, batch, …)` called as `(url, …)`: the last committed batch
+    is added to its key, so every session shares one computation per batch and a commit is
+    seen at once (other pages' loaders; the Overview's below take the key themselves)."""
+    @functools.wraps(load)
+    def run(url: str, *args: Any, **kwargs: Any) -> R:
+        return load(url, last_batch(url), *args, **kwargs)
+    if hasattr(load, "clear"):  # pages clear their reads after a change
+        run.clear = load.clear  # type: ignore[attr-defined]
+    return run
 
 
 @st.cache_data(ttl=DATA_SECONDS, max_entries=256, show_spinner=False)

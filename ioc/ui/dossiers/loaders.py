@@ -1,7 +1,9 @@
 """Cached reads of the Dossiers page: each loader takes the database URL, the scope and the
 period as plain values (the cache key) and returns what ioc.dossiers.queries and ioc.kpis
 compute. Scorecards are cached as long as the live tiles rerun, row queries one refresh
-interval, names and targets ten minutes."""
+interval, names and targets ten minutes; scorecards and trends are keyed on the last committed
+aggregator batch too (ioc.ui.batch_cache.batched): every screen shares one computation per
+batch and a commit shows at once."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from ioc.kpis.values import KpiValue, dossier_kpis
 from ioc.kpis.windows import Period
 from ioc.reference import admin_units
 from ioc.settings import load_settings
+from ioc.ui.batch_cache import Batch, batched
 from ioc.ui.components import get_engine
 from ioc.ui.scoping import scoped, scoped_ranking
 
@@ -51,32 +54,36 @@ def _period(start: datetime, end: datetime, window: str) -> Period:
 # new hour is a new key, so the current hour is never served from an older window.
 # Every loader queries the signed-in user's scope, whatever the page asked (ioc.ui.scoping).
 @scoped
-@st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
-def load_kpis(url: str, scope: str, start: datetime, end: datetime, window: str
-              ) -> list[KpiValue]:
+@batched
+@st.cache_data(ttl=LIVE_SECONDS, max_entries=512, show_spinner=False)
+def load_kpis(url: str, batch: Batch, scope: str, start: datetime, end: datetime,
+              window: str) -> list[KpiValue]:
     engine = get_engine(url)
     return dossier_kpis(engine, scope, _period(start, end, window),
                         targets=load_targets(engine))
 
 
 @scoped_ranking
-@st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
-def load_rankings(url: str, scope: str, start: datetime, end: datetime, window: str,
-                  dim: str) -> pl.DataFrame:
+@batched
+@st.cache_data(ttl=LIVE_SECONDS, max_entries=512, show_spinner=False)
+def load_rankings(url: str, batch: Batch, scope: str, start: datetime, end: datetime,
+                  window: str, dim: str) -> pl.DataFrame:
     return rankings(get_engine(url), scope, _period(start, end, window), dim)
 
 
 @scoped
-@st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
-def load_breakdown(url: str, scope: str, start: datetime, end: datetime, window: str,
-                   dim: str) -> pl.DataFrame:
+@batched
+@st.cache_data(ttl=LIVE_SECONDS, max_entries=512, show_spinner=False)
+def load_breakdown(url: str, batch: Batch, scope: str, start: datetime, end: datetime,
+                   window: str, dim: str) -> pl.DataFrame:
     return breakdown(get_engine(url), scope, _period(start, end, window), dim)
 
 
 @scoped
-@st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
-def load_trend(url: str, scope: str, start: datetime, end: datetime, window: str
-               ) -> pl.DataFrame:
+@batched
+@st.cache_data(ttl=LIVE_SECONDS, max_entries=512, show_spinner=False)
+def load_trend(url: str, batch: Batch, scope: str, start: datetime, end: datetime,
+               window: str) -> pl.DataFrame:
     return daily_trend(get_engine(url), scope, _period(start, end, window))
 
 
