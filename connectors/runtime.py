@@ -9,6 +9,12 @@ acknowledgement from the embedded (memory-only) broker is not durable: if the br
 the connector rewinds to its newest checkpoint the aggregator had committed and replays
 (`ioc.db.checkpoints.rewind`; the supervisor does it for every connector when it restarts the
 broker, the runtime again for itself when it meets a broker it has no checkpoint on).
+
+`run` (a stream: runs until stopped) keeps the connector's heartbeat row, throttled: every
+poll that works, even with nothing new, and every failure with its redacted reason, so the
+freshness strip can name a stream whose connector fails or died. `run(until_idle=True)` and
+`run_once` loops (one-shot imports, `--once`) write none: a finished import is not a stale
+stream.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 
@@ -26,8 +33,16 @@ from sqlalchemy import Engine
 from connectors.base import Source, SourceBatch, SourceRecord, to_bytes
 from connectors.enrich import with_enrichment
 from ioc.db.checkpoints import last_cluster, load_cursor, rewind, save_cursor
+from ioc.db.connector_heartbeats import ERROR_CHARS, HeartbeatWriter
 from ioc.events.contracts import TOPIC_DLQ, validate_event
-from ioc.events.redact import payload_digest, redact_event, redact_payload
+from ioc.events.redact import (
+    payload_digest,
+    redact_event,
+    redact_payload,
+    redact_text,
+    redact_url,
+)
+from ioc.settings import load_settings
 
 log = logging.getLogger(__name__)
 
@@ -92,15 +107,35 @@ def dead_letter(raw: bytes, reason: str, stage: str, source: str, topic: str,
     return redact_payload(raw)[:MAX_VALUE_BYTES], headers
 
 
+_URL = re.compile(r"https?://[^\s'\"<>]+")
+
+
+def clean_error(text: str) -> str:
+    """An error as the heartbeat row keeps it: URL query values masked (a token or API key
+    may ride in one), personal data redacted (a message may quote a record), bounded."""
+    text = _URL.sub(lambda m: redact_url(m.group())[0], text[: ERROR_CHARS * 4])
+    return redact_text(text)[0][:ERROR_CHARS]
+
+
 class ConnectorRuntime:
     def __init__(self, source: Source, producer: KafkaProducer, engine: Engine,
-                 max_backoff: float = 30.0, group: str = "ioc-aggregator") -> None:
+                 max_backoff: float = 30.0, group: str = "ioc-aggregator",
+                 heartbeat_expiry_seconds: float | None = None) -> None:
         self.source = source
         self.producer = producer
         self.engine = engine
         self.group = group  # the aggregator's consumer group: whose offsets mean "committed"
         self.max_backoff = max_backoff
         self.stats = ConnectorStats()
+        self.heartbeat_expiry_seconds = (
+            load_settings().connector_expiry_hours * 3600 if heartbeat_expiry_seconds is None
+            else heartbeat_expiry_seconds)
+        self.heartbeat: HeartbeatWriter | None = None  # set by run() for a stream
+
+    def _heartbeat(self, idle_wait: float) -> HeartbeatWriter:
+        return HeartbeatWriter(self.engine, self.source.connector_id,
+                               self.source.contract.stream, interval_seconds=idle_wait,
+                               expiry_seconds=self.heartbeat_expiry_seconds)
 
     def _route(self, rec: SourceRecord) -> tuple[str, bytes | None, bytes, list, bool]:
         """Decide where one record goes: (topic, key, value, headers, redacted?). Never raises
@@ -184,6 +219,8 @@ class ConnectorRuntime:
     def run(self, stop: threading.Event, idle_wait: float = 1.0,
             until_idle: bool = False) -> ConnectorStats:
         backoff = 0.5
+        beat = None if until_idle else self._heartbeat(idle_wait)
+        self.heartbeat = beat
         while not stop.is_set():
             try:
                 result = self.run_once()
@@ -193,14 +230,25 @@ class ConnectorRuntime:
                 self.stats.errors += 1
                 self.stats.last_error = repr(exc)
                 log.warning("%s: %r; retrying in %.1fs", self.source.connector_id, exc, backoff)
+                if beat is not None:
+                    beat.beat(False, error=clean_error(repr(exc)))
                 stop.wait(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
                 continue
+            except Exception as exc:
+                if beat is not None:  # the connector stops here: its row says why
+                    beat.beat(False, error=clean_error(f"{type(exc).__name__}: {exc}"),
+                              force=True)
+                raise
+            if beat is not None:  # a poll that worked, even with nothing new
+                beat.beat(True, records=result.produced + result.dead if result else 0)
             if result is None:
                 if until_idle:
                     self.stats.drained = True
                     break
                 stop.wait(idle_wait)  # source has nothing new: pace the next poll
+        if beat is not None:
+            beat.flush()
         return self.stats
 
 
