@@ -24,7 +24,7 @@ from ioc.db import schema as s
 from ioc.db.upsert import SQLITE_DATETIME, SQLITE_DATETIME_READ
 from ioc.kpis.buckets import spans
 from ioc.kpis.catalogue import DOSSIER_KPIS, WINDOWS, parse_scope
-from ioc.kpis.scorecard import ENTITY_COLUMNS, P90_COLUMN, scorecard
+from ioc.kpis.scorecard import ENTITY_COLUMNS, P90_COLUMN, nearest_rank_p90, scorecard
 from ioc.kpis.targets import load_targets
 from ioc.kpis.windows import Period, resolve
 from ioc.reference.calendar import add_working_days
@@ -176,10 +176,16 @@ def _completion_frame(engine: Engine, scope: str, start: datetime, end: datetime
 
 
 def p90_frame(engine: Engine, scope: str, start: datetime, end: datetime,
-              by: list[str]) -> pl.DataFrame:
+              by: list[str], in_sql: bool | None = None) -> pl.DataFrame:
     """The exact nearest-rank p90 of processing minutes per group of `by` over the
-    completions in [start, end), computed in SQL: window functions number each group's times
-    and only the ceil(0.9·n)-th smallest row leaves the database. Columns: `by` + P90_COLUMN."""
+    completions in [start, end), as `by` + P90_COLUMN. `in_sql`: window functions number each
+    group's times and only the ceil(0.9·n)-th smallest row leaves the database; otherwise
+    the times are fetched (one integer column, DB-API) and ranked in Polars. Default: SQL on
+    PostgreSQL; on SQLite fetching is faster (its window sort took 2× longer at 44k rows)."""
+    if in_sql is None:
+        in_sql = engine.dialect.name != "sqlite"
+    if not in_sql:
+        return nearest_rank_p90(_completion_frame(engine, scope, start, end, by), by)
     d = s.dossiers
     keys = [d.c[c] for c in by]
     ranked = select(*keys, d.c.proc_minutes,
