@@ -26,7 +26,7 @@ from ioc import i18n
 from ioc.db.engine import make_engine
 from ioc.i18n import bilingual, both, fmt_age, fmt_int, fmt_value, vi
 from ioc.kpis.catalogue import BY_CODE
-from ioc.kpis.freshness import Freshness
+from ioc.kpis.freshness import Freshness, StreamFreshness, freshness
 from ioc.kpis.values import KpiValue
 from ioc.reference.admin_units import province
 from ioc.reference.calendar import TZ
@@ -200,12 +200,71 @@ BROKER_BADGE = {
 }
 
 
+# Stream names as the freshness texts say them: "Luồng phản ánh (feedback) …".
+STREAM_SHORT_VI = {"dossier": "hồ sơ", "feedback": "phản ánh", "social": "mạng xã hội"}
+
+
+def at_local(t: datetime | None, fmt: str = "%H:%M:%S %d/%m") -> str:
+    """A naive-UTC time from the database in Asia/Ho_Chi_Minh."""
+    return local_now(t.replace(tzinfo=UTC)).strftime(fmt) if t else "?"
+
+
+def stream_reason(s: StreamFreshness, now: datetime | None = None) -> str:
+    """'Luồng phản ánh (feedback) mất dữ liệu từ 19:02 · stale since 19:02 — connector
+    sim-feedback: <reason>' (the date too when it was not today, Hà Nội time)."""
+    fmt = "%H:%M" if at_local(s.since, "%d/%m") == local_now(now).strftime("%d/%m") \
+        else "%H:%M %d/%m"
+    at = at_local(s.since, fmt)
+    text = (f"Luồng {STREAM_SHORT_VI.get(s.stream, s.stream)} ({s.stream}) mất dữ liệu từ {at}"
+            f" · stale since {at} — connector {s.connector}")
+    return f"{text}: {s.last_error}" if s.last_error else text
+
+
+def aggregator_is_stale(fr: Freshness) -> bool:
+    """The aggregator itself is silent or behind (a Freshness built without the field: its
+    `stale`)."""
+    return fr.stale if fr.aggregator_stale is None else fr.aggregator_stale
+
+
+def stale_reasons(fr: Freshness, now: datetime | None = None) -> list[str]:
+    """Why the data is not live, each reason in both languages, the broker first, then the
+    aggregator, then each stream whose connector stopped delivering: the one text the page
+    badge and the wall strip both show (pure)."""
+    reasons: list[str] = []
+    if fr.broker in BROKER_BADGE:
+        vi_text, en_text = BROKER_BADGE[fr.broker]
+        at = at_local(fr.broker_since)
+        reasons.append(f"{vi_text} · {en_text} từ · since {at} ({fr.broker_cause or '?'})")
+    elif aggregator_is_stale(fr):
+        if fr.last_heartbeat is None:
+            reasons.append(bilingual("Chưa có bộ tổng hợp nào báo",
+                                     "No aggregator has reported yet"))
+        elif fr.instances == 0:
+            at = at_local(fr.last_heartbeat)
+            reasons.append(f"Bộ tổng hợp ngừng báo từ {at} ({fmt_age(fr.age_seconds)}) "
+                           f"· Aggregator silent since {at}")
+        else:
+            reasons.append(f"Tồn đọng {fmt_int(fr.lag)} bản ghi chưa tổng hợp · "
+                           f"{fmt_int(fr.lag)} records not aggregated")
+    reasons += [stream_reason(s, now) for s in fr.stale_streams]
+    return reasons
+
+
+def load_freshness(engine: Engine, freshness_seconds: int) -> Freshness:
+    """The freshness every screen shows (badge, wall strip, broker alarm): one threshold,
+    IOC_FRESHNESS_SECONDS, for the aggregator and every stream."""
+    return freshness(engine, freshness_seconds)
+
+
 def freshness_html(fr: Freshness, now: datetime | None = None) -> str:
     """Green 'live' or red 'stale' badge, then the heartbeat age, the lag and the wall clock
     (the clock ticking on each refresh shows the screen itself is not frozen). A broker down
-    or just restarted makes it red with its cause, whatever the aggregator's heartbeats say."""
+    or just restarted makes it red with its cause, whatever the aggregator's heartbeats say;
+    a stream whose connector stopped is named with since when (`stale_reasons`, as the wall
+    strip)."""
     state = "stale" if fr.stale else "live"
     title_vi, title_en = i18n.LABELS[state]
+    streams = [stream_reason(s, now) for s in fr.stale_streams]
     if fr.broker in BROKER_BADGE:
         title_vi, title_en = BROKER_BADGE[fr.broker]
         since = fr.broker_since
@@ -221,10 +280,13 @@ def freshness_html(fr: Freshness, now: datetime | None = None) -> str:
             detail += f" · {vi('lag')} {fmt_int(fr.lag)} {vi('records')}"
         if fr.dead_letters:
             detail += f" · {fmt_int(fr.dead_letters)} {vi('dead_letters')}"
+    detail = " · ".join([detail, *streams])
     clock = local_now(now).strftime("%H:%M:%S %d/%m/%Y")
     broker_attr = f' data-broker="{fr.broker}"' if fr.broker in BROKER_BADGE else ""
+    names = " ".join(s.stream for s in fr.stale_streams)
+    stream_attr = f' data-stale-streams="{html.escape(names)}"' if names else ""
     return (
-        f'<div class="ioc-status" data-freshness="{state}"{broker_attr}>'
+        f'<div class="ioc-status" data-freshness="{state}"{broker_attr}{stream_attr}>'
         f'<span class="ioc-badge {state}" title="{html.escape(title_en)}">'
         f'<span class="dot"></span>{html.escape(title_vi)}</span>'
         f'<span class="ioc-status-detail">{html.escape(detail)}</span>'
@@ -497,9 +559,7 @@ def render_broker_alarm(engine: Engine, freshness_seconds: int) -> None:
     """On every page: while the broker is down or replaying after a restart, the red badge
     with its cause (pages without a freshness badge would hide it). Drawn inside the alert
     banner's refreshing fragment, so it comes and goes without a click."""
-    from ioc.kpis.freshness import freshness
-
     with db_guard():
-        fr = freshness(engine, freshness_seconds)
+        fr = load_freshness(engine, freshness_seconds)
         if fr.broker in BROKER_BADGE:
             render_freshness(fr)

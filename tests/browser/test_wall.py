@@ -1,14 +1,19 @@
 """The wall screen in Debian's chromium against the real UI server: the playlist rotates
 through its pages in order, in kiosk chrome (no header, menu or sign-in link, no error); the
-freshness strip turns red when the aggregator's heartbeat stops and green when it resumes;
+freshness strip turns red when the aggregator's heartbeat stops and green when it resumes,
+and names the stream whose connector has failed for 10 minutes;
 the wall comes back to its playlist by itself after the UI server restarts. Screenshots go to
-docs/screenshots/ (wall_1920.png, wall_3840.png, wall_stale.png)."""
+docs/screenshots/ (wall_1920.png, wall_3840.png, wall_stale.png, wall_stream_stale.png)."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Engine
+
+from ioc.db import connector_heartbeats
 from tests.browser.conftest import DWELL, PLAYLIST_PAGES, SHOTS, UiServer, wait_for
 
 TITLES = {"overview": "Tổng quan", "dossiers": "Hồ sơ TTHC", "feedback": "Phản ánh kiến nghị",
@@ -84,7 +89,8 @@ def test_type_scales_at_3840(ui_server: UiServer, overview_url: str, chromium: A
 
 
 def test_freshness_strip_red_when_aggregator_stops(ui_server: UiServer, heartbeat: Any,
-                                                   overview_url: str, chromium: Any) -> None:
+                                                   overview_url: str, chromium: Any,
+                                                   wall_db: tuple[str, Engine]) -> None:
     page = chromium.new_page(viewport={"width": 1920, "height": 1080})
     page.goto(ui_server.base + overview_url)
     wait_for(lambda: _strip_state(page) == "live", 30, "a live strip")
@@ -99,6 +105,16 @@ def test_freshness_strip_red_when_aggregator_stops(ui_server: UiServer, heartbea
     wait_for(lambda: _strip_state(page) == "live", 30, "the strip to turn live again")
     assert page.evaluate("getComputedStyle(document.body, '::after').borderTopStyle") in (
         "none", "")
+    # A connector whose polls fail for 10 minutes: the strip names its stream, then live.
+    aged = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=10)
+    connector_heartbeats.record(wall_db[1], "sim-feedback", "feedback", ok=False,
+                                error="OSError: refused", now=aged)
+    wait_for(lambda: _strip_state(page) == "stale", 30, "a stale stream on the strip")
+    why = page.locator(".ioc-wall-strip .why").inner_text()
+    assert "Luồng phản ánh (feedback) mất dữ liệu từ" in why and "sim-feedback" in why
+    page.screenshot(path=str(SHOTS / "wall_stream_stale.png"))
+    connector_heartbeats.prune(wall_db[1], expiry_seconds=60)  # the connector removed
+    wait_for(lambda: _strip_state(page) == "live", 30, "the strip live without it")
     page.close()
 
 

@@ -18,7 +18,7 @@ import html
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,9 +29,9 @@ from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlExcepti
 
 from ioc.alerts.store import firing_now
 from ioc.i18n import bilingual, fmt_age
-from ioc.kpis.freshness import Freshness, freshness
+from ioc.kpis.freshness import Freshness
 from ioc.settings import Settings
-from ioc.ui.components import BROKER_BADGE, local_now
+from ioc.ui.components import load_freshness, local_now, stale_reasons
 from ioc.ui.nav import PAGES
 from ioc.ui.wall.watchdog import OFFLINE_TEXT, watchdog_html
 from ioc.wall import store
@@ -156,21 +156,10 @@ def critical_firing(engine: Engine) -> bool:
 
 # --- the strip ----------------------------------------------------------------------------
 
-def stale_reason(fr: Freshness) -> str:
-    """Which part stopped and since when, in both languages (pure)."""
-    def at(t: datetime | None) -> str:
-        return local_now(t.replace(tzinfo=UTC)).strftime("%H:%M:%S %d/%m") if t else "?"
-
-    if fr.broker in BROKER_BADGE:
-        vi_text, en_text = BROKER_BADGE[fr.broker]
-        return f"{vi_text} · {en_text} từ · since {at(fr.broker_since)} ({fr.broker_cause or '?'})"
-    if fr.last_heartbeat is None:
-        return bilingual("Chưa có bộ tổng hợp nào báo", "No aggregator has reported yet")
-    if fr.instances == 0:
-        return (f"Bộ tổng hợp ngừng báo từ {at(fr.last_heartbeat)} ({fmt_age(fr.age_seconds)}) "
-                f"· Aggregator silent since {at(fr.last_heartbeat)}")
-    return (f"Tồn đọng {fr.lag:,} bản ghi chưa tổng hợp · {fr.lag:,} records not aggregated"
-            .replace(",", "."))
+def stale_reason(fr: Freshness, now: datetime | None = None) -> str:
+    """Which part stopped (broker, aggregator, each stream's connector) and since when, in
+    both languages: the badge's reasons (components.stale_reasons), joined (pure)."""
+    return " · ".join(stale_reasons(fr, now))
 
 
 def strip_html(title: str, position: str, fr: Freshness | None, db_ok: bool,
@@ -182,13 +171,14 @@ def strip_html(title: str, position: str, fr: Freshness | None, db_ok: bool,
             "Không đọc được cơ sở dữ liệu", "database unreachable")
     elif fr is None or fr.stale:
         state, label = "stale", bilingual("Dữ liệu cũ", "Stale")
-        why = stale_reason(fr) if fr is not None else ""
+        why = stale_reason(fr, now) if fr is not None else ""
     else:
         state, label = "live", bilingual("Trực tiếp", "Live")
         why = f"cập nhật {fmt_age(fr.age_seconds)} trước · updated"
     clock = local_now(now).strftime("%H:%M:%S")
+    streams = " ".join(s.stream for s in fr.stale_streams) if fr is not None and db_ok else ""
     return (f'<div class="ioc-wall-strip" data-freshness="{state}" '
-            f'data-page="{html.escape(page)}">'
+            f'data-page="{html.escape(page)}" data-stale-streams="{html.escape(streams)}">'
             f'<span class="pl">{html.escape(title)}<span class="pos">{html.escape(position)}'
             f'</span></span><span class="fresh"><span class="state">{html.escape(label)}'
             f'</span><span class="why">{html.escape(why)}</span></span>'
@@ -200,7 +190,7 @@ def render_strip(engine: Engine, settings: Settings, title: str, position: str,
     @st.fragment(run_every=settings.refresh_seconds)
     def wall_strip() -> None:
         try:
-            fr, ok = freshness(engine, settings.freshness_seconds), True
+            fr, ok = load_freshness(engine, settings.freshness_seconds), True
         except SQLAlchemyError:
             fr, ok = None, False
         st.html(strip_html(title, position, fr, ok, page=page))

@@ -12,11 +12,12 @@ import pytest
 
 from ioc import i18n
 from ioc.i18n import fmt_age, fmt_duration, fmt_int, fmt_number, fmt_pct, fmt_value
-from ioc.kpis.freshness import Freshness
+from ioc.kpis.freshness import Freshness, StreamFreshness
 from ioc.kpis.values import KpiValue
 from ioc.reference.admin_units import communes
 from ioc.ui import components as ui
 from ioc.ui import nav, theme
+from ioc.ui.wall.kiosk import strip_html
 
 
 @pytest.mark.parametrize(("value", "text"), [
@@ -180,6 +181,19 @@ def test_freshness_badge_live_and_stale() -> None:
     assert "độ trễ" not in stale  # no live instance: its lag figure would read as "0"
     never = ui.freshness_html(_fresh(), now=now)
     assert "chưa có bộ tổng hợp nào báo cáo" in never
+
+
+def test_freshness_badge_names_a_stale_stream_like_the_strip() -> None:
+    now = datetime(2026, 1, 2, 3, 4, 5)
+    dossier = StreamFreshness("sim-dossier", "dossier", datetime(2026, 1, 1, 23, 0), None, True)
+    fr = _fresh(last_heartbeat=now, age_seconds=2, instances=1, stale=True,
+                aggregator_stale=False, streams=(dossier,))
+    badge = ui.freshness_html(fr, now=now)
+    assert 'data-freshness="stale"' in badge and 'data-stale-streams="dossier"' in badge
+    assert ("Luồng hồ sơ (dossier) mất dữ liệu từ 06:00 · stale since 06:00 — connector "
+            "sim-dossier") in badge  # 23:00 UTC = 06:00 in Hà Nội, the same day as `now`
+    assert ui.stale_reasons(fr, now) == [ui.stream_reason(dossier, now)]
+    assert ui.stream_reason(dossier, now) in strip_html("T", "", fr, True, now=now)
 
 
 def test_is_empty() -> None:

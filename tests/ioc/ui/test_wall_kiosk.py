@@ -7,7 +7,7 @@ import json
 import re
 from datetime import datetime
 
-from ioc.kpis.freshness import Freshness
+from ioc.kpis.freshness import Freshness, StreamFreshness
 from ioc.ui.wall.kiosk import WallState, kiosk_params, slot_url, strip_html
 from ioc.ui.wall.watchdog import watchdog_html
 from ioc.wall.playlists import Item, Playlist, slot
@@ -39,6 +39,24 @@ def test_strip_live_stale_and_offline() -> None:
     offline = strip_html("T", "", None, False)
     assert 'data-freshness="stale"' in offline and "Mất kết nối · reconnecting" in offline
     assert re.search(r'data-ioc-clock="1">\d\d:\d\d:\d\d<', offline)
+
+
+def test_strip_names_the_stale_stream_vietnamese_first() -> None:
+    feedback = StreamFreshness("sim-feedback", "feedback", datetime(2026, 12, 6, 12, 2),
+                               "OSError: refused", True)
+    quiet = StreamFreshness("sim-social", "social", datetime(2026, 12, 6, 12, 20), None, False)
+    fr = _fr(stale=True, streams=(quiet, feedback), aggregator_stale=False)
+    strip = strip_html("T", "", fr, True, now=datetime(2026, 12, 6, 12, 21))
+    assert 'data-freshness="stale"' in strip and 'data-stale-streams="feedback"' in strip
+    assert ("Luồng phản ánh (feedback) mất dữ liệu từ 19:02 · stale since 19:02 — connector "
+            "sim-feedback: OSError: refused") in strip
+    assert "social" not in strip.split('class="why"')[1]  # the live stream is not named
+    assert "Tồn đọng" not in strip and "Aggregator" not in strip  # the aggregator is fine
+    # The aggregator silent too: both said, the aggregator first.
+    both = strip_html("T", "", _fr(stale=True, instances=0, last_heartbeat=datetime(
+        2026, 12, 6, 12, 1), streams=(feedback,), aggregator_stale=True), True,
+        now=datetime(2026, 12, 6, 12, 21))
+    assert both.index("Aggregator silent since 19:01:00") < both.index("Luồng phản ánh")
 
 
 def test_slot_url_carries_page_params_and_kiosk_params() -> None:
