@@ -34,6 +34,9 @@ _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 # which usernames exist.
 BAD_CREDENTIALS = "wrong username or password"
 LOCKED = "too many failed sign-ins; try again later"  # a delay, not a lock: see throttle
+# password_hash of an account that signs in only through OIDC: not an Argon2 hash, so
+# verify_password is always False for it (a local sign-in is refused like a wrong password).
+NO_PASSWORD = "!oidc-only"
 
 
 class LoginFailed(Exception):
@@ -116,6 +119,41 @@ def create_user(engine: Engine, username: str, password: str, role: str,
     except IntegrityError:
         raise UserError(f"user {name!r} already exists") from None
     log.info("user %r created with role %s", name, role)
+
+
+def add_oidc_user(engine: Engine, username: str, scope: str | None = None,
+                  now: datetime | None = None) -> str | None:
+    """Pre-create the account of an OpenID Connect user (the IdP's e-mail or username, as
+    the UI names him) so an admin can scope or disable him before his first sign-in. The
+    row has no usable password (NO_PASSWORD never verifies: no local sign-in) and the role
+    column says viewer; his role still comes from the IdP claim (ioc.ui.session). Returns
+    the stored scope."""
+    name = _valid_username(username)
+    try:
+        stored = normalize_user_scope(scope)
+    except ScopeError as exc:
+        raise UserError(str(exc)) from None
+    at = _utc(now)
+    row = {"username": name, "password_hash": NO_PASSWORD, "role": "viewer",
+           "disabled": False, "scope": stored, "created_at": at, "updated_at": at}
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(s.users), [row])
+    except IntegrityError:
+        raise UserError(f"user {name!r} already exists") from None
+    log.warning("OIDC account %r pre-created, scope %s", name, describe(stored))
+    return stored
+
+
+def oidc_account(engine: Engine, username: str) -> tuple[bool, str | None] | None:
+    """(disabled, scope) of the account row named like an OIDC user, None when there is
+    none. Raises SQLAlchemyError when the database cannot be read (the caller fails
+    closed)."""
+    u = s.users.c
+    with engine.connect() as conn:
+        row = conn.execute(select(u.disabled, u.scope)
+                           .where(u.username == normalize_username(username))).first()
+    return None if row is None else (bool(row.disabled), row.scope)
 
 
 def _enabled_admins(conn: Any) -> list[str]:

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 KINDS = ("province", "commune", "agency")
 OUT_OF_SCOPE = "Ngoài phạm vi của tài khoản · Out of your scope"
+# A user scope that grants nothing (an OIDC scope claim that does not parse, an account that
+# could not be read): every clamp refuses it, so it fails closed, never unrestricted.
+DENY_ALL = "deny:all"
 
 
 class ScopeError(ValueError):
@@ -59,9 +62,10 @@ def clamp(user_scope: str | None, requested: str) -> str | None:
     A requested code of a restricted kind must be one of the user's (else None: editing the
     URL to another commune gets nothing); a restricted kind the request leaves open is filled
     with the user's first code (a commune user asking for the province gets his commune).
-    A malformed request is refused too: failing closed."""
-    allowed = parse_user_scope(user_scope)
+    A malformed request is refused too, and so is everything for a user scope that does not
+    parse (DENY_ALL): failing closed."""
     try:
+        allowed = parse_user_scope(user_scope)
         parts = _parts(requested)
     except ScopeError:
         return None
@@ -77,7 +81,10 @@ def clamp(user_scope: str | None, requested: str) -> str | None:
 def clamp_ranking(user_scope: str | None, requested: str, ranked_kind: str) -> str | None:
     """Scope of a ranking of `ranked_kind` (commune | agency): the user's restriction on the
     ranked kind is lifted (published scores), the others still apply."""
-    allowed = parse_user_scope(user_scope)
+    try:
+        allowed = parse_user_scope(user_scope)
+    except ScopeError:
+        return None  # an unreadable user scope sees no ranking either
     rest = ",".join(f"{k}:{c}" for k, codes in allowed.items() if k != ranked_kind
                     for c in codes)
     return clamp(rest or None, requested)
@@ -97,15 +104,22 @@ def _safe_parts(scope: str) -> list[tuple[str, str]]:
 
 
 def allowed_codes(user_scope: str | None, kind: str) -> tuple[str, ...] | None:
-    """The codes of `kind` the user may pick in a widget; None = any."""
-    return parse_user_scope(user_scope).get(kind)
+    """The codes of `kind` the user may pick in a widget; None = any, () = none (a user
+    scope that does not parse)."""
+    try:
+        return parse_user_scope(user_scope).get(kind)
+    except ScopeError:
+        return ()
 
 
 def describe(user_scope: str | None) -> str:
     """'commune:08494, commune:08497' or 'toàn bộ · all' for lists and audit lines."""
-    norm = normalize_user_scope(user_scope)
+    try:
+        norm = normalize_user_scope(user_scope)
+    except ScopeError:
+        return "không hợp lệ · invalid (nothing shown)"
     return norm.replace(",", ", ") if norm else "toàn bộ · all"
 
 
-__all__ = ["KINDS", "OUT_OF_SCOPE", "ScopeError", "allowed_codes", "clamp", "clamp_ranking",
-           "covers", "describe", "normalize_user_scope", "parse_user_scope"]
+__all__ = ["DENY_ALL", "KINDS", "OUT_OF_SCOPE", "ScopeError", "allowed_codes", "clamp",
+           "clamp_ranking", "covers", "describe", "normalize_user_scope", "parse_user_scope"]

@@ -94,6 +94,10 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
             stored = auth.set_scope(engine, args.name, None if args.clear else args.scope,
                                     by=_actor())
             print(f"user {auth.normalize_username(args.name)!r} scope: {stored or 'all'}")
+        elif args.users_action == "add-oidc":
+            stored = auth.add_oidc_user(engine, args.name, args.scope)
+            print(f"OIDC user {auth.normalize_username(args.name)!r} added (no local "
+                  f"password; role from the IdP), scope: {stored or 'all'}")
         elif args.users_action == "unlock":
             if not args.name and not args.client:
                 sys.exit("users unlock: name a username and/or --client SOURCE")
@@ -122,8 +126,8 @@ class _RefusePassword(argparse.Action):
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `users` (list | add | passwd | disable | enable | set-role | set-scope |
-    unlock | bootstrap)."""
+    """Register `users` (list | add | add-oidc | passwd | disable | enable | set-role |
+    set-scope | unlock | bootstrap)."""
     from ioc.auth import ROLES
 
     users = sub.add_parser("users", help="local accounts and roles")
@@ -150,6 +154,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     sc.add_argument("--scope", metavar="KIND:CODE[,…]",
                     help="province:25 | commune:08494[,commune:08497…] | agency:SYT-25")
     sc.add_argument("--clear", action="store_true", help="no limit (the whole province)")
+    ao = act.add_parser("add-oidc", help="pre-create an OpenID Connect user (IOC_AUTH=oidc) by "
+                                         "the name the UI shows (e-mail), to scope or "
+                                         "disable him before his first sign-in; no local "
+                                         "password, role from the IdP claim")
+    ao.add_argument("name")
+    ao.add_argument("--scope", metavar="KIND:CODE[,…]",
+                    help="as set-scope; without it unrestricted (set-scope later)")
     un = act.add_parser("unlock", help="clear the sign-in throttle of a username and/or a "
                                        "client (recorded in login_attempts, logged)")
     un.add_argument("name", nargs="?", help="username (all its clients)")

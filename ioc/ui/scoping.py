@@ -87,7 +87,7 @@ def picker_options(kind: str, options: list[str], key: str) -> list[str]:
     entry ('' would only mean his own codes) and starts on his first code. Codes outside his
     scope (e.g. from an edited URL) stay visible so the refusal can say so."""
     allowed = allowed_codes(current_scope(), kind)
-    if allowed is None:
+    if not allowed:  # None: any code; (): a scope that grants nothing, the loaders refuse
         return options
     current = st.session_state.get(key) or allowed[0]
     st.session_state[key] = current

@@ -28,7 +28,8 @@ import streamlit as st
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ioc.auth import ROLES, Identity, authenticate, normalize_username, require
+from ioc.auth import ROLES, Identity, authenticate, normalize_username, oidc_account, require
+from ioc.auth.scopes import DENY_ALL, ScopeError, normalize_user_scope
 from ioc.db import schema as s
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,13 @@ ANONYMOUS_ROLE_ENV = "IOC_ANONYMOUS_ROLE"
 AUTH_ENV = "IOC_AUTH"
 OIDC_ROLE_CLAIM_ENV = "IOC_OIDC_ROLE_CLAIM"
 OIDC_ROLE_MAP_ENV = "IOC_OIDC_ROLE_MAP"
+OIDC_SCOPE_CLAIM_ENV = "IOC_OIDC_SCOPE_CLAIM"
+# The OIDC user's account row as read at the last full run: (username, disabled, scope,
+# readable) — see oidc_scope. Session memory, like the local Identity.
+OIDC_ACCOUNT_KEY = "ioc_oidc_account"
+OIDC_SCOPE_INVALID_TEXT = ("Phạm vi trong thông tin đăng nhập không hợp lệ: không hiển thị dữ "
+                           "liệu; liên hệ quản trị viên · Your sign-in's scope claim is "
+                           "invalid: no data is shown; ask an administrator")
 DEFAULT_ANONYMOUS_ROLE = "viewer"
 DEFAULT_OIDC_ROLE_CLAIM = "ioc_role"
 OIDC_DEFAULT_ROLE = "viewer"
@@ -132,6 +140,45 @@ def oidc_role(claim: object) -> str:
     return ranked[-1] if ranked else OIDC_DEFAULT_ROLE
 
 
+def oidc_claim_scope(claim: object) -> str | None:
+    """User scope from the OIDC scope claim ("commune:07900", "commune:07900,commune:07903"
+    or a list of such): None (unrestricted) when the claim is absent or empty; DENY_ALL
+    when it does not parse (ioc.auth.scopes.normalize_user_scope) — never unrestricted."""
+    if claim is None:
+        return None
+    if isinstance(claim, list | tuple):
+        if not all(isinstance(v, str) for v in claim):
+            return DENY_ALL
+        raw = ",".join(v for v in claim if v.strip())
+    elif isinstance(claim, str):
+        raw = claim
+    else:
+        return DENY_ALL  # a number, a dict…: not a scope
+    try:
+        return normalize_user_scope(raw)
+    except ScopeError:
+        return DENY_ALL
+
+
+def oidc_scope(account: object, username: str, claim: object) -> str | None:
+    """The OIDC user's scope: his account row's when an admin created one (`ioc users
+    add-oidc`/`set-scope`, even without a scope: then unrestricted), else the claim's
+    (IOC_OIDC_SCOPE_CLAIM). An account not read for this user (no full run yet, database
+    error) gives DENY_ALL: the row might restrict him."""
+    if not (isinstance(account, tuple) and len(account) == 4 and account[0] == username):
+        return DENY_ALL
+    _, _, scope, readable = account
+    if not readable:
+        return DENY_ALL
+    if scope is not False:  # a row exists (its scope may be None = unrestricted)
+        try:
+            return normalize_user_scope(scope)
+        except ScopeError:
+            return DENY_ALL
+    name = os.environ.get(OIDC_SCOPE_CLAIM_ENV, "").strip()
+    return oidc_claim_scope(claim) if name else None
+
+
 # ------------------------------------------------------------------ session (Streamlit)
 
 def identity_from_oidc() -> Identity | None:
@@ -140,18 +187,53 @@ def identity_from_oidc() -> Identity | None:
     Configure the provider in .streamlit/secrets.toml ([auth] redirect_uri, cookie_secret,
     client_id, client_secret, server_metadata_url; see Streamlit's st.login docs) and name the
     role claim in IOC_OIDC_ROLE_CLAIM (default "ioc_role"; map IdP values with
-    IOC_OIDC_ROLE_MAP="group=role,…"). Without a matching claim the user is a viewer."""
+    IOC_OIDC_ROLE_MAP="group=role,…"). Without a matching claim the user is a viewer.
+
+    Scope (issue 14 §4): see `oidc_scope` — the account row an admin made for that name
+    (read once per full run by refresh_identity), else the claim named by
+    IOC_OIDC_SCOPE_CLAIM; an invalid claim gives DENY_ALL (no data). A disabled row
+    refuses the user (anonymous)."""
+    username = _oidc_username()
+    if username is None:
+        return None
+    account = st.session_state.get(OIDC_ACCOUNT_KEY)
+    if isinstance(account, tuple) and len(account) == 4 and account[0] == username \
+            and account[1]:
+        return None  # disabled by an admin
+    user = st.user
+    claim = os.environ.get(OIDC_ROLE_CLAIM_ENV, "").strip() or DEFAULT_OIDC_ROLE_CLAIM
+    scope_claim = os.environ.get(OIDC_SCOPE_CLAIM_ENV, "").strip()
+    return Identity(username=username, role=oidc_role(user.get(claim)), source="oidc",
+                    scope=oidc_scope(account, username,
+                                     user.get(scope_claim) if scope_claim else None))
+
+
+def _oidc_username() -> str | None:
+    # The st.login user's name as the UI and the users table spell it; None when no OIDC.
     if auth_mode() != "oidc":
         return None
     user = getattr(st, "user", None)
     if user is None or not user.get("is_logged_in"):
         return None
     name = user.get("email") or user.get("preferred_username") or user.get("sub")
-    if not name:
-        return None
-    claim = os.environ.get(OIDC_ROLE_CLAIM_ENV, "").strip() or DEFAULT_OIDC_ROLE_CLAIM
-    return Identity(username=normalize_username(str(name))[:64], role=oidc_role(user.get(claim)),
-                    source="oidc")
+    return normalize_username(str(name))[:64] if name else None
+
+
+def _read_oidc_account(engine: Engine) -> None:
+    """Once per full run: read the account row named like the OIDC user into the session
+    (see oidc_scope), so a scope set or an account disabled by an admin applies at the next
+    click, as for local accounts; a database error is remembered as unreadable."""
+    username = _oidc_username()
+    if username is None:
+        st.session_state.pop(OIDC_ACCOUNT_KEY, None)
+        return
+    try:
+        row = oidc_account(engine, username)
+    except SQLAlchemyError:
+        st.session_state[OIDC_ACCOUNT_KEY] = (username, False, None, False)
+        return
+    st.session_state[OIDC_ACCOUNT_KEY] = ((username, False, False, True) if row is None
+                                          else (username, row[0], row[1], True))
 
 
 def _expire_if_due(now: float | None = None) -> None:
@@ -227,6 +309,12 @@ def refresh_identity(engine: Engine) -> Identity | None:
     if st.session_state.pop(EXPIRED_KEY, None):
         st.warning(EXPIRED_TEXT, icon=":material/timer_off:")
     ident = st.session_state.get(IDENTITY_KEY)
+    if not isinstance(ident, Identity) and auth_mode() == "oidc":
+        _read_oidc_account(engine)
+        oidc = current_identity()
+        if oidc is not None and oidc.scope == DENY_ALL:
+            st.error(OIDC_SCOPE_INVALID_TEXT, icon=":material/block:")
+        return oidc
     if not isinstance(ident, Identity) or ident.source != "local":
         return current_identity()
     st.session_state[LAST_SEEN_KEY] = time.time()
@@ -263,9 +351,11 @@ def require_action(action: str) -> Identity:
 
 __all__ = [
     "ANONYMOUS_ROLE_ENV", "AUTH_ENV", "EXPIRED_TEXT", "IDENTITY_KEY", "IDLE_MINUTES_ENV",
-    "LAST_SEEN_KEY", "MAX_HOURS_ENV", "OIDC_ROLE_CLAIM_ENV", "OIDC_ROLE_MAP_ENV",
+    "LAST_SEEN_KEY", "MAX_HOURS_ENV", "OIDC_ACCOUNT_KEY", "OIDC_ROLE_CLAIM_ENV",
+    "OIDC_ROLE_MAP_ENV", "OIDC_SCOPE_CLAIM_ENV", "OIDC_SCOPE_INVALID_TEXT",
     "SIGNED_IN_AT_KEY", "anonymous_role", "auth_mode", "client_source", "current_identity",
     "current_scope",
-    "current_role", "expiry_reason", "identity_from_oidc", "oidc_role", "refresh_identity",
+    "current_role", "expiry_reason", "identity_from_oidc", "oidc_claim_scope", "oidc_role",
+    "oidc_scope", "refresh_identity",
     "require_action", "session_limits", "sign_in", "sign_out",
 ]
