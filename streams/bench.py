@@ -25,11 +25,14 @@ from streams.topics import STREAM_TOPICS, ensure_topics
 
 
 def bench_events(n: int, seed: int = 1) -> list[tuple[str, bytes, bytes]]:
-    """(topic, key, value) with the simulators' real stream mix (~85% dossier events)."""
+    """(topic, key, value) with the simulators' real stream mix (~85% dossier events), as the
+    connector runtime would produce them: redacted, social posts enriched."""
+    from connectors.enrich import with_enrichment
     from connectors.simulators.dossier import DossierSimulator
     from connectors.simulators.feedback import FeedbackSimulator
     from connectors.simulators.social import SocialSimulator
     from ioc.events.contracts import CONTRACTS
+    from ioc.events.redact import redact_event
 
     end = datetime.now(UTC)
     out: list[tuple[str, bytes, bytes]] = []
@@ -41,6 +44,7 @@ def bench_events(n: int, seed: int = 1) -> list[tuple[str, bytes, bytes]]:
         t0 = t1 - timedelta(days=1)
         for contract, sim in sims:
             for e in sim.events_between(t0, t1):
+                e = with_enrichment(contract, redact_event(e)[0])
                 out.append((contract.topic, str(e[contract.key_field]).encode(),
                             json.dumps(e, ensure_ascii=False).encode()))
         t1 = t0

@@ -182,6 +182,8 @@ SOCIAL_CONTRACT = Contract(
         "published_at": TIME,
         "engagement": OBJ,
         "author_ref": STR,
+        # Optional, computed at ingest (ioc.social.enrichment); ENRICHMENT_FIELDS below.
+        "enrichment": OBJ,
     },
     required=(*COMMON_REQUIRED, "post_id", "platform", "published_at"),
     enums={"platform": ("news", "facebook", "forum", "youtube", "tiktok", "other")},
@@ -318,6 +320,7 @@ def validate_event(contract: Contract, event: Any) -> list[str]:
         problems.append("seq: must be >= 1")
     problems += _geo_problems(event)
     problems += _engagement_problems(event)
+    problems += enrichment_problems(event)
     if event.get("ward_code") is None and not event.get("ward_code_reason") and not problems:
         problems.append("ward_code: null without ward_code_reason")
     if not problems:
@@ -375,6 +378,64 @@ def _engagement_problems(event: dict[str, Any]) -> list[str]:
     return out
 
 
+# A social post's enrichment, computed at ingest so the aggregator need not (ioc.social.
+# enrichment): every field is required when the object is present. A malformed one breaks the
+# contract like any other field (the record is dead-lettered with the field named), so a
+# producer's bug shows instead of being silently scored again.
+ENRICHMENT_LABELS = ("negative", "neutral", "positive")
+ENRICHMENT_LIMITS = {"model_version": 32, "topic": 64}  # the widths of their columns
+# list field -> (longest item, separator the stored column joins items with)
+ENRICHMENT_LISTS = {"topics": (64, "|"), "places": (16, ","), "terms": (64, None)}
+MAX_ENRICHMENT_ITEMS = 2000
+ENRICHMENT = pl.Struct({"sentiment": pl.Float64, "label": pl.String,
+                        "model_version": pl.String, "topic": pl.String,
+                        **{name: pl.List(pl.String) for name in ENRICHMENT_LISTS}})
+
+
+def enrichment_problems(event: dict[str, Any]) -> list[str]:
+    enr = event.get("enrichment")
+    if not isinstance(enr, dict):
+        return []  # absent/null: the aggregator enriches; not an object: _check_kind says
+    out = []
+    sentiment = enr.get("sentiment")
+    if (not isinstance(sentiment, int | float) or isinstance(sentiment, bool)
+            or not -1.0 <= sentiment <= 1.0):
+        out.append("enrichment.sentiment: must be a number in [-1, 1]")
+    if enr.get("label") not in ENRICHMENT_LABELS:
+        out.append(f"enrichment.label: not one of {list(ENRICHMENT_LABELS)}")
+    for name, limit in ENRICHMENT_LIMITS.items():
+        value = enr.get(name)
+        if not isinstance(value, str) or not value or len(value) > limit:
+            out.append(f"enrichment.{name}: must be a string of 1 to {limit} characters")
+    for name, (limit, sep) in ENRICHMENT_LISTS.items():
+        items = enr.get(name)
+        if (not isinstance(items, list) or len(items) > MAX_ENRICHMENT_ITEMS
+                or not all(isinstance(v, str) and 0 < len(v) <= limit
+                           and (sep is None or sep not in v) for v in items)):
+            out.append(f"enrichment.{name}: must be a list of at most "
+                       f"{MAX_ENRICHMENT_ITEMS} strings of 1 to {limit} characters")
+    return out
+
+
+def enrichment_flags() -> pl.Expr:
+    """enrichment_problems() column-wise, for the bulk decoder: True where a present
+    enrichment object breaks the contract (a null one is fine)."""
+    e = pl.col("enrichment")
+    bad = ~e.struct.field("sentiment").is_between(-1.0, 1.0)
+    bad = bad | ~e.struct.field("label").is_in(list(ENRICHMENT_LABELS))
+    for name, limit in ENRICHMENT_LIMITS.items():
+        bad = bad | ~e.struct.field(name).str.len_chars().is_between(1, limit)
+    for name, (limit, sep) in ENRICHMENT_LISTS.items():
+        items = e.struct.field(name)
+        item_bad = ~pl.element().str.len_chars().is_between(1, limit)
+        if sep is not None:
+            item_bad = item_bad | pl.element().str.contains(sep, literal=True)
+        bad = bad | items.is_null() | (items.list.len() > MAX_ENRICHMENT_ITEMS) \
+            | items.list.eval(item_bad.fill_null(True)).list.any()
+    # Null fields make `bad` null: a present object with a missing field is bad too.
+    return e.is_not_null() & bad.fill_null(True)
+
+
 _POLARS_KIND = {
     STR: pl.String,
     INT: pl.Int64,
@@ -394,7 +455,8 @@ def polars_schema(contract: Contract) -> dict[str, pl.DataType | type[pl.DataTyp
     schema: dict[str, pl.DataType | type[pl.DataType]] = {}
     for name, kind in contract.fields.items():
         if kind == OBJ:
-            schema[name] = ENGAGEMENT if name == "engagement" else pl.String
+            schema[name] = {"engagement": ENGAGEMENT,
+                            "enrichment": ENRICHMENT}.get(name, pl.String)
         else:
             schema[name] = _POLARS_KIND[kind]
     return schema

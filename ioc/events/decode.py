@@ -34,6 +34,7 @@ from ioc.events.contracts import (
     TIME_MIN,
     TIME_ORDER,
     Contract,
+    enrichment_flags,
     parse_time,
     polars_schema,
     time_columns,
@@ -180,6 +181,8 @@ def _vector_problems(df: pl.DataFrame, contract: Contract) -> pl.Series:
     if "engagement" in contract.fields:
         for count in ENGAGEMENT_COUNTS:
             bad = bad | (pl.col("engagement").struct.field(count) < 0)
+    if "enrichment" in contract.fields:
+        bad = bad | enrichment_flags()
     for earlier, later in TIME_ORDER[contract.stream]:  # e.g. completed before received
         bad = bad | (pl.col(f"{later}__t") < pl.col(f"{earlier}__t")).fill_null(False)
     # A null comparison (absent optional value) is no problem; only a true one is.

@@ -14,10 +14,8 @@ import polars as pl
 
 from ioc.db.columns import SOCIAL_COUNTERS, SOCIAL_DIMS
 from ioc.kpis.buckets import blank, bucket_schema, hour_of
-from ioc.social.places import places
-from ioc.social.sentiment import CUT, model_version, score_many
-from ioc.social.topics import OTHER, topics
-from ioc.social.words import terms
+from ioc.social.enrichment import Enrichment, compute
+from ioc.social.sentiment import CUT, label, model_version
 
 # The engagement counts a post carries (the `engagement` object of the contract).
 ENGAGEMENT_FIELDS = ("likes", "shares", "comments")
@@ -68,30 +66,55 @@ def grown(stored: pl.DataFrame, counts: pl.DataFrame) -> tuple[pl.DataFrame, pl.
     return old, new
 
 
+def _carried(events: pl.DataFrame) -> list[Enrichment | None]:
+    """The `enrichment` each event carries, when it is of the current model version and its
+    label is its score's (the decoder checked its shape); None where the post must be scored
+    here (no enrichment: an external producer or an event from before ingest enrichment)."""
+    if "enrichment" not in events.columns or not isinstance(events.schema["enrichment"],
+                                                            pl.Struct):
+        return [None] * events.height
+    version = model_version()
+    out: list[Enrichment | None] = []
+    for e in events["enrichment"].to_list():
+        if (e is None or e.get("model_version") != version or e.get("sentiment") is None
+                or e.get("label") != label(e["sentiment"])):
+            out.append(None)
+        else:
+            out.append(Enrichment(
+                sentiment=float(e["sentiment"]), label=e["label"], model_version=version,
+                topic=e["topic"], topics=list(e["topics"] or []),
+                places=list(e["places"] or []), terms=list(e["terms"] or [])))
+    return out
+
+
 def enrich(events: pl.DataFrame) -> pl.DataFrame:
-    """Score, label, model version, topics, places and terms of new posts. The classifier
-    scores the batch's texts in one call; rules and the segmenter run once per text."""
-    texts = events.select(body_expr()).to_series().to_list()
-    provinces = events["province_code"].to_list()
-    found_topics = [topics(t) for t in texts]
-    found_places = [places(t, p) if p else [] for t, p in zip(texts, provinces, strict=True)]
+    """Score, label, model version, topics, places and terms of new posts: the enrichment the
+    event carries (computed at ingest) when current, else computed here for the batch."""
+    found: list[Enrichment | None] = _carried(events)
+    todo = [i for i, e in enumerate(found) if e is None]
+    if todo:
+        texts = events.select(body_expr()).to_series().gather(todo).to_list()
+        provinces = events["province_code"].gather(todo).to_list()
+        for i, e in zip(todo, compute(texts, provinces), strict=True):
+            found[i] = e
+    done = [e for e in found if e is not None]
     given_ward = events["ward_code"] if "ward_code" in events.columns else \
         pl.Series([None] * events.height, dtype=pl.String)
     return events.with_columns(
-        pl.Series("sentiment", score_many(texts), dtype=pl.Float64),
+        pl.Series("sentiment", [e["sentiment"] for e in done], dtype=pl.Float64),
         *_engagement(events),
     ).with_columns(
         label_expr(pl.col("sentiment")).alias("label"),
-        pl.lit(model_version()).alias("model_version"),
+        pl.Series("model_version", [e["model_version"] for e in done], dtype=pl.String),
         pl.lit(None, pl.String).alias("corrected_label"),
-        pl.Series("topic", [f[0] if f else OTHER for f in found_topics], dtype=pl.String),
-        pl.Series("topics", ["|".join(f) for f in found_topics], dtype=pl.String),
-        pl.Series("places", [",".join(p) for p in found_places], dtype=pl.String),
+        pl.Series("topic", [e["topic"] for e in done], dtype=pl.String),
+        pl.Series("topics", ["|".join(e["topics"]) for e in done], dtype=pl.String),
+        pl.Series("places", [",".join(e["places"]) for e in done], dtype=pl.String),
         # The event's commune wins; else the first commune the text names.
-        pl.Series("ward_code", [g or (p[0] if p else "") for g, p in
-                                zip(given_ward.to_list(), found_places, strict=True)],
+        pl.Series("ward_code", [g or (e["places"][0] if e["places"] else "") for g, e in
+                                zip(given_ward.to_list(), done, strict=True)],
                   dtype=pl.String),
-        pl.Series("terms", [terms(t) for t in texts], dtype=pl.List(pl.String)),
+        pl.Series("terms", [e["terms"] for e in done], dtype=pl.List(pl.String)),
         # Bounded like their columns: a long value must not make a good post poison.
         pl.col("source").str.slice(0, 100),
         pl.col("author_ref").str.slice(0, 128),
