@@ -18,6 +18,8 @@ import streamlit as st
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
+from ioc.alerts import rule_store
+from ioc.alerts.rules import parse_rule
 from ioc.auth import Identity, create_user, set_scope
 from ioc.auth.scopes import OUT_OF_SCOPE
 from tests import REPO_ROOT
@@ -29,7 +31,7 @@ from tests.pages.test_dossiers_page import AGENCY_B, WARD_A, WARD_B, seed
 
 APP = str(REPO_ROOT / "app.py")
 LEADER = Identity("chutich", "viewer", "local", f"commune:{WARD_A}")
-B_ALERT = "ontime-hoabinh-1"
+B_ALERT, B_RULE = "ontime-hoabinh-1", "ontime-hoabinh"
 # Text that only B's data carries: its code, its name, its agency, its dossiers, its posts,
 # its alert. (Not "Hòa Bình" alone: Phú Thọ took in the former Hòa Bình province.)
 B_TEXT = (WARD_B, "Phường Hòa Bình", AGENCY_B, "H25.NEAR", "H25.DONE", f"facebook-{WARD_B}",
@@ -77,6 +79,10 @@ def both_communes(monkeypatch: pytest.MonkeyPatch, db_url: str, engine: Engine) 
     so.seed_posts(engine)  # social: 4 facebook posts on health in B
     al.seed(engine, al.alert_row(), al.alert_row(  # alerts: one in A, one in B
         B_ALERT, scope=f"province:25,commune:{WARD_B}", value=0.5))
+    rule_store.save_rule(engine, parse_rule({**al.RULE, "rule_id": B_RULE,
+                                             "name": "Đúng hạn phường Hòa Bình",
+                                             "scope": f"province:25,commune:{WARD_B}"}),
+                         al.ADMIN)
     create_user(engine, LEADER.username, "Scoped-Leader-42", "viewer")
     set_scope(engine, LEADER.username, LEADER.scope, by="test")
     return engine
@@ -127,6 +133,11 @@ def test_nothing_of_the_other_commune(both_communes: Engine, page: str,
              if leaks and leaks[0] in x][:1]
     assert not leaks, f"{page} {query}: commune B's {leaks} on the page: {where}"
     assert out_of_scope(at) == refused
+    if page == "pages/alerts.py":  # the rule pickers list only the rules of his commune
+        for key in ("alerts_rule", "alerts_silence_rule"):
+            options = at.selectbox(key=key).options
+            assert any("(ontime-tanhoa)" in o for o in options), options
+            assert not [o for o in options if f"({B_RULE})" in o], options
 
 
 def test_the_matrix_sees_commune_b_when_unrestricted(both_communes: Engine) -> None:

@@ -20,12 +20,16 @@ from ioc.ui.alerts.history import render_history
 from ioc.ui.alerts.list_view import render_live_list
 from ioc.ui.alerts.silence import render_silence
 from ioc.ui.components import db_guard, get_engine, province_label
+from ioc.ui.scoping import in_scope
 
 
-def rule_names(engine: Engine) -> dict[str, str]:
-    """{rule id: name}; {} while the database cannot say (db_guard reports that below)."""
+def rule_names(engine: Engine, province: str | None = None) -> dict[str, str]:
+    """{rule id: name}; {} while the database cannot say (db_guard reports that below).
+    With `province`: only the rules inside the signed-in user's scope (ioc.ui.scoping; a
+    scoped account's filter and silence pickers must not list other communes' rules)."""
     try:
-        return {sr.rule.rule_id: sr.rule.name for sr in list_stored(engine)}
+        return {sr.rule.rule_id: sr.rule.name for sr in list_stored(engine)
+                if province is None or in_scope(sr.rule.scope, province)}
     except SQLAlchemyError:
         return {}
 
@@ -38,7 +42,7 @@ def render_alerts(settings: Settings, identity: Identity | None) -> None:
                 "</div>", unsafe_allow_html=True)
 
     with db_guard():
-        rules = rule_names(engine)
+        rules = rule_names(engine, settings.province_code)
         filters = filter_bar(rules)
         render_live_list(engine, filters, rules, names, settings.refresh_seconds,
                          settings.province_code)
