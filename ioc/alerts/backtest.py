@@ -2,8 +2,11 @@
 
 The rule's KPI is computed at every whole hour of the last `days` days exactly as the live
 evaluator computes it at that instant (same windows, same scorecard), and the same lifecycle
-`step` replays the transitions. Dossier KPIs read the buckets and the dossier rows once and
-slice them in memory (720 instants in about a second); other KPIs are computed per instant.
+`step` replays the transitions. Dossier KPIs read the hourly sums and the dossier rows once:
+window counters are differences of running sums, the state counts at every instant are
+evaluated on the rows' time columns as arrays (the rules of ioc.kpis.scorecard.state_at), the
+p90 is a selection in the completions sorted by time, and the scorecard's arithmetic
+(`derive`) runs once over one row per instant; other KPIs are computed per instant.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import polars as pl
-from sqlalchemy import DateTime, Engine, func, or_, select
+from sqlalchemy import Engine, func, or_, select
 
 from ioc.alerts.bursts import burst_reading
 from ioc.alerts.lifecycle import FIRE, Status, step
@@ -20,8 +24,14 @@ from ioc.alerts.rules import Rule
 from ioc.db import schema as s
 from ioc.kpis.catalogue import BY_CODE
 from ioc.kpis.feedback_values import feedback_kpis
-from ioc.kpis.scorecard import ENTITY_COLUMNS, scorecard
-from ioc.kpis.values import compute_kpis, near_due_limit, scope_filter
+from ioc.kpis.scorecard import ENTITY_COLUMNS, P90_COLUMN, STATE_COUNTS, derive, scorecard
+from ioc.kpis.values import (
+    _entity_types,
+    _rows_frame,
+    compute_kpis,
+    near_due_limit,
+    scope_filter,
+)
 from ioc.kpis.windows import WINDOW_NAMES, resolve
 
 
@@ -46,46 +56,127 @@ def _hourly_sums(engine: Engine, scope: str, start: datetime, end: datetime) -> 
     t = s.dossier_buckets
     q = (select(t.c.hour, *[func.sum(t.c[c]).label(c) for c in s.DOSSIER_COUNTERS])
          .where(scope_filter(t, scope), t.c.hour >= start, t.c.hour < end).group_by(t.c.hour))
-    with engine.connect() as conn:
-        rows = [tuple(r) for r in conn.execute(q)]
-    return pl.DataFrame(rows, schema={"hour": pl.Datetime("us"),
-                                      **{c: pl.Int64 for c in s.DOSSIER_COUNTERS}},
-                        orient="row")
+    return _rows_frame(engine, q, {"hour": pl.Datetime("us"),
+                                   **{c: pl.Int64 for c in s.DOSSIER_COUNTERS}})
 
 
 def _dossier_rows(engine: Engine, scope: str, start: datetime, end: datetime) -> pl.DataFrame:
     """Every dossier that may be open, or completed, somewhere in [start, end)."""
     d = s.dossiers
-    times = {c.name for c in d.columns if isinstance(c.type, DateTime)}
     q = select(*[d.c[c] for c in ENTITY_COLUMNS]).where(
         scope_filter(d, scope), d.c.received_at < end,
         or_(d.c.closed_at.is_(None), d.c.closed_at >= start))
-    with engine.connect() as conn:
-        rows = [tuple(r) for r in conn.execute(q)]
-    return pl.DataFrame(rows, schema={c: (pl.Datetime("us") if c in times else pl.Int64
-                                          if c == "proc_minutes" else pl.String)
-                                      for c in ENTITY_COLUMNS}, orient="row")
+    return _rows_frame(engine, q, _entity_types(list(ENTITY_COLUMNS)))
 
 
-def dossier_values(engine: Engine, rule: Rule, hours: list[datetime]) -> list[float | None]:
-    column = BY_CODE[rule.kpi].column
+def _inputs(engine: Engine, rule: Rule, hours: list[datetime]
+            ) -> tuple[list, pl.DataFrame, pl.DataFrame]:
     periods = [resolve(rule.window, t.replace(tzinfo=UTC)) for t in hours]
     lo = min(p.start for p in periods)
     hi = max(p.end for p in periods)
-    sums = _hourly_sums(engine, rule.scope, lo, hi)
-    rows = _dossier_rows(engine, rule.scope, lo, hi)
+    return periods, _hourly_sums(engine, rule.scope, lo, hi), \
+        _dossier_rows(engine, rule.scope, lo, hi)
+
+
+def _value(card: pl.DataFrame, rule: Rule) -> float | None:
+    value = card[BY_CODE[rule.kpi].column][0] if card.height else None
+    if value is None and BY_CODE[rule.kpi].unit == "count":
+        value = 0
+    return value
+
+
+def dossier_values_per_instant(engine: Engine, rule: Rule, hours: list[datetime]
+                               ) -> list[float | None]:
+    """One full scorecard per instant (the reference `dossier_values` is tested against)."""
+    periods, sums, rows = _inputs(engine, rule, hours)
     out: list[float | None] = []
     for t, p in zip(hours, periods, strict=True):
         at = min(p.end, t)
         b = sums.filter((pl.col("hour") >= p.start) & (pl.col("hour") < p.end)).drop("hour")
         done = rows.filter((pl.col("status") == "completed") & (pl.col("completed_at") >= p.start)
                            & (pl.col("completed_at") < p.end)).select("proc_minutes")
-        card = scorecard(b, rows, done, at, near_due_limit(at), [])
-        value = card[column][0] if card.height else None
-        if value is None and BY_CODE[rule.kpi].unit == "count":
-            value = 0
-        out.append(value)
+        out.append(_value(scorecard(b, rows, done, at, near_due_limit(at), []), rule))
     return out
+
+
+_NEVER = np.iinfo(np.int64).max  # a missing time: after every instant
+
+
+def _us(rows: pl.DataFrame, col: str) -> np.ndarray:
+    return rows[col].dt.epoch("us").fill_null(_NEVER).to_numpy()
+
+
+def _epoch_us(t: datetime) -> int:
+    """A naive-UTC instant as microseconds, the unit of the frames' datetime columns."""
+    return (t - datetime(1970, 1, 1)) // timedelta(microseconds=1)
+
+
+def _state_counts(rows: pl.DataFrame, ats: list[datetime], limits: list[datetime]
+                  ) -> dict[str, list[int]]:
+    """In progress, paused, overdue and near-due counts at each instant: state_at's rules on
+    the rows' times as integer arrays (a missing time is _NEVER, which is how state_at's
+    null tests resolve), one vector pass per instant instead of a frame per instant."""
+    received, closed = _us(rows, "received_at"), _us(rows, "closed_at")
+    req, rec = _us(rows, "supplement_requested_at"), _us(rows, "supplement_received_at")
+    due = _us(rows, "due_at")
+    legal = rows["due_at_legal"].dt.epoch("us").to_numpy()
+    legal = np.where(rows["due_at_legal"].is_null().to_numpy(), due, legal)
+    out: dict[str, list[int]] = {c: [] for c in STATE_COUNTS}
+    for at_dt, lim_dt in zip(ats, limits, strict=True):
+        at, lim = _epoch_us(at_dt), _epoch_us(lim_dt)
+        is_open = (received < at) & (closed >= at)
+        paused = is_open & (req < at) & (rec >= at)
+        deadline = np.where(rec < at, due, legal)
+        active = is_open & ~paused
+        out["in_progress"].append(int(is_open.sum()))
+        out["paused"].append(int(paused.sum()))
+        out["overdue"].append(int((active & (deadline < at)).sum()))
+        out["near_due"].append(int((active & (deadline >= at) & (deadline <= lim)).sum()))
+    return out
+
+
+def dossier_values(engine: Engine, rule: Rule, hours: list[datetime]) -> list[float | None]:
+    """The rule's dossier KPI at each instant, equal to one scorecard per instant."""
+    periods, sums, rows = _inputs(engine, rule, hours)
+    if not hours:
+        return []
+    starts = [p.start for p in periods]
+    ends = [p.end for p in periods]
+    ats = [min(p.end, t) for t, p in zip(hours, periods, strict=True)]
+    # Window counters: running sums over the hours, read at each window's two edges.
+    sums = sums.sort("hour")
+    bucket_us = sums["hour"].dt.epoch("us").to_numpy()
+    first = np.searchsorted(bucket_us, [_epoch_us(x) for x in starts], side="left")
+    last = np.searchsorted(bucket_us, [_epoch_us(x) for x in ends], side="left")
+    frame: dict[str, object] = {}
+    for c in s.DOSSIER_COUNTERS:
+        run = np.concatenate([[0], np.cumsum(sums[c].fill_null(0).to_numpy())])
+        frame[c] = run[last] - run[first]
+    frame.update(_state_counts(rows, ats, [near_due_limit(a) for a in ats]))
+    # The p90 of each window's completions: a selection among them, sorted by time.
+    done = rows.filter((pl.col("status") == "completed") & pl.col("completed_at").is_not_null()
+                       & pl.col("proc_minutes").is_not_null()).sort("completed_at")
+    done_us = done["completed_at"].dt.epoch("us").to_numpy()
+    minutes = done["proc_minutes"].to_numpy()
+    a = np.searchsorted(done_us, [_epoch_us(x) for x in starts], side="left")
+    b = np.searchsorted(done_us, [_epoch_us(x) for x in ends], side="left")
+    p90: list[int | None] = []
+    for i, j in zip(a, b, strict=True):
+        n = int(j - i)
+        k = -(-9 * n // 10) - 1  # the ceil(0.9·n)-th smallest
+        p90.append(int(np.partition(minutes[i:j], k)[k]) if n else None)
+    frame[P90_COLUMN] = pl.Series(p90, dtype=pl.Int64)
+    cards = derive(pl.DataFrame(frame))
+    values = _values(cards, rule)
+    if rows.height == 0:  # and no bucket in the window: the scorecard was empty, no value
+        empty = _values(pl.DataFrame({BY_CODE[rule.kpi].column: [None]}), rule)[0]
+        values = [empty if j == i else v for i, j, v in zip(first, last, values, strict=True)]
+    return values
+
+
+def _values(cards: pl.DataFrame, rule: Rule) -> list[float | None]:
+    values = cards[BY_CODE[rule.kpi].column].to_list()
+    return [0 if v is None and BY_CODE[rule.kpi].unit == "count" else v for v in values]
 
 
 def backtest(engine: Engine, rule: Rule, now: datetime | None = None,

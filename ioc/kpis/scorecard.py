@@ -106,7 +106,18 @@ def scorecard(buckets: pl.DataFrame, entities: pl.DataFrame, completions: pl.Dat
     p90 = with_all(p90.cast({P90_COLUMN: pl.Int64}), by)
     out = (sums.join(flags, on=keys, how="full", coalesce=True)
            .join(p90, on=keys, how="full", coalesce=True))
-    counts = [*DOSSIER_COUNTERS, "in_progress", "paused", "overdue", "near_due"]
+    out = derive(out)
+    return out.drop(ALL) if not by else out.sort(by)
+
+
+STATE_COUNTS = ("in_progress", "paused", "overdue", "near_due")
+
+
+def derive(out: pl.DataFrame) -> pl.DataFrame:
+    """Every KPI column from a frame of counter sums, state counts (STATE_COUNTS) and
+    P90_COLUMN, one row per group (the scorecard's arithmetic; the backtest calls it with one
+    row per instant)."""
+    counts = [*DOSSIER_COUNTERS, *STATE_COUNTS]
     out = out.with_columns([pl.col(c).fill_null(0).cast(pl.Int64) for c in counts])
     out = out.with_columns(
         (pl.col("completed") - pl.col("completed_on_time")).alias("completed_late"),
@@ -142,8 +153,7 @@ def scorecard(buckets: pl.DataFrame, entities: pl.DataFrame, completions: pl.Dat
               "score_satisfaction"]
     out = out.with_columns(
         pl.sum_horizontal([pl.col(g).fill_null(0) for g in groups]).alias("score_total"))
-    out = out.drop(P90_COLUMN)
-    return out.drop(ALL) if not by else out.sort(by)
+    return out.drop(P90_COLUMN)
 
 
 def rank(current: pl.DataFrame, previous: pl.DataFrame, key: str,
