@@ -1,6 +1,7 @@
 """Cached reads of the Feedback page: each loader takes the database URL, the scope and the
 period as plain values (the cache key) and returns what ioc.kpis.feedback_values and
-ioc.feedback.queries compute; cache lifetimes are the Dossiers page's."""
+ioc.feedback.queries compute; cache lifetimes are the Dossiers page's, and the KPI, breakdown,
+backlog and trend loaders are keyed on the last committed batch like its scorecards."""
 
 from __future__ import annotations
 
@@ -22,14 +23,16 @@ from ioc.kpis.targets import load_targets
 from ioc.kpis.values import KpiValue
 from ioc.kpis.windows import Period
 from ioc.reference.catalogue import agencies
+from ioc.ui.batch_cache import Batch, batched
 from ioc.ui.components import get_engine
 from ioc.ui.dossiers.loaders import FAST_TTL, LIVE_SECONDS, SLOW_TTL, commune_names
 from ioc.ui.scoping import scoped  # every read cut to the signed-in user's scope
 
 
 @scoped
-@st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
-def load_kpis(url: str, scope: str, start: datetime, end: datetime, window: str
+@batched
+@st.cache_data(ttl=LIVE_SECONDS, max_entries=512, show_spinner=False)
+def load_kpis(url: str, batch: Batch, scope: str, start: datetime, end: datetime, window: str
               ) -> list[KpiValue]:
     engine = get_engine(url)
     return feedback_kpis(engine, scope, Period(start, end, window),
@@ -37,21 +40,24 @@ def load_kpis(url: str, scope: str, start: datetime, end: datetime, window: str
 
 
 @scoped
-@st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
-def load_breakdown(url: str, scope: str, start: datetime, end: datetime, window: str,
+@batched
+@st.cache_data(ttl=LIVE_SECONDS, max_entries=512, show_spinner=False)
+def load_breakdown(url: str, batch: Batch, scope: str, start: datetime, end: datetime, window: str,
                    by: str) -> pl.DataFrame:
     return feedback_breakdown(get_engine(url), scope, Period(start, end, window), by)
 
 
 @scoped
-@st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
-def load_backlog(url: str, scope: str, at: datetime) -> pl.DataFrame:
+@batched
+@st.cache_data(ttl=LIVE_SECONDS, max_entries=512, show_spinner=False)
+def load_backlog(url: str, batch: Batch, scope: str, at: datetime) -> pl.DataFrame:
     return backlog_age(get_engine(url), scope, at)
 
 
 @scoped
-@st.cache_data(ttl=LIVE_SECONDS, show_spinner=False)
-def load_trend(url: str, scope: str, start: datetime, end: datetime, window: str,
+@batched
+@st.cache_data(ttl=LIVE_SECONDS, max_entries=512, show_spinner=False)
+def load_trend(url: str, batch: Batch, scope: str, start: datetime, end: datetime, window: str,
                every: str) -> pl.DataFrame:
     return channel_trend(get_engine(url), scope, Period(start, end, window), every=every)
 

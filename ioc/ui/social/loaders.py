@@ -1,5 +1,6 @@
 """Reads of the Social page, cached for a few seconds per database URL and period (the page
-reruns on every click; the figures change at most once per aggregator batch)."""
+reruns on every click; the figures change at most once per aggregator batch, so buckets, KPIs
+and keywords are also keyed on the last committed batch: ioc.ui.batch_cache.batched)."""
 
 from __future__ import annotations
 
@@ -16,22 +17,26 @@ from ioc.kpis.values import KpiValue, bucket_frame
 from ioc.kpis.windows import Period
 from ioc.social.queries import top_posts
 from ioc.ui.alerts.view import rule_names
+from ioc.ui.batch_cache import Batch, batched
 from ioc.ui.components import get_engine
 from ioc.ui.scoping import scoped
 
 TTL_SECONDS = 10
 
 
+@batched
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def load_buckets(url: str, province: str, start: datetime, end: datetime) -> pl.DataFrame:
+def load_buckets(url: str, batch: Batch, province: str, start: datetime, end: datetime
+                 ) -> pl.DataFrame:
     """The province's social buckets with hour in [start, end): the filters by platform,
     topic and commune are applied in Polars, so changing them needs no new query."""
     return bucket_frame(get_engine(url), s.social_buckets, f"province:{province}", start, end)
 
 
 @scoped  # cut to the signed-in user's scope (ioc.ui.scoping)
+@batched
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def load_kpis(url: str, scope: str, start: datetime, end: datetime) -> list[KpiValue]:
+def load_kpis(url: str, batch: Batch, scope: str, start: datetime, end: datetime) -> list[KpiValue]:
     """The catalogue's social KPIs of the filters' scope, each with its previous period."""
     return social_kpis(get_engine(url), scope, Period(start, end, "custom"))
 
@@ -56,8 +61,9 @@ def load_posts(url: str, province: str, start: datetime, end: datetime, limit: i
 
 
 @scoped  # cut to the signed-in user's scope (ioc.ui.scoping)
+@batched
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def load_keywords(url: str, scope: str, start: datetime, end: datetime,
+def load_keywords(url: str, batch: Batch, scope: str, start: datetime, end: datetime,
                   limit: int) -> pl.DataFrame:
     return rising_keywords(get_engine(url), scope, Period(start, end, "custom"), limit)
 
