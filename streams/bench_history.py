@@ -1,6 +1,14 @@
 """`ioc bench --history-days N`: N days of a province's simulated history replayed through the
 real broker and aggregator, then every page's data queries timed cold and warm.
 
+The history goes in chunks of `chunk_days` (as `ioc up`'s compaction keeps the embedded broker,
+which holds every record in memory, bounded): the producer builds a chunk exactly as the
+connector runtime would send it (redacted, social posts enriched), sends it, the aggregator
+drains it to lag 0 against its database offsets, then the broker restarts empty on its port
+under a new cluster id (the aggregator's offsets are keyed by cluster id, so it starts the new
+logs at 0). The producer builds the next chunk while the aggregator drains this one, as
+connectors and aggregator overlap in production.
+
 Each step runs in its own spawned interpreter, so each one's peak RSS is its own and no
 process is forked from one holding Kafka or database threads: the producer (simulators →
 broker), the aggregator (broker → database, the replay rate) and the query processes (a fresh
@@ -15,6 +23,7 @@ import multiprocessing
 import os
 import resource
 import statistics
+import sys
 import threading
 import time
 import uuid
@@ -36,12 +45,16 @@ from streams.clients import make_producer
 from streams.topics import ensure_topics
 
 DAY_CHUNK = timedelta(days=1)
+CHUNK_DAYS = 30  # ≈ 180k events of Phú Thọ: the embedded broker stays near 200 MB
+MEMO_MAX = 200_000  # entries per producer memo before it starts afresh (bounded RSS)
+
+Record = tuple[str, bytes, bytes, list[tuple[str, bytes]]]  # topic, key, value, headers
 
 
-def history_events(days: int, province: str, end: datetime, rate: float = 1.0,
-                   seed: int = 20250701) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(topic, key, event) of the three simulators over [end − days, end), one day at a time
-    so memory stays bounded whatever the history's length."""
+def history_days(days: int, province: str, end: datetime, rate: float = 1.0,
+                 seed: int = 20250701) -> Iterator[list[tuple[Any, dict[str, Any]]]]:
+    """Per day of [end − days, end): the (contract, event) pairs of the three simulators, one
+    day at a time so memory stays bounded whatever the history's length."""
     from connectors.simulators.dossier import DossierSimulator
     from connectors.simulators.feedback import FeedbackSimulator
     from connectors.simulators.social import SocialSimulator
@@ -53,33 +66,133 @@ def history_events(days: int, province: str, end: datetime, rate: float = 1.0,
     t0 = end - timedelta(days=days)
     while t0 < end:
         t1 = min(t0 + DAY_CHUNK, end)
-        for contract, sim in sims:
-            for e in sim.events_between(t0, t1):
-                yield contract.topic, str(e[contract.key_field]), e
+        yield [(contract, e) for contract, sim in sims for e in sim.events_between(t0, t1)]
         t0 = t1
 
 
-def _produce(bootstrap: str, days: int, province: str, end: datetime, rate: float
-             ) -> dict[str, float]:
-    producer = make_producer(bootstrap, client_id="bench-history")
-    n = 0
+def history_events(days: int, province: str, end: datetime, rate: float = 1.0,
+                   seed: int = 20250701) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(topic, key, event) of the three simulators over [end − days, end)."""
+    for day in history_days(days, province, end, rate, seed):
+        for contract, e in day:
+            yield contract.topic, str(e[contract.key_field]), e
+
+
+class RuntimeEncoder:
+    """What the connector runtime sends for a valid event (`ConnectorRuntime._route`):
+    redacted, a social post enriched on its redacted text, compact JSON, the `source` header.
+
+    Simulator texts repeat, and redaction (≈1 ms for a feedback report) and enrichment (≈2.4 ms
+    a post) are pure functions of the text, so both are memoised: redaction per (field, string
+    value) — `redact_event` treats every field on its own — and enrichment per (body text,
+    province), the inputs of `enrich_event`. The bytes are the runtime's (tested)."""
+
+    def __init__(self) -> None:
+        self.redacted: dict[tuple[str, str], Any] = {}
+        self.enriched: dict[tuple[str, str | None], dict[str, Any]] = {}
+
+    def redact(self, event: dict[str, Any]) -> dict[str, Any]:
+        from ioc.events.redact import PSEUDONYM_FIELDS, SAFE_FIELDS, URL_FIELDS, redact_event
+
+        out: dict[str, Any] = {}
+        for name, value in event.items():
+            if name in SAFE_FIELDS or value is None:
+                out[name] = value
+            elif (isinstance(value, str) and name not in URL_FIELDS
+                  and name not in PSEUDONYM_FIELDS):  # URLs and authors hardly repeat
+                key = (name, value)
+                if key not in self.redacted:
+                    if len(self.redacted) >= MEMO_MAX:
+                        self.redacted.clear()
+                    self.redacted[key] = redact_event({name: value})[0][name]
+                out[name] = self.redacted[key]
+            else:
+                out[name] = redact_event({name: value})[0][name]
+        return out
+
+    def enrich(self, contract: Any, event: dict[str, Any]) -> dict[str, Any]:
+        from connectors.enrich import with_enrichment
+        from ioc.events.contracts import SOCIAL
+        from ioc.social.enrichment import body
+
+        if contract.stream != SOCIAL:
+            return event
+        key = (body(event.get("title"), event.get("text")), event.get("province_code"))
+        hit = self.enriched.get(key)
+        if hit is not None:
+            return {**event, "enrichment": hit}
+        out = with_enrichment(contract, event)
+        if "enrichment" in out:  # a failure is not remembered: the next post tries again
+            if len(self.enriched) >= MEMO_MAX:
+                self.enriched.clear()
+            self.enriched[key] = out["enrichment"]
+        return out
+
+    def record(self, contract: Any, event: dict[str, Any]) -> Record:
+        from connectors.base import to_bytes
+
+        e = self.enrich(contract, self.redact(event))
+        return (contract.topic, str(e[contract.key_field]).encode(),
+                json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode(),
+                [("source", to_bytes(f"sim-{contract.stream}"))])
+
+
+# The producer and aggregator processes keep their state across chunks in these globals
+# (each is a spawned pool worker of its own).
+_PRODUCER: dict[str, Any] = {}
+_AGGREGATOR: dict[str, Any] = {}
+
+
+def _init_producer(days: int, province: str, end: datetime, rate: float) -> None:
+    _PRODUCER.update(days=history_days(days, province, end, rate), encoder=RuntimeEncoder(),
+                     chunk=[])
+
+
+def _build_chunk(chunk_days: int) -> dict[str, float]:
+    """The next `chunk_days` days as the runtime would send them, held until `_send_chunk`."""
     t0 = time.perf_counter()
-    for topic, key, event in history_events(days, province, end, rate):
-        producer.send(topic, key=key.encode(),
-                      value=json.dumps(event, ensure_ascii=False).encode())
-        n += 1
+    encoder: RuntimeEncoder = _PRODUCER["encoder"]
+    chunk: list[Record] = []
+    for _ in range(chunk_days):
+        day = next(_PRODUCER["days"], None)
+        if day is None:
+            break
+        chunk += [encoder.record(contract, e) for contract, e in day]
+    _PRODUCER["chunk"] = chunk
+    return {"events": len(chunk), "build_s": time.perf_counter() - t0,
+            "rss_mb": _peak_rss_mb()}
+
+
+def _send_chunk(bootstrap: str) -> dict[str, float]:
+    t0 = time.perf_counter()
+    chunk, _PRODUCER["chunk"] = _PRODUCER["chunk"], []
+    producer = make_producer(bootstrap, client_id="bench-history")
+    for topic, key, value, headers in chunk:
+        producer.send(topic, key=key, value=value, headers=headers)
     producer.flush()
     producer.close()
-    return {"events": n, "produce_s": time.perf_counter() - t0, "rss_mb": _peak_rss_mb()}
+    del chunk
+    return {"send_s": time.perf_counter() - t0, "rss_mb": _peak_rss_mb()}
 
 
-def _replay(bootstrap: str, url: str) -> dict[str, float]:
-    engine = make_engine(url)
-    try:
-        seconds = drain(bootstrap, engine)
-    finally:
-        engine.dispose()
+def _drain_chunk(bootstrap: str, url: str, group: str) -> dict[str, float]:
+    """One chunk drained by a new aggregator of the same group (as after a compaction)."""
+    if _AGGREGATOR.get("url") != url:
+        _AGGREGATOR.update(url=url, engine=make_engine(url))
+    seconds = drain(bootstrap, _AGGREGATOR["engine"], group)
     return {"replay_s": seconds, "rss_mb": _peak_rss_mb()}
+
+
+def _process_peak_mb(pid: int) -> float:
+    """Peak RSS (VmHWM) of another process, in MB; 0 when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def _peak_rss_mb() -> float:
@@ -271,10 +384,12 @@ def run_history_bench(settings: Settings, days: int, province: str | None = None
                       database_url: str | None = None, rate: float = 1.0, runs: int = 5,
                       end: datetime | None = None,
                       viewers: tuple[Callable[[str, str], None], Callable[[], None]] | None
-                      = None) -> dict[str, Any]:
+                      = None, chunk_days: int = CHUNK_DAYS) -> dict[str, Any]:
     """Build, replay and time (see the module's doc). `rate` scales the simulators' volume
     (1.0 = the province's real rhythm); `end` fixes the history's last instant (tests);
-    `viewers` = (load one Overview screen, clear the cache) adds 1 vs 10 concurrent screens."""
+    `viewers` = (load one Overview screen, clear the cache) adds 1 vs 10 concurrent screens;
+    `chunk_days` days are produced and drained before the embedded broker restarts empty (an
+    external broker given by IOC_KAFKA_BOOTSTRAP is never restarted: chunks only pace it)."""
     province = province or settings.province_code
     end = (end or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
     broker = None
@@ -290,11 +405,8 @@ def run_history_bench(settings: Settings, days: int, province: str | None = None
         upgrade(engine)
         engine.dispose()
         ensure_topics(bootstrap, settings.topic_partitions)
-        with spawn.Pool(1) as pool:
-            produced = pool.apply(_produce, (bootstrap, days, province, end, rate))
-        broker_rss = broker.rss_mb() if broker else None
-        with spawn.Pool(1) as pool:
-            replayed = pool.apply(_replay, (bootstrap, url))
+        replay = _replay_chunks(spawn, broker, bootstrap, url, days, province, end, rate,
+                                max(1, chunk_days), settings.topic_partitions)
         cold, warm, rss = [], [], []
         for _ in range(runs):  # a fresh interpreter per cold run
             with spawn.Pool(1) as pool:
@@ -307,7 +419,7 @@ def run_history_bench(settings: Settings, days: int, province: str | None = None
         rss.append(r["rss_mb"])
         cold_pages, cold_q = summarise(cold)
         warm_pages, warm_q = summarise(warm)
-        events = int(produced["events"])
+        events = int(replay["events"])
         screens = {}
         if viewers:
             one = measure_viewers(url, province, *viewers, viewers=1)
@@ -322,16 +434,22 @@ def run_history_bench(settings: Settings, days: int, province: str | None = None
             "province": province,
             "end": end.isoformat(),
             "database": engine.dialect.name,
-            "replay_eps": round(events / replayed["replay_s"]) if replayed["replay_s"] else None,
-            "replay_s": round(replayed["replay_s"], 1),
-            "produce_s": round(produced["produce_s"], 1),
+            "replay_eps": round(events / replay["replay_s"]) if replay["replay_s"] else None,
+            "replay_s": round(replay["replay_s"], 1),
+            "produce_s": round(replay["produce_s"], 1),
+            "replay_with_produce_eps": round(events / replay["wall_s"]),
+            "replay_wall_s": round(replay["wall_s"], 1),
+            "chunks": replay["chunks"],
+            "chunk_days": max(1, chunk_days),
+            "broker_restarts": replay["broker_restarts"],
             "runs": runs,
             "pages": {p: {"cold": cold_pages[p], "warm": warm_pages[p]} for p in cold_pages},
             "queries": {q: {"cold": cold_q[q], "warm": warm_q[q]} for q in cold_q},
-            "peak_rss_mb": {"producer": round(produced["rss_mb"], 1),
-                            "aggregator": round(replayed["rss_mb"], 1),
+            "peak_rss_mb": {"producer": round(replay["producer_rss_mb"], 1),
+                            "aggregator": round(replay["aggregator_rss_mb"], 1),
                             "bench": round(max(rss), 1),
-                            "broker": round(broker_rss, 1) if broker_rss else None},
+                            "broker": round(replay["broker_rss_mb"], 1)
+                            if replay["broker_rss_mb"] else None},
             "db_size_mb": round(db_size_mb(engine), 1),
             "overview_viewers": screens or None,
         }
@@ -339,3 +457,54 @@ def run_history_bench(settings: Settings, days: int, province: str | None = None
         engine.dispose()
         if broker:
             broker.stop()
+
+
+def _replay_chunks(spawn: Any, broker: EmbeddedBroker | None, bootstrap: str, url: str,
+                   days: int, province: str, end: datetime, rate: float, chunk_days: int,
+                   partitions: int) -> dict[str, Any]:
+    """Produce and drain the history chunk by chunk (see the module's doc); the producer
+    builds chunk k+1 while the aggregator drains chunk k. `broker` (embedded, ours) is
+    restarted empty between chunks, on the same port, and left running after the last."""
+    group = f"bench-history-{uuid.uuid4().hex[:8]}"  # one group: offsets carry on per broker
+    n_chunks = -(-days // chunk_days)
+    out: dict[str, Any] = {"events": 0, "replay_s": 0.0, "produce_s": 0.0, "chunks": 0,
+                           "broker_restarts": 0, "producer_rss_mb": 0.0,
+                           "aggregator_rss_mb": 0.0, "broker_rss_mb": 0.0}
+    t_start = time.perf_counter()
+    with spawn.Pool(1, initializer=_init_producer, initargs=(days, province, end, rate)) \
+            as producer, spawn.Pool(1) as aggregator:
+        building = producer.apply_async(_build_chunk, (chunk_days,))
+        for i in range(n_chunks):
+            built = building.get()
+            sent = producer.apply(_send_chunk, (bootstrap,))
+            if i + 1 < n_chunks:
+                building = producer.apply_async(_build_chunk, (chunk_days,))
+            drained = aggregator.apply(_drain_chunk, (bootstrap, url, group))
+            out["events"] += int(built["events"])
+            out["produce_s"] += built["build_s"] + sent["send_s"]
+            out["replay_s"] += drained["replay_s"]
+            out["chunks"] += 1
+            out["producer_rss_mb"] = max(out["producer_rss_mb"], built["rss_mb"],
+                                         sent["rss_mb"])
+            out["aggregator_rss_mb"] = max(out["aggregator_rss_mb"], drained["rss_mb"])
+            broker_mb = 0.0
+            if broker and broker.process:
+                broker_mb = _process_peak_mb(broker.process.pid) or broker.rss_mb()
+                out["broker_rss_mb"] = max(out["broker_rss_mb"], broker_mb)
+            # Progress on stderr (stdout is the JSON): what finished if a run is cut short.
+            print(f"chunk {i + 1}/{n_chunks}: {out['events']} events, build "
+                  f"{built['build_s']:.1f} s, send {sent['send_s']:.1f} s, drain "
+                  f"{drained['replay_s']:.1f} s, broker peak {broker_mb:.0f} MB, "
+                  f"{time.perf_counter() - t_start:.0f} s so far",
+                  file=sys.stderr, flush=True)
+            if broker and i + 1 < n_chunks:
+                # As `ioc up`'s compaction: everything is aggregated, so restart it empty on
+                # its port under a new cluster id and recreate the topics.
+                port = broker.port
+                broker.stop()
+                broker.port, broker.cluster_id = port, f"ioc-{uuid.uuid4().hex[:12]}"
+                broker.start()
+                ensure_topics(bootstrap, partitions)
+                out["broker_restarts"] += 1
+    out["wall_s"] = time.perf_counter() - t_start
+    return out

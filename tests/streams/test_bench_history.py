@@ -7,25 +7,37 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
+from connectors.base import record_from_event
+from connectors.runtime import ConnectorRuntime
 from ioc.kpis.values import dossier_kpis
 from ioc.kpis.windows import Period
 from ioc.settings import load_settings
 from ioc.ui import batch_cache
-from streams.bench_history import history_events, percentiles, run_history_bench
+from streams.bench_history import (
+    RuntimeEncoder,
+    history_days,
+    history_events,
+    percentiles,
+    run_history_bench,
+)
 from streams.chaos.workload import db_totals, expected_totals
 
 END = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
-def test_history_bench_shape_and_replayed_totals(broker, engine, db_url, tmp_path):
-    settings = replace(load_settings(), kafka_bootstrap=broker.bootstrap, var_dir=tmp_path)
+def test_history_bench_shape_and_replayed_totals(engine, db_url, tmp_path):
+    # Its own embedded broker, one day per chunk: three chunks, restarted empty twice.
+    settings = replace(load_settings(), kafka_bootstrap=None, var_dir=tmp_path)
     result = run_history_bench(settings, days=3, province="25", database_url=db_url, rate=0.05,
-                               runs=2, end=END,
+                               runs=2, end=END, chunk_days=1,
                                viewers=(batch_cache.overview_data, batch_cache.clear))
     json.dumps(result)  # one JSON object
     events = [e for _, _, e in history_events(3, "25", END, rate=0.05)]
     assert result["events"] == len(events) > 100
+    assert result["chunks"] == 3 and result["broker_restarts"] == 2
+    assert result["replay_with_produce_eps"] > 0 and result["peak_rss_mb"]["broker"] > 0
     assert result["database"] == engine.dialect.name
     assert result["replay_eps"] > 0 and result["db_size_mb"] > 0
     assert set(result["peak_rss_mb"]) >= {"aggregator", "bench", "producer"}
@@ -49,6 +61,22 @@ def test_history_bench_shape_and_replayed_totals(broker, engine, db_url, tmp_pat
                                                  with_previous=False)}
     assert kpis["dossier.received"] == expected["dossier.received"]
     assert kpis["dossier.completed"] == expected["dossier.completed"]
+
+
+def test_producer_sends_what_the_connector_runtime_sends():
+    """Redacted, social posts enriched, the same bytes and header as ConnectorRuntime, with the
+    producer's memos warm (simulator texts repeat)."""
+    encoder = RuntimeEncoder()
+    pairs = [pair for day in history_days(1, "25", END, rate=0.05) for pair in day] * 2
+    assert {c.stream for c, _ in pairs} == {"dossier", "feedback", "social"}
+    for contract, event in pairs:
+        source = SimpleNamespace(connector_id=f"sim-{contract.stream}", contract=contract)
+        runtime = ConnectorRuntime(source, None, None,  # type: ignore[arg-type]
+                                   heartbeat_expiry_seconds=1)  # _route uses neither
+        topic, key, value, headers, _ = runtime._route(record_from_event(event))
+        assert encoder.record(contract, event) == (topic, key, value, headers)
+    assert any(b"enrichment" in encoder.record(c, e)[2] for c, e in pairs)
+    assert encoder.redacted and encoder.enriched
 
 
 def test_percentiles_nearest_rank():
