@@ -104,7 +104,8 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
         result = run_history_bench(settings, args.history_days, args.province,
                                    args.database_url, rate=args.rate, runs=args.runs,
-                                   viewers=(batch_cache.overview_data, batch_cache.clear))
+                                   viewers=(batch_cache.overview_data, batch_cache.clear),
+                                   chunk_days=args.chunk_days)
     else:
         result = run_bench(settings, events=args.events, database_url=args.database_url)
     print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))
@@ -148,6 +149,9 @@ def add_watch_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     b.add_argument("--rate", type=float, default=1.0,
                    help="history volume as a multiple of the simulators' real rhythm")
     b.add_argument("--runs", type=int, default=5, help="timed runs per query, cold and warm")
+    b.add_argument("--chunk-days", type=int, default=30,
+                   help="history days produced and drained before the embedded broker "
+                        "restarts empty (its memory stays bounded)")
     b.set_defaults(func=cmd_bench)
     sub.add_parser("ui", help="run only the Streamlit UI").set_defaults(func=cmd_ui)
 
