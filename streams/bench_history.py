@@ -6,8 +6,8 @@ which holds every record in memory, bounded): the producer builds a chunk exactl
 connector runtime would send it (redacted, social posts enriched), sends it, the aggregator
 drains it to lag 0 against its database offsets, then the broker restarts empty on its port
 under a new cluster id (the aggregator's offsets are keyed by cluster id, so it starts the new
-logs at 0). The producer builds the next chunk while the aggregator drains this one, as
-connectors and aggregator overlap in production.
+logs at 0). Two producer processes build the next chunks while the aggregator drains this
+one, as connectors and aggregator overlap in production.
 
 Each step runs in its own spawned interpreter, so each one's peak RSS is its own and no
 process is forked from one holding Kafka or database threads: the producer (simulators →
@@ -28,6 +28,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,26 +47,39 @@ from streams.topics import ensure_topics
 
 DAY_CHUNK = timedelta(days=1)
 CHUNK_DAYS = 30  # ≈ 180k events of Phú Thọ: the embedded broker stays near 200 MB
+# The simulators generate ≈1.6k events/s per process on the 2-core machine, about half what
+# the aggregator drains: two producers build chunks ahead so the drain is what is measured.
+PRODUCERS = 2
 MEMO_MAX = 200_000  # entries per producer memo before it starts afresh (bounded RSS)
 
 Record = tuple[str, bytes, bytes, list[tuple[str, bytes]]]  # topic, key, value, headers
 
 
-def history_days(days: int, province: str, end: datetime, rate: float = 1.0,
-                 seed: int = 20250701) -> Iterator[list[tuple[Any, dict[str, Any]]]]:
-    """Per day of [end − days, end): the (contract, event) pairs of the three simulators, one
-    day at a time so memory stays bounded whatever the history's length."""
+def simulators(province: str, rate: float = 1.0, seed: int = 20250701) -> list[tuple[Any, Any]]:
+    """(contract, simulator) of the three streams; each hour's events are a pure function of
+    the seed and the hour, so any day range gives the same events whoever generates it."""
     from connectors.simulators.dossier import DossierSimulator
     from connectors.simulators.feedback import FeedbackSimulator
     from connectors.simulators.social import SocialSimulator
     from ioc.events.contracts import CONTRACTS
 
-    sims = [(CONTRACTS[k], cls(province_code=province, seed=seed, rate=rate)) for k, cls in
+    return [(CONTRACTS[k], cls(province_code=province, seed=seed, rate=rate)) for k, cls in
             (("dossier", DossierSimulator), ("feedback", FeedbackSimulator),
              ("social", SocialSimulator))]
-    t0 = end - timedelta(days=days)
-    while t0 < end:
-        t1 = min(t0 + DAY_CHUNK, end)
+
+
+def history_days(days: int, province: str, end: datetime, rate: float = 1.0,
+                 seed: int = 20250701, first_day: int = 0, n_days: int | None = None,
+                 sims: list[tuple[Any, Any]] | None = None
+                 ) -> Iterator[list[tuple[Any, dict[str, Any]]]]:
+    """Per day of [end − days, end) (or its days first_day … first_day + n_days − 1): the
+    (contract, event) pairs of the three simulators, one day at a time so memory stays
+    bounded whatever the history's length."""
+    sims = sims or simulators(province, rate, seed)
+    t0 = end - timedelta(days=days) + first_day * DAY_CHUNK
+    stop = end if n_days is None else min(end, t0 + n_days * DAY_CHUNK)
+    while t0 < stop:
+        t1 = min(t0 + DAY_CHUNK, stop)
         yield [(contract, e) for contract, sim in sims for e in sim.events_between(t0, t1)]
         t0 = t1
 
@@ -144,19 +158,19 @@ _AGGREGATOR: dict[str, Any] = {}
 
 
 def _init_producer(days: int, province: str, end: datetime, rate: float) -> None:
-    _PRODUCER.update(days=history_days(days, province, end, rate), encoder=RuntimeEncoder(),
-                     chunk=[])
+    _PRODUCER.update(args=(days, province, end, rate), sims=simulators(province, rate),
+                     encoder=RuntimeEncoder(), chunk=[])
 
 
-def _build_chunk(chunk_days: int) -> dict[str, float]:
-    """The next `chunk_days` days as the runtime would send them, held until `_send_chunk`."""
+def _build_chunk(index: int, chunk_days: int) -> dict[str, float]:
+    """Chunk `index` (its `chunk_days` days) as the runtime would send it, held until
+    `_send_chunk` in this same process."""
     t0 = time.perf_counter()
     encoder: RuntimeEncoder = _PRODUCER["encoder"]
+    days, province, end, rate = _PRODUCER["args"]
     chunk: list[Record] = []
-    for _ in range(chunk_days):
-        day = next(_PRODUCER["days"], None)
-        if day is None:
-            break
+    for day in history_days(days, province, end, rate, first_day=index * chunk_days,
+                            n_days=chunk_days, sims=_PRODUCER["sims"]):
         chunk += [encoder.record(contract, e) for contract, e in day]
     _PRODUCER["chunk"] = chunk
     return {"events": len(chunk), "build_s": time.perf_counter() - t0,
@@ -442,6 +456,7 @@ def run_history_bench(settings: Settings, days: int, province: str | None = None
             "chunks": replay["chunks"],
             "chunk_days": max(1, chunk_days),
             "broker_restarts": replay["broker_restarts"],
+            "producers": replay["producers"],
             "runs": runs,
             "pages": {p: {"cold": cold_pages[p], "warm": warm_pages[p]} for p in cold_pages},
             "queries": {q: {"cold": cold_q[q], "warm": warm_q[q]} for q in cold_q},
@@ -462,8 +477,8 @@ def run_history_bench(settings: Settings, days: int, province: str | None = None
 def _replay_chunks(spawn: Any, broker: EmbeddedBroker | None, bootstrap: str, url: str,
                    days: int, province: str, end: datetime, rate: float, chunk_days: int,
                    partitions: int) -> dict[str, Any]:
-    """Produce and drain the history chunk by chunk (see the module's doc); the producer
-    builds chunk k+1 while the aggregator drains chunk k. `broker` (embedded, ours) is
+    """Produce and drain the history chunk by chunk (see the module's doc); the producers
+    build the next chunks while the aggregator drains chunk k. `broker` (embedded, ours) is
     restarted empty between chunks, on the same port, and left running after the last."""
     group = f"bench-history-{uuid.uuid4().hex[:8]}"  # one group: offsets carry on per broker
     n_chunks = -(-days // chunk_days)
@@ -471,14 +486,25 @@ def _replay_chunks(spawn: Any, broker: EmbeddedBroker | None, bootstrap: str, ur
                            "broker_restarts": 0, "producer_rss_mb": 0.0,
                            "aggregator_rss_mb": 0.0, "broker_rss_mb": 0.0}
     t_start = time.perf_counter()
-    with spawn.Pool(1, initializer=_init_producer, initargs=(days, province, end, rate)) \
-            as producer, spawn.Pool(1) as aggregator:
-        building = producer.apply_async(_build_chunk, (chunk_days,))
+    init = (days, province, end, rate)
+    with ExitStack() as stack:
+        producers = [stack.enter_context(spawn.Pool(1, initializer=_init_producer,
+                                                    initargs=init))
+                     for _ in range(min(PRODUCERS, n_chunks))]
+        aggregator = stack.enter_context(spawn.Pool(1))
+        building: dict[int, Any] = {}
+
+        def build(i: int) -> None:  # chunk i on producer i mod P, which will also send it
+            if i < n_chunks:
+                building[i] = producers[i % len(producers)].apply_async(
+                    _build_chunk, (i, chunk_days))
+
+        for i in range(len(producers)):
+            build(i)
         for i in range(n_chunks):
-            built = building.get()
-            sent = producer.apply(_send_chunk, (bootstrap,))
-            if i + 1 < n_chunks:
-                building = producer.apply_async(_build_chunk, (chunk_days,))
+            built = building.pop(i).get()
+            sent = producers[i % len(producers)].apply(_send_chunk, (bootstrap,))
+            build(i + len(producers))
             drained = aggregator.apply(_drain_chunk, (bootstrap, url, group))
             out["events"] += int(built["events"])
             out["produce_s"] += built["build_s"] + sent["send_s"]
@@ -507,4 +533,5 @@ def _replay_chunks(spawn: Any, broker: EmbeddedBroker | None, bootstrap: str, ur
                 ensure_topics(bootstrap, partitions)
                 out["broker_restarts"] += 1
     out["wall_s"] = time.perf_counter() - t_start
+    out["producers"] = min(PRODUCERS, n_chunks)
     return out

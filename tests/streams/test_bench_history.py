@@ -37,6 +37,7 @@ def test_history_bench_shape_and_replayed_totals(engine, db_url, tmp_path):
     events = [e for _, _, e in history_events(3, "25", END, rate=0.05)]
     assert result["events"] == len(events) > 100
     assert result["chunks"] == 3 and result["broker_restarts"] == 2
+    assert result["producers"] == 2  # chunks 0 and 2 from one process, 1 from the other
     assert result["replay_with_produce_eps"] > 0 and result["peak_rss_mb"]["broker"] > 0
     assert result["database"] == engine.dialect.name
     assert result["replay_eps"] > 0 and result["db_size_mb"] > 0
