@@ -14,25 +14,34 @@ from typing import Any
 from sqlalchemy import Engine
 
 from ioc.db import connector_heartbeats
+from ioc.ui.wall.watchdog import SLOT_ID
 from tests.browser.conftest import DWELL, PLAYLIST_PAGES, SHOTS, UiServer, wait_for
 
 TITLES = {"overview": "Tổng quan", "dossiers": "Hồ sơ TTHC", "feedback": "Phản ánh kiến nghị",
           "social": "Lắng nghe mạng xã hội", "alerts": "Cảnh báo"}
 
 
+def _view(page: Any) -> Any:
+    """The document of the slot on screen: the host's full-screen iframe once the rotation
+    has begun (the top document never navigates, ioc.ui.wall.watchdog), else the page."""
+    if page.locator(f"#{SLOT_ID}").count():
+        return page.frame_locator(f"#{SLOT_ID}")
+    return page
+
+
 def _page_of(page: Any) -> str | None:
     """The page of the slot on screen (the strip names it; drawn before the page runs)."""
-    strip = page.locator(".ioc-wall-strip")
+    strip = _view(page).locator(".ioc-wall-strip")
     return strip.first.get_attribute("data-page") if strip.count() else None
 
 
 def _heading(page: Any) -> str:
-    heading = page.locator(".ioc-title")
+    heading = _view(page).locator(".ioc-title")
     return heading.first.inner_text() if heading.count() else ""
 
 
 def _strip_state(page: Any) -> str | None:
-    strip = page.locator(".ioc-wall-strip")
+    strip = _view(page).locator(".ioc-wall-strip")
     return strip.get_attribute("data-freshness") if strip.count() else None
 
 
@@ -50,11 +59,11 @@ def test_playlist_rotates_in_kiosk_chrome(ui_server: UiServer, wall_url: str,
         if current and current != "wall" and (not seen or seen[-1] != current):
             seen.append(current)
             if current == "overview" and len(seen) == 1:
-                wait_for(lambda: page.locator(".ioc-tile").count()
-                         and page.locator("[data-testid='stDeckGlJsonChart'] canvas").count(),
-                         20, "the Overview's tiles and map")
+                wait_for(lambda: _view(page).locator(".ioc-tile").count()
+                         and _view(page).locator("[data-testid='stDeckGlJsonChart'] canvas")
+                         .count(), 20, "the Overview's tiles and map")
                 page.screenshot(path=str(SHOTS / "wall_1920.png"))
-        assert page.locator("[data-testid='stException']").count() == 0, page.url
+        assert _view(page).locator("[data-testid='stException']").count() == 0, current
         return len(seen) == len(PLAYLIST_PAGES) + 1
 
     wait_for(next_page, (len(PLAYLIST_PAGES) + 2) * (DWELL + 15), f"the rotation (seen {seen})")
@@ -63,10 +72,13 @@ def test_playlist_rotates_in_kiosk_chrome(ui_server: UiServer, wall_url: str,
     # the strip: allow one miss on a loaded machine, never more).
     assert len(headings) >= len(PLAYLIST_PAGES) - 1, headings
     # Kiosk chrome: no header bar (menu, toolbar), no sign-in link; the strip with the clock.
-    assert not page.locator("header[data-testid='stHeader']").is_visible()
-    assert page.locator(".st-key-ioc_account").count() == 0
-    assert re.fullmatch(r"\d\d:\d\d:\d\d", page.locator("[data-ioc-clock]").inner_text())
-    assert not page.locator("[data-baseweb='modal']").is_visible()  # no "Page not found"
+    # The slot is in the host's iframe now, and the top document was never replaced.
+    assert page.locator(f"#{SLOT_ID}").count() == 1 and page.url.endswith(wall_url)
+    view = _view(page)
+    assert not view.locator("header[data-testid='stHeader']").is_visible()
+    assert view.locator(".st-key-ioc_account").count() == 0
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", view.locator("[data-ioc-clock]").inner_text())
+    assert not view.locator("[data-baseweb='modal']").is_visible()  # no "Page not found"
     assert _strip_state(page) == "live"
     page.close()
 
@@ -131,7 +143,37 @@ def test_wall_recovers_after_ui_server_restart(ui_server: UiServer, wall_url: st
     wait_for(lambda: page.locator("#ioc-offline").count() == 0 and _strip_state(page),
              60, "the wall back after the restart")
     first = _page_of(page)
-    wait_for(lambda: _page_of(page) not in (None, first), 3 * DWELL + 10,
+    # Two sessions reconnect after a restart (the slot and the host's hidden first page).
+    wait_for(lambda: _page_of(page) not in (None, first), 3 * DWELL + 30,
              "the rotation to go on")
-    assert page.locator("[data-testid='stException']").count() == 0
+    assert _view(page).locator("[data-testid='stException']").count() == 0
+    page.close()
+
+
+def test_wall_survives_a_slot_load_that_fails(ui_server: UiServer, wall_url: str,
+                                              chromium: Any) -> None:
+    """The gap of a navigation-based rotation: the server dies between the health check and
+    the next slot's load, so the load itself fails. Here the slot's iframe is sent to the
+    dead server (chromium's error page inside it); the host document, never navigated, keeps
+    its script: it shows the overlay and brings the wall back when the server returns."""
+    page = chromium.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(ui_server.base + wall_url)
+    wait_for(lambda: page.locator(f"#{SLOT_ID}").count() and _page_of(page), 30 + DWELL,
+             "the first slot in the host's iframe")
+    ui_server.stop()
+    page.evaluate(f"u => {{ document.getElementById('{SLOT_ID}').src = u; }}",
+                  ui_server.base + wall_url)
+    wait_for(lambda: _page_of(page) is None, 20, "the slot's failed load")
+    wait_for(lambda: page.locator("#ioc-offline").count(), 20, "the reconnecting overlay")
+    assert page.url == ui_server.base + wall_url  # the top document was never replaced
+    # The overlay is on top of the slot's iframe, not hidden under it.
+    assert page.evaluate("document.elementFromPoint(innerWidth / 2, innerHeight / 2)"
+                         ".closest('#ioc-offline') !== null")
+    ui_server.start()
+    wait_for(lambda: page.locator("#ioc-offline").count() == 0 and _strip_state(page),
+             60, "the wall back after the failed load")
+    first = _page_of(page)
+    wait_for(lambda: _page_of(page) not in (None, first), 3 * DWELL + 30,
+             "the rotation to go on")
+    assert _view(page).locator("[data-testid='stException']").count() == 0
     page.close()
