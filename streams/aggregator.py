@@ -52,6 +52,8 @@ CRASH_AFTER_DLQ_SEND = int(os.environ.get("IOC_CRASH_AFTER_DLQ_SEND", "0") or 0)
 # Dead letters older than this are purged (at most hourly) by the aggregator.
 DLQ_RETENTION_DAYS = float(os.environ.get("IOC_DLQ_RETENTION_DAYS", "30") or 30)
 PURGE_EVERY_S = 3600.0
+# How long a poll waits for the next fetch to top a batch up (see Aggregator._poll).
+TOP_UP_MS = int(os.environ.get("IOC_POLL_TOP_UP_MS", "50") or 50)
 # What a poison record may raise: any Exception, and Polars/pyo3 panics (a BaseException).
 POISON: tuple[type[BaseException], ...] = (Exception, pl.exceptions.PanicException)
 # The aggregator's own dead letters: the stage of the decoder and of the bisected apply.
@@ -121,10 +123,12 @@ class _Rebalance(ConsumerRebalanceListener):
         self.agg = agg
 
     def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        self.agg.rebalances += 1
         for tp in revoked:
             self.agg.expected.pop(tp, None)
 
     def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        self.agg.rebalances += 1
         self.agg.seek_to_stored(list(assigned))
 
 
@@ -149,6 +153,7 @@ class Aggregator:
                                       max_poll_records=max_poll_records)
         self.producer = producer or make_producer(bootstrap, client_id=f"{self.instance}-dlq")
         self.expected: dict[TopicPartition, offsets.Stored | None] = {}
+        self.rebalances = 0  # revocations + assignments seen, to spot one inside a poll
         self.stats = AggregatorStats()
         self._last_heartbeat = 0.0
         self._lag = 0
@@ -179,8 +184,32 @@ class Aggregator:
         log.info("%s assigned %s", self.instance, sorted((t.topic, t.partition) for t in tps))
 
     # ------------------------------------------------------------ one batch
-    def poll_once(self, timeout_ms: int = 1000) -> BatchStats:
+    def _poll(self, timeout_ms: int) -> dict[TopicPartition, list]:
+        """One poll, topped up with what the fetcher delivers within TOP_UP_MS more, up to
+        max_poll_records: kafka-python returns a few thousand records per fetch, and every
+        batch pays a fixed cost (commit, stored-state reads, frame set-up).
+
+        If the group rebalanced during a top-up, the records held may belong to partitions
+        no longer ours, or be re-read from the stored offsets: the batch is dropped and every
+        assigned partition re-seeks to its offset in the database (nothing is applied, so
+        nothing is lost or doubled)."""
         polled = self.consumer.poll(timeout_ms=timeout_ms, max_records=self.max_poll_records)
+        n = sum(len(recs) for recs in polled.values())
+        seen = self.rebalances
+        while polled and n < self.max_poll_records:
+            more = self.consumer.poll(timeout_ms=TOP_UP_MS, max_records=self.max_poll_records - n)
+            if self.rebalances != seen:
+                self.seek_to_stored(list(self.consumer.assignment()))
+                return {}
+            if not more:
+                break
+            for tp, recs in more.items():
+                polled[tp] = [*polled.get(tp, []), *recs]  # offsets keep increasing per tp
+                n += len(recs)
+        return polled
+
+    def poll_once(self, timeout_ms: int = 1000) -> BatchStats:
+        polled = self._poll(timeout_ms)
         batch = BatchStats()
         if not polled:
             self._heartbeat(batch)
