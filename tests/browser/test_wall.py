@@ -158,7 +158,7 @@ def test_wall_survives_a_slot_load_that_fails(ui_server: UiServer, wall_url: str
     its script: it shows the overlay and brings the wall back when the server returns."""
     page = chromium.new_page(viewport={"width": 1920, "height": 1080})
     page.goto(ui_server.base + wall_url)
-    wait_for(lambda: page.locator(f"#{SLOT_ID}").count() and _page_of(page), 30 + DWELL,
+    wait_for(lambda: page.locator(f"#{SLOT_ID}").count() and _page_of(page), 60,
              "the first slot in the host's iframe")
     ui_server.stop()
     page.evaluate(f"u => {{ document.getElementById('{SLOT_ID}').src = u; }}",
