@@ -10,7 +10,7 @@ publishes (ioc.auth.scopes); where the request names B itself the page says
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from ioc.alerts import rule_store
+from ioc.alerts import store as alert_store
 from ioc.alerts.rules import parse_rule
 from ioc.auth import Identity, create_user, set_scope
 from ioc.auth.scopes import OUT_OF_SCOPE
@@ -83,6 +84,11 @@ def both_communes(monkeypatch: pytest.MonkeyPatch, db_url: str, engine: Engine) 
                                              "name": "Đúng hạn phường Hòa Bình",
                                              "scope": f"province:25,commune:{WARD_B}"}),
                          al.ADMIN)
+    now = datetime.now(UTC)
+    for prefix in (f"province:25,commune:{WARD_B}", f"province:25,commune:{WARD_A}"):
+        alert_store.add_silence(engine, al.OPERATOR, now - timedelta(hours=1),
+                                now + timedelta(hours=2), f"bảo trì {prefix[-5:]}",
+                                scope_prefix=prefix)
     create_user(engine, LEADER.username, "Scoped-Leader-42", "viewer")
     set_scope(engine, LEADER.username, LEADER.scope, by="test")
     return engine

@@ -14,12 +14,14 @@ from ioc.alerts.text import local_time
 from ioc.auth import Identity, PermissionDenied
 from ioc.i18n import bilingual
 from ioc.reference.calendar import TZ
+from ioc.ui.scoping import in_scope
+from ioc.ui.session import current_scope
 
 STAMP = "%d/%m/%Y %H:%M"
 
 
 def render_silence(engine: Engine, identity: Identity | None,
-                   rule_names: Mapping[str, str]) -> None:
+                   rule_names: Mapping[str, str], province: str = "") -> None:
     st.caption(bilingual(
         "Tạm ẩn chỉ tắt thông báo (webhook, e-mail) của cảnh báo khớp; cảnh báo vẫn được đánh "
         "giá và vẫn hiện trên màn hình. Giờ theo giờ Việt Nam.",
@@ -61,6 +63,10 @@ def render_silence(engine: Engine, identity: Identity | None,
             st.success(bilingual("Đã tạm ẩn", "Silence added") + f": {sid}")
     with engine.connect() as conn:
         active = alert_store.active_silences(conn, alert_store.utcnow())
+    if current_scope() is not None:  # a scoped account: silences of its scope and rules only
+        active = [s for s in active
+                  if (not s.rule_id or s.rule_id in rule_names)
+                  and (not s.scope_prefix or in_scope(s.scope_prefix, province))]
     if active:
         st.markdown(f"**{bilingual('Đang tạm ẩn', 'Active silences')}**")
         st.dataframe([{"Quy tắc · Rule": s.rule_id or bilingual("Mọi", "Any"),

@@ -53,6 +53,6 @@ def render_alerts(settings: Settings, identity: Identity | None) -> None:
     with tab_ack, db_guard():
         render_ack(engine, identity, filters, rules, names, settings.province_code)
     with tab_silence, db_guard():
-        render_silence(engine, identity, rules)
+        render_silence(engine, identity, rules, settings.province_code)
     with tab_history, db_guard():
         render_history(engine, filters, settings.province_code)
