@@ -25,13 +25,30 @@ def test_shipped_corpus_is_what_the_generator_writes() -> None:
     assert (DATA_DIR / "sentiment_corpus.tsv").read_text("utf-8") == corpus_text()
 
 
-def test_training_twice_gives_the_same_bytes_as_the_shipped_model(corpus) -> None:
+def test_training_twice_gives_the_same_bytes_and_the_shipped_model(corpus) -> None:
     texts, gold = corpus
     first, second = dump(fit(texts, gold)), dump(fit(texts, gold))
     assert first == second
     shipped = json.loads(gzip.decompress((DATA_DIR / sentiment.MODEL_FILE).read_bytes()))
     shipped.pop("corpus_sha256")
-    assert json.loads(gzip.decompress(first)) == shipped
+    rebuilt = json.loads(gzip.decompress(first))
+    # Same features and labels; the weights agree to the stored 6 significant digits give or
+    # take the last (1e-6 absolute near zero): scikit-learn/scipy/BLAS releases, which the
+    # fresh install picks, round the solver's last iterations differently. Exact equality
+    # above still proves training is deterministic on one install.
+    assert rebuilt.keys() == shipped.keys()
+    assert rebuilt["features"].keys() == shipped["features"].keys()
+    assert _close(rebuilt, shipped)
+
+
+def _close(a: object, b: object) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=2e-5, abs=1e-6)
+    return a == b
 
 
 def test_exported_scoring_matches_sklearn(corpus) -> None:
