@@ -18,11 +18,13 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ioc.auth import Identity
 from ioc.db.migrate import migrated_engine
+from ioc.ui.wall.watchdog import SLOT_ID
 from ioc.wall import store
 from ioc.wall.playlists import Item, Playlist
 from streams.chaos.workload import random_events
@@ -98,15 +100,28 @@ def main() -> int:
         browser = pw.chromium.launch(executable_path=CHROMIUM,
                                      args=["--headless", "--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
-        loads = [0]  # top-document loads: one per slot (and one per reconnect)
-        page.on("load", lambda _p: loads.__setitem__(0, loads[0] + 1))
+        # The host document stays put and loads each slot into its iframe: count the
+        # documents requested by frames other than the host (one per slot and per reconnect;
+        # Streamlit's component frames use srcdoc or /component/ URLs and are left out).
+        loads = [0]
+
+        def on_request(req: object) -> None:
+            r: Any = req
+            if (r.resource_type == "document" and r.frame != page.main_frame
+                    and "/component/" not in r.url):
+                loads[0] += 1
+
+        page.on("request", on_request)
         page.goto(f"{server.base}/wall?playlist=soak&key={token}")
         end = time.monotonic() + args.minutes * 60
         while time.monotonic() < end:
             try:
-                strip = page.locator(".ioc-wall-strip")
+                # The slot on screen: inside the host's iframe once the rotation started.
+                doc = page.frame_locator(f"#{SLOT_ID}") if page.locator(
+                    f"#{SLOT_ID}").count() else page
+                strip = doc.locator(".ioc-wall-strip")
                 shown = strip.first.get_attribute("data-page") if strip.count() else None
-                errors = page.locator("[data-testid='stException']").count()
+                errors = doc.locator("[data-testid='stException']").count()
                 offline = page.locator("#ioc-offline").count()
             except Exception as exc:  # noqa: BLE001 - a navigation under way
                 shown, errors, offline = f"({type(exc).__name__})", 0, 0
