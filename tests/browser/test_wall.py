@@ -130,6 +130,15 @@ def test_freshness_strip_red_when_aggregator_stops(ui_server: UiServer, heartbea
     page.close()
 
 
+def _assert_nothing_half_loaded_shows(page: Any) -> None:
+    """While reconnecting, the slot (Streamlit's module-fetch errors of a half-loaded page)
+    is hidden and Streamlit's own dialogs are styled away: only the overlay speaks."""
+    assert page.evaluate(f"(() => {{ const s = document.getElementById('{SLOT_ID}');"
+                         " return !s || getComputedStyle(s).visibility === 'hidden'; })()")
+    assert page.evaluate("[...document.querySelectorAll('[data-testid=\"stDialog\"],"
+                         " div[role=\"dialog\"]')].every(d => !d.checkVisibility())")
+
+
 def test_wall_recovers_after_ui_server_restart(ui_server: UiServer, wall_url: str,
                                                chromium: Any) -> None:
     page = chromium.new_page(viewport={"width": 1920, "height": 1080})
@@ -138,6 +147,7 @@ def test_wall_recovers_after_ui_server_restart(ui_server: UiServer, wall_url: st
     ui_server.stop()
     wait_for(lambda: page.locator("#ioc-offline").count(), 20, "the reconnecting overlay")
     assert "Mất kết nối · reconnecting" in page.locator("#ioc-offline").inner_text()
+    _assert_nothing_half_loaded_shows(page)
     page.screenshot(path=str(SHOTS / "wall_reconnecting.png"))
     ui_server.start()
     wait_for(lambda: page.locator("#ioc-offline").count() == 0 and _strip_state(page),
@@ -166,6 +176,7 @@ def test_wall_survives_a_slot_load_that_fails(ui_server: UiServer, wall_url: str
     wait_for(lambda: _page_of(page) is None, 20, "the slot's failed load")
     wait_for(lambda: page.locator("#ioc-offline").count(), 20, "the reconnecting overlay")
     assert page.url == ui_server.base + wall_url  # the top document was never replaced
+    _assert_nothing_half_loaded_shows(page)
     # The overlay is on top of the slot's iframe, not hidden under it.
     assert page.evaluate("document.elementFromPoint(innerWidth / 2, innerHeight / 2)"
                          ".closest('#ioc-offline') !== null")

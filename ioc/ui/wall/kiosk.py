@@ -53,7 +53,7 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSideb
 [data-testid="stSidebarCollapsedControl"], [data-testid="stDecoration"],
 [data-testid="stAppDeployButton"], [data-testid="stStatusWidget"], .st-key-ioc_account,
 /* Streamlit's own "Connection error" / "Page not found" dialogs: the wall says it itself. */
-[data-baseweb="modal"]
+[data-baseweb="modal"], [data-testid="stDialog"], div[role="dialog"]
 { display: none !important; }
 /* Type scales with the screen: 16 px at 1280 wide, ~18 px at 1920, ~37 px at 3840 (5 m). */
 html { font-size: clamp(16px, 0.96vw, 48px); }

@@ -44,6 +44,8 @@ _TOP_SCRIPT = """
   }
   function overlay(show) {
     var el = document.getElementById('ioc-offline');
+    // The slot's half-loaded page (Streamlit's own module-fetch errors) stays out of sight.
+    if (slot) slot.style.visibility = show ? 'hidden' : 'visible';
     if (!show) { if (el) el.remove(); return; }
     if (!el) {
       el = document.createElement('div');
