@@ -16,6 +16,7 @@ from ioc.db import columns
 from ioc.db import schema as s
 from ioc.db.upsert import fetch_frame, upsert_frame
 from ioc.dossiers import transitions as dossier_tr
+from ioc.dossiers.name_store import write_names
 from ioc.feedback import transitions as feedback_tr
 from ioc.kpis.buckets import bucket_delta, latest_per_entity, roll_up
 from ioc.social import transitions as social_tr
@@ -33,12 +34,14 @@ class EntityStream:
     counters: tuple[str, ...]
     entities: Callable[[pl.DataFrame, pl.DataFrame], pl.DataFrame]  # (newer events, old rows)
     contributions: Callable[[pl.DataFrame], pl.DataFrame]
+    # More tables kept from (new states, replaced states) in the same transaction.
+    also: Callable[[Connection, pl.DataFrame, pl.DataFrame], None] | None = None
 
 
 DOSSIERS = EntityStream(
     "dossier_id", s.dossiers, s.dossier_buckets, dossier_tr.ENTITY_COLS,
     columns.DOSSIER_DIMS, columns.DOSSIER_COUNTERS, dossier_tr.entities,
-    dossier_tr.contributions)
+    dossier_tr.contributions, also=write_names)
 FEEDBACK = EntityStream(
     "feedback_id", s.feedback, s.feedback_buckets, feedback_tr.ENTITY_COLS,
     columns.FEEDBACK_DIMS, columns.FEEDBACK_COUNTERS, feedback_tr.entities,
@@ -96,6 +99,8 @@ def apply_entities(conn: Connection, stream: EntityStream, events: pl.DataFrame)
     cols = [c for c in stream.entity_cols if c != key]
     upsert_frame(conn, stream.table, new_states, keys=(key,), replace=cols, newer_than="seq")
     _write_buckets(conn, stream.buckets, delta, stream.dims, stream.counters)
+    if stream.also:
+        stream.also(conn, new_states, replaced)
     return new_states.height
 
 

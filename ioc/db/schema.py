@@ -105,6 +105,18 @@ Index("ix_dossiers_open_at", dossiers.c.province_code, dossiers.c.received_at,
 # "Open at T" as closures after T (migration 0016): an old instant reads its backlog only.
 Index("ix_dossiers_closed_open", dossiers.c.province_code, dossiers.c.closed_at,
       dossiers.c.received_at)
+# Names the dossiers carry per code (migration 0017): how many stored dossiers carry each
+# (code, name) pair, kept in the aggregator's transaction, so the pages read names without
+# scanning the dossiers (ioc.dossiers.names). kind = the code column (agency_code, ...).
+dossier_names = Table(
+    "dossier_names",
+    metadata,
+    Column("province_code", String(8), primary_key=True),
+    Column("kind", String(24), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("name", String(300), primary_key=True),
+    Column("dossiers", BigInteger, nullable=False, default=0),
+)
 
 feedback = Table(
     "feedback",

@@ -13,6 +13,7 @@ import polars as pl
 from sqlalchemy import Engine, and_, or_, select, union
 
 from ioc.db import schema as s
+from ioc.dossiers import name_store
 from ioc.kpis.scorecard import rank
 from ioc.kpis.values import (
     bucket_parts,
@@ -148,16 +149,8 @@ def scope_options(engine: Engine, scope: str, period: Period, column: str) -> li
 
 def code_names(engine: Engine, province_code: str) -> dict[str, dict[str, str]]:
     """{'agency_code': {code: name}, 'procedure_code': {code: name}} as the dossiers carry
-    them (imported agencies need not be in the simulator's catalogue)."""
-    d = s.dossiers
-    out: dict[str, dict[str, str]] = {}
-    with engine.connect() as conn:
-        for code, name in (("agency_code", "agency_name"),
-                           ("procedure_code", "procedure_name")):
-            q = (select(d.c[code], d.c[name]).where(d.c.province_code == province_code)
-                 .group_by(d.c[code], d.c[name]))
-            out[code] = {c: n for c, n in conn.execute(q) if c and n}
-    return out
+    them, read from the names table the aggregator keeps (no scan of the dossiers)."""
+    return name_store.code_names(engine, province_code)
 
 
 def local_time(col: str) -> pl.Expr:
