@@ -12,7 +12,6 @@ import logging
 from typing import Any
 
 from ioc.events.contracts import SOCIAL, Contract
-from ioc.social.enrichment import enrich_event
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +20,12 @@ def with_enrichment(contract: Contract, event: dict[str, Any]) -> dict[str, Any]
     """The (validated, redacted) event with its enrichment when it is a social post."""
     if contract.stream != SOCIAL:
         return event
+    # Imported on the first social post, not with the runtime: the enrichment's imports
+    # (underthesea, the admin-unit parser) cost about 2 s, which every connector process that
+    # sends no post (dossiers, feedback, an `ioc ingest` of them) would pay for nothing.
+    # Python's module cache makes it once per process; the model loads once (lru_cache).
+    from ioc.social.enrichment import enrich_event
+
     try:
         return enrich_event(event)
     except Exception as exc:  # noqa: BLE001 - the aggregator enriches what we could not
