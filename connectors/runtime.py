@@ -20,7 +20,6 @@ stream.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 import threading
@@ -31,17 +30,11 @@ from kafka.errors import KafkaError
 from sqlalchemy import Engine
 
 from connectors.base import Source, SourceBatch, SourceRecord, to_bytes
-from connectors.enrich import with_enrichment
+from connectors.encode import EncodeFailed, encode_valid
 from ioc.db.checkpoints import last_cluster, load_cursor, rewind, save_cursor
 from ioc.db.connector_heartbeats import ERROR_CHARS, HeartbeatWriter
 from ioc.events.contracts import TOPIC_DLQ, validate_event
-from ioc.events.redact import (
-    payload_digest,
-    redact_event,
-    redact_payload,
-    redact_text,
-    redact_url,
-)
+from ioc.events.redact import payload_digest, redact_payload, redact_text, redact_url
 from ioc.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -148,20 +141,17 @@ class ConnectorRuntime:
             problems = validate_event(self.source.contract, rec.event)
             if problems:
                 return self._dead(rec, "; ".join(problems), stage)
-            stage = "redact"
-            event, kinds = redact_event(rec.event)
-            event = with_enrichment(self.source.contract, event)  # social posts, on redacted text
-            stage = "encode"
-            key = str(event[self.source.contract.key_field]).encode()
-            value = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
-            if len(value) > MAX_VALUE_BYTES:
+            out = encode_valid(self.source.contract, rec.event, self.source.connector_id)
+            if len(out.value) > MAX_VALUE_BYTES:
                 return self._dead(rec, f"event larger than {MAX_VALUE_BYTES} bytes encoded",
-                                  stage)
+                                  "encode")
+        # The type only, in both: a message may quote the record's content.
+        except EncodeFailed as exc:
+            return self._dead(rec, f"{exc.stage} failed: {type(exc.__cause__).__name__}",
+                              exc.stage)
         except Exception as exc:  # noqa: BLE001 - a record never stops the connector
-            # The type only: a message may quote the record's content.
             return self._dead(rec, f"{stage} failed: {type(exc).__name__}", stage)
-        headers = [("source", to_bytes(self.source.connector_id))]
-        return self.source.contract.topic, key, value, headers, bool(kinds)
+        return out.topic, out.key, out.value, out.headers, bool(out.kinds)
 
     def _dead(self, rec: SourceRecord, reason: str,
               stage: str) -> tuple[str, bytes | None, bytes, list, bool]:

@@ -3,7 +3,6 @@ aggregator's throughput (first poll → committed state), on the same topics, in
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import resource
 import time
@@ -26,16 +25,17 @@ from streams.topics import STREAM_TOPICS, ensure_topics
 
 def bench_events(n: int, seed: int = 1) -> list[tuple[str, bytes, bytes]]:
     """(topic, key, value) with the simulators' real stream mix (~85% dossier events), as the
-    connector runtime would produce them: redacted, social posts enriched."""
-    from connectors.enrich import with_enrichment
+    connector runtime would produce them (`connectors.encode`): redacted, social posts
+    enriched, compact JSON."""
+    from connectors.encode import EncodeMemo, encode_valid
     from connectors.simulators.dossier import DossierSimulator
     from connectors.simulators.feedback import FeedbackSimulator
     from connectors.simulators.social import SocialSimulator
     from ioc.events.contracts import CONTRACTS
-    from ioc.events.redact import redact_event
 
     end = datetime.now(UTC)
     out: list[tuple[str, bytes, bytes]] = []
+    memo = EncodeMemo()  # simulator texts repeat: redact and enrich each one once
     sims = [(CONTRACTS[k], cls(seed=seed, rate=4.0)) for k, cls in
             (("dossier", DossierSimulator), ("feedback", FeedbackSimulator),
              ("social", SocialSimulator))]
@@ -44,9 +44,9 @@ def bench_events(n: int, seed: int = 1) -> list[tuple[str, bytes, bytes]]:
         t0 = t1 - timedelta(days=1)
         for contract, sim in sims:
             for e in sim.events_between(t0, t1):
-                e = with_enrichment(contract, redact_event(e)[0])
-                out.append((contract.topic, str(e[contract.key_field]).encode(),
-                            json.dumps(e, ensure_ascii=False).encode()))
+                topic, key, value, _, _ = encode_valid(contract, e, f"sim-{contract.stream}",
+                                                       memo)
+                out.append((topic, key, value))
         t1 = t0
     return out[:n]
 

@@ -18,7 +18,6 @@ the warm runs).
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import resource
@@ -93,62 +92,24 @@ def history_events(days: int, province: str, end: datetime, rate: float = 1.0,
 
 
 class RuntimeEncoder:
-    """What the connector runtime sends for a valid event (`ConnectorRuntime._route`):
-    redacted, a social post enriched on its redacted text, compact JSON, the `source` header.
-
-    Simulator texts repeat, and redaction (≈1 ms for a feedback report) and enrichment (≈2.4 ms
-    a post) are pure functions of the text, so both are memoised: redaction per (field, string
-    value) — `redact_event` treats every field on its own — and enrichment per (body text,
-    province), the inputs of `enrich_event`. The bytes are the runtime's (tested)."""
+    """What the connector runtime sends for a valid event (`connectors.encode.encode_valid`,
+    as `ConnectorRuntime._route` calls it), with a memo: simulator texts repeat, and
+    redaction (≈1 ms for a feedback report) and enrichment (≈2.4 ms a post) are pure
+    functions of the text. The bytes are the runtime's (tested)."""
 
     def __init__(self) -> None:
-        self.redacted: dict[tuple[str, str], Any] = {}
-        self.enriched: dict[tuple[str, str | None], dict[str, Any]] = {}
+        from connectors.encode import EncodeMemo
 
-    def redact(self, event: dict[str, Any]) -> dict[str, Any]:
-        from ioc.events.redact import PSEUDONYM_FIELDS, SAFE_FIELDS, URL_FIELDS, redact_event
-
-        out: dict[str, Any] = {}
-        for name, value in event.items():
-            if name in SAFE_FIELDS or value is None:
-                out[name] = value
-            elif (isinstance(value, str) and name not in URL_FIELDS
-                  and name not in PSEUDONYM_FIELDS):  # URLs and authors hardly repeat
-                key = (name, value)
-                if key not in self.redacted:
-                    if len(self.redacted) >= MEMO_MAX:
-                        self.redacted.clear()
-                    self.redacted[key] = redact_event({name: value})[0][name]
-                out[name] = self.redacted[key]
-            else:
-                out[name] = redact_event({name: value})[0][name]
-        return out
-
-    def enrich(self, contract: Any, event: dict[str, Any]) -> dict[str, Any]:
-        from connectors.enrich import with_enrichment
-        from ioc.events.contracts import SOCIAL
-        from ioc.social.enrichment import body
-
-        if contract.stream != SOCIAL:
-            return event
-        key = (body(event.get("title"), event.get("text")), event.get("province_code"))
-        hit = self.enriched.get(key)
-        if hit is not None:
-            return {**event, "enrichment": hit}
-        out = with_enrichment(contract, event)
-        if "enrichment" in out:  # a failure is not remembered: the next post tries again
-            if len(self.enriched) >= MEMO_MAX:
-                self.enriched.clear()
-            self.enriched[key] = out["enrichment"]
-        return out
+        self.memo = EncodeMemo(MEMO_MAX)
+        # The memos themselves, for a test to see that they are used.
+        self.redacted, self.enriched = self.memo.redacted, self.memo.enriched
 
     def record(self, contract: Any, event: dict[str, Any]) -> Record:
-        from connectors.base import to_bytes
+        from connectors.encode import encode_valid
 
-        e = self.enrich(contract, self.redact(event))
-        return (contract.topic, str(e[contract.key_field]).encode(),
-                json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode(),
-                [("source", to_bytes(f"sim-{contract.stream}"))])
+        topic, key, value, headers, _ = encode_valid(contract, event,
+                                                     f"sim-{contract.stream}", self.memo)
+        return topic, key, value, headers
 
 
 # The producer and aggregator processes keep their state across chunks in these globals
