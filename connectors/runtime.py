@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import threading
 from dataclasses import dataclass, field
 
@@ -34,7 +33,7 @@ from connectors.encode import EncodeFailed, encode_valid
 from ioc.db.checkpoints import last_cluster, load_cursor, rewind, save_cursor
 from ioc.db.connector_heartbeats import ERROR_CHARS, HeartbeatWriter
 from ioc.events.contracts import TOPIC_DLQ, validate_event
-from ioc.events.redact import payload_digest, redact_payload, redact_text, redact_url
+from ioc.events.redact import payload_digest, redact_payload, redacted_reason
 from ioc.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -98,16 +97,6 @@ def dead_letter(raw: bytes, reason: str, stage: str, source: str, topic: str,
     headers += [("payload_sha256", payload_digest(raw).encode()),
                 ("dead_id", connector_dead_id(source, raw, extra).encode())]
     return redact_payload(raw)[:MAX_VALUE_BYTES], headers
-
-
-_URL = re.compile(r"https?://[^\s'\"<>]+")
-
-
-def clean_error(text: str) -> str:
-    """An error as the heartbeat row keeps it: URL query values masked (a token or API key
-    may ride in one), personal data redacted (a message may quote a record), bounded."""
-    text = _URL.sub(lambda m: redact_url(m.group())[0], text[: ERROR_CHARS * 4])
-    return redact_text(text)[0][:ERROR_CHARS]
 
 
 class ConnectorRuntime:
@@ -221,14 +210,14 @@ class ConnectorRuntime:
                 self.stats.last_error = repr(exc)
                 log.warning("%s: %r; retrying in %.1fs", self.source.connector_id, exc, backoff)
                 if beat is not None:
-                    beat.beat(False, error=clean_error(repr(exc)))
+                    beat.beat(False, error=redacted_reason(repr(exc), ERROR_CHARS))
                 stop.wait(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
                 continue
             except Exception as exc:
                 if beat is not None:  # the connector stops here: its row says why
-                    beat.beat(False, error=clean_error(f"{type(exc).__name__}: {exc}"),
-                              force=True)
+                    beat.beat(False, force=True,
+                              error=redacted_reason(f"{type(exc).__name__}: {exc}", ERROR_CHARS))
                 raise
             if beat is not None:  # a poll that worked, even with nothing new
                 beat.beat(True, records=result.produced + result.dead if result else 0)

@@ -48,7 +48,7 @@ def record(engine: Engine, connector: str, stream: str, *, ok: bool, error: str 
            records: int = 0, interval_seconds: float = 0.0, started_at: datetime | None = None,
            now: datetime | None = None) -> None:
     """One poll's outcome. A success clears the last error; a failure keeps last_ok_at.
-    `error` must come redacted (connectors.runtime.clean_error: ioc.db does not import the
+    `error` must come redacted (ioc.events.redact.redacted_reason: ioc.db does not import the
     redaction); it is cut to the column here."""
     now = now or _now()
     row = {"connector": connector, "stream": stream, "started_at": started_at or now,

@@ -291,6 +291,17 @@ def redact_url(url: str) -> tuple[str, list[str]]:
     return url, (["url_query"] if n or m else []) + found
 
 
+_URL = re.compile(r"https?://[^\s'\"<>]+")
+
+
+def redacted_reason(text: str, limit: int) -> str:
+    """An error as a row, header or log may keep it: every URL's query values masked (a token
+    or API key may ride in one), personal data redacted (a message may quote a record), at
+    most `limit` characters. Input beyond 4 × `limit` is cut first: bounded work."""
+    text = _URL.sub(lambda m: redact_url(m.group())[0], text[: limit * 4])
+    return redact_text(text)[0][:limit]
+
+
 def pseudonym(value: str) -> str:
     """A stable pseudonymous reference for an author handle (never the raw handle)."""
     if value.startswith(PSEUDONYM_PREFIX):
