@@ -18,6 +18,7 @@ from sqlalchemy import Engine, insert
 from streamlit.testing.v1 import AppTest
 
 from ioc.db import schema as s
+from ioc.dossiers.name_store import write_names
 from ioc.kpis.values import KpiValue
 from ioc.kpis.windows import Period
 from ioc.reference.calendar import TZ
@@ -133,7 +134,7 @@ def seed(engine: Engine) -> datetime:
             dict(hour=before, **a, received=50, received_eligible=50, completed=40,
                  completed_on_time=30),
         ))
-        conn.execute(insert(s.dossiers), [
+        dossiers = [
             _dossier("H25.LATE", WARD_A, AGENCY_A, "UBND phường Tân Hòa", "1.001193",
                      "Đăng ký khai sinh", now - timedelta(days=10), now - timedelta(days=2)),
             _dossier("H25.NEAR", WARD_B, AGENCY_B, "UBND phường Hòa Bình", "2.000908",
@@ -146,7 +147,10 @@ def seed(engine: Engine) -> datetime:
                      now - timedelta(days=2), status="completed", is_open=False,
                      completed_at=now - timedelta(days=3), closed_at=now - timedelta(days=3),
                      proc_minutes=960, sector="Chứng thực", channel="in_person"),
-        ])
+        ]
+        conn.execute(insert(s.dossiers), dossiers)
+        # The names the aggregator keeps with the dossiers it writes (ioc.dossiers.names).
+        write_names(conn, pl.DataFrame(dossiers), pl.DataFrame())
     return now
 
 
