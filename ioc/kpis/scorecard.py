@@ -82,27 +82,41 @@ def nearest_rank_p90(completions: pl.DataFrame, by: list[str]) -> pl.DataFrame:
     return out if by else out.drop(ALL)
 
 
-def scorecard(buckets: pl.DataFrame, entities: pl.DataFrame, completions: pl.DataFrame | None,
-              at: datetime, near_limit: datetime, by: list[str] | None = None,
-              p90: pl.DataFrame | None = None) -> pl.DataFrame:
+def state_counts(entities: pl.DataFrame, at: datetime, near_limit: datetime, by: list[str]
+                 ) -> pl.DataFrame:
+    """Per group of `by` of the entity rows: STATE_COUNTS, state_at's flags summed (the
+    database sums the same over the dossiers open at `at`: ioc.kpis.values.state_frame)."""
+    e = with_all(state_at(entities, at, near_limit), by)
+    flags = e.group_by(group_keys(by)).agg(
+        pl.col("_open").sum().alias("in_progress"),
+        pl.col("_paused").sum().alias("paused"),
+        pl.col("_overdue").sum().alias("overdue"),
+        pl.col("_near_due").sum().alias("near_due"),
+    )
+    return flags if by else flags.drop(ALL)
+
+
+def scorecard(buckets: pl.DataFrame, entities: pl.DataFrame | None,
+              completions: pl.DataFrame | None, at: datetime, near_limit: datetime,
+              by: list[str] | None = None, p90: pl.DataFrame | None = None,
+              states: pl.DataFrame | None = None) -> pl.DataFrame:
     """`buckets`: dossier bucket rows (or partial sums) of the scope and window; `entities`:
-    dossier rows of the scope that may be open at `at` (others are ignored); `completions`:
-    `by` columns + proc_minutes of the dossiers completed in the window, or None when `p90`
-    gives the p90 per group (`by` + P90_COLUMN, see nearest_rank_p90)."""
+    dossier rows of the scope that may be open at `at` (others are ignored), or None when
+    `states` gives the state counts per group (`by` + STATE_COUNTS, see state_counts);
+    `completions`: `by` columns + proc_minutes of the dossiers completed in the window, or
+    None when `p90` gives the p90 per group (`by` + P90_COLUMN, see nearest_rank_p90)."""
     by = list(by or [])
     keys = group_keys(by)
     if p90 is None:
         if completions is None:
             raise ValueError("scorecard needs completions or p90")
         p90 = nearest_rank_p90(completions, by)
+    if states is None:
+        if entities is None:
+            raise ValueError("scorecard needs entities or states")
+        states = state_counts(entities, at, near_limit, by)
     sums = counter_sums(buckets, by, DOSSIER_COUNTERS)
-    e = with_all(state_at(entities, at, near_limit), by)
-    flags = e.group_by(keys).agg(
-        pl.col("_open").sum().alias("in_progress"),
-        pl.col("_paused").sum().alias("paused"),
-        pl.col("_overdue").sum().alias("overdue"),
-        pl.col("_near_due").sum().alias("near_due"),
-    )
+    flags = with_all(states.cast({c: pl.Int64 for c in STATE_COUNTS}), by)
     p90 = with_all(p90.cast({P90_COLUMN: pl.Int64}), by)
     out = (sums.join(flags, on=keys, how="full", coalesce=True)
            .join(p90, on=keys, how="full", coalesce=True))

@@ -14,17 +14,26 @@ from sqlalchemy import (
     Engine,
     Table,
     and_,
+    case,
     false,
     func,
+    not_,
+    or_,
     select,
     union_all,
 )
 
 from ioc.db import schema as s
-from ioc.db.upsert import SQLITE_DATETIME, SQLITE_DATETIME_READ
+from ioc.db.upsert import SQLITE_DATETIME_READ
 from ioc.kpis.buckets import spans
 from ioc.kpis.catalogue import DOSSIER_KPIS, WINDOWS, parse_scope
-from ioc.kpis.scorecard import ENTITY_COLUMNS, P90_COLUMN, nearest_rank_p90, scorecard
+from ioc.kpis.scorecard import (
+    ENTITY_COLUMNS,
+    P90_COLUMN,
+    STATE_COUNTS,
+    nearest_rank_p90,
+    scorecard,
+)
 from ioc.kpis.targets import load_targets
 from ioc.kpis.windows import Period, resolve
 from ioc.reference.calendar import add_working_days
@@ -113,6 +122,9 @@ def _count(engine: Engine, table: Table, *where) -> int:  # noqa: ANN002
 _DOSSIER_DIMS = ("ward_code", "agency_code", "procedure_code", "sector", "channel", "level")
 
 
+_PY_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+
+
 def _rows_frame(engine: Engine, q, schema: dict[str, pl.DataType]) -> pl.DataFrame:  # noqa: ANN001
     """Rows of `q` as a frame of `schema`, read through the DB-API cursor: no SQLAlchemy row
     processing, and SQLite's text datetimes parsed column-wise in Polars (per row in Python
@@ -122,7 +134,8 @@ def _rows_frame(engine: Engine, q, schema: dict[str, pl.DataType]) -> pl.DataFra
         params = compiled.construct_params()
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:  # SQLAlchemy's own text form, so comparisons match what it stored
-            fixed = {k: v.strftime(SQLITE_DATETIME) if isinstance(v, datetime) else v
+            # (Python's strftime: "%f" is the 6 digits; Polars' "%6f" is not Python's.)
+            fixed = {k: v.strftime(_PY_SQLITE_DATETIME) if isinstance(v, datetime) else v
                      for k, v in params.items()}
             args: Any = [fixed[k] for k in compiled.positiontup or []]
         else:
@@ -157,6 +170,37 @@ def _open_frame(engine: Engine, scope: str, at: datetime) -> pl.DataFrame:
     q = union_all(select(*[d.c[c] for c in cols]).where(where, d.c.closed_at.is_(None)),
                   select(*[d.c[c] for c in cols]).where(where, d.c.closed_at >= at))
     return _rows_frame(engine, q, _entity_types(cols))
+
+
+def state_frame(engine: Engine, scope: str, at: datetime, near_limit: datetime,
+                by: list[str]) -> pl.DataFrame:
+    """The state counts (in progress, paused, overdue, near due) at instant `at` per group of
+    `by`, summed by the database over the dossiers open at `at` (the rows of _open_frame,
+    state_at's rules as SQL): a few rows leave it instead of the whole backlog."""
+    d = s.dossiers
+    cols = {*by, "received_at", "closed_at", "due_at", "due_at_legal",
+            "supplement_requested_at", "supplement_received_at"}
+    where = and_(scope_filter(d, scope), d.c.received_at < at)
+    sel = [d.c[c] for c in sorted(cols)]
+    u = union_all(select(*sel).where(where, d.c.closed_at.is_(None)),
+                  select(*sel).where(where, d.c.closed_at >= at)).subquery()
+    req, rec = u.c.supplement_requested_at, u.c.supplement_received_at
+    # Never NULL: each nullable time is tested for NULL first (as state_at does).
+    paused = and_(req.is_not(None), req < at, or_(rec.is_(None), rec >= at))
+    # Before the supplement came back, the deadline was still the one without the pause.
+    due = case((and_(rec.is_not(None), rec < at), u.c.due_at),
+               else_=func.coalesce(u.c.due_at_legal, u.c.due_at))
+
+    def total(cond: ColumnElement[bool], name: str):  # noqa: ANN202
+        return func.sum(case((cond, 1), else_=0)).label(name)
+
+    keys = [u.c[c] for c in by]
+    q = (select(*keys, func.count().label("in_progress"), total(paused, "paused"),
+                total(and_(not_(paused), due < at), "overdue"),
+                total(and_(not_(paused), due >= at, due <= near_limit), "near_due"))
+         .group_by(*keys).having(func.count() > 0))
+    return _rows_frame(engine, q, {**{c: pl.String for c in by},
+                                   **{c: pl.Int64 for c in STATE_COUNTS}})
 
 
 def _completion_filter(scope: str, start: datetime, end: datetime) -> ColumnElement[bool]:
@@ -230,9 +274,10 @@ def dossier_scorecard(engine: Engine, scope: str, period: Period, now: datetime 
     """Every dossier KPI of `scope` over `period`, one row per group of `by`."""
     by = list(by or [])
     at = min(period.end, utc_naive(now))
-    return scorecard(bucket_sums(engine, scope, period.start, period.end, by),
-                     _open_frame(engine, scope, at), None, at, near_due_limit(at), by,
-                     p90=p90_frame(engine, scope, period.start, period.end, by))
+    near = near_due_limit(at)
+    return scorecard(bucket_sums(engine, scope, period.start, period.end, by), None, None, at,
+                     near, by, p90=p90_frame(engine, scope, period.start, period.end, by),
+                     states=state_frame(engine, scope, at, near, by))
 
 
 def _row(df: pl.DataFrame) -> dict[str, Any]:
