@@ -20,6 +20,7 @@ import socket
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,7 +36,13 @@ from ioc.db.schema import aggregator_batches, dead_letters
 from ioc.db.upsert import upsert
 from ioc.events.contracts import BY_TOPIC, FEEDBACK, SOCIAL, TOPIC_DLQ, Contract
 from ioc.events.decode import ROW, Decoded, decode_batch
-from ioc.events.redact import payload_digest, redact_frame, redact_payload, redact_text
+from ioc.events.redact import (
+    payload_digest,
+    redact_frame,
+    redact_payload,
+    redact_text,
+    redacted_reason,
+)
 from streams import offsets
 from streams.alert_evaluator import AlertEvaluator
 from streams.apply import APPLY
@@ -58,6 +65,7 @@ TOP_UP_MS = int(os.environ.get("IOC_POLL_TOP_UP_MS", "50") or 50)
 POISON: tuple[type[BaseException], ...] = (Exception, pl.exceptions.PanicException)
 # The aggregator's own dead letters: the stage of the decoder and of the bisected apply.
 STAGE_DECODE, STAGE_APPLY = "aggregate", "apply"
+REASON_CHARS = 300  # type name + the message's first 240 characters
 _QUOTED = re.compile(r"""(["'])(?:(?!\1).){0,2000}\1""")
 
 
@@ -95,7 +103,7 @@ def exception_reason(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's exception
     lines = str(orig).strip().splitlines()
     msg = _QUOTED.sub(r"\1…\1", lines[0] if lines else "")[:240]
-    return redact_text(f"{type(exc).__name__}: {msg}".rstrip(": "))[0]
+    return redacted_reason(f"{type(exc).__name__}: {msg}".rstrip(": "), REASON_CHARS)
 
 
 def dead_id_of(cluster_id: str, topic: str, partition: int, offset: int) -> str:
@@ -107,6 +115,24 @@ def _header(value: bytes | None, limit: int) -> str | None:
     if value is None:
         return None
     return value.decode("utf-8", "replace").replace("\x00", "")[:limit]
+
+
+@dataclass
+class _Pending:
+    """A polled batch, decoded, waiting for (or in) its transaction."""
+    expected: dict[TopicPartition, offsets.Stored | None]  # stored offsets when polled
+    by_topic: dict[str, list] = field(default_factory=lambda: defaultdict(list))
+    new_offsets: dict[TopicPartition, int] = field(default_factory=dict)
+    frames: dict[str, pl.DataFrame] = field(default_factory=dict)  # ROW = index in by_topic
+    dead: list[DeadRecord] = field(default_factory=list)
+    archive: list = field(default_factory=list)
+    stats: BatchStats = field(default_factory=BatchStats)
+
+
+@dataclass
+class _Settled:
+    stats: BatchStats
+    rolled_back: bool
 
 
 @dataclass
@@ -124,6 +150,9 @@ class _Rebalance(ConsumerRebalanceListener):
 
     def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         self.agg.rebalances += 1
+        # A batch in flight commits (or is fenced) before its partitions can be handed over;
+        # on_partitions_assigned re-seeks every partition we get, so no re-seek here.
+        self.agg._settle_inflight(reseek=False)
         for tp in revoked:
             self.agg.expected.pop(tp, None)
 
@@ -168,6 +197,10 @@ class Aggregator:
                                    else dlq_retention_days)
         self._last_purge = 0.0
         self._dlq_sends = 0
+        # One apply thread: a full batch's transaction runs there while this thread polls the
+        # next one (kafka-python's unpacking overlaps SQLite's and Polars' GIL-free work).
+        self._apply_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ioc-apply")
+        self._inflight: tuple[_Pending, Future[BaseException | None]] | None = None
 
     # ------------------------------------------------------------ offsets
     def seek_to_stored(self, tps: list[TopicPartition]) -> None:
@@ -209,27 +242,78 @@ class Aggregator:
         return polled
 
     def poll_once(self, timeout_ms: int = 1000) -> BatchStats:
+        """Poll, apply and commit one batch before returning (no read-ahead)."""
         polled = self._poll(timeout_ms)
-        batch = BatchStats()
         if not polled:
+            batch = BatchStats()
             self._heartbeat(batch)
             return batch
-        by_topic: dict[str, list] = defaultdict(list)
-        new_offsets: dict[TopicPartition, int] = {}
+        pending = self._prepare(polled)
+        return self._settle(pending, self._transact(pending))
+
+    def step(self, timeout_ms: int = 1000) -> BatchStats:
+        """One turn of the pipelined loop: poll the next batch while the previous full one is
+        applied on the apply thread, then settle that one; returns the last batch settled.
+
+        Only a full batch (a backlog) goes to the apply thread; a partial one (caught up) is
+        applied before returning, so the alert, reminder and purge hooks never run beside a
+        transaction. Everything that touches the consumer stays on this thread; the apply
+        thread only writes the database and sends dead letters. The read-ahead is held in
+        memory only: if the batch before it rolls back, it is dropped and every partition
+        re-seeks to its offset in the database, as after any rollback."""
+        # With a batch in flight, wait for records no longer than it is likely to take: at the
+        # end of a backlog an empty poll must not hold back settling it.
+        polled = self._poll(min(timeout_ms, 100) if self._inflight is not None else timeout_ms)
+        settled = self._settle_inflight() if self._inflight is not None else None
+        if settled is not None and settled.rolled_back:
+            polled = {}  # read past offsets that were not committed: re-seeked, read again
+        if not polled:
+            batch = settled.stats if settled is not None else BatchStats()
+            if settled is None or not batch.records:
+                self._heartbeat(batch)
+            return batch
+        pending = self._prepare(polled)
+        if pending.stats.records < self.max_poll_records:
+            return self._settle(pending, self._transact(pending))
+        self._inflight = (pending, self._apply_pool.submit(self._transact, pending))
+        return settled.stats if settled is not None else BatchStats(records=0)
+
+    @property
+    def busy(self) -> bool:
+        """A batch is in its transaction on the apply thread."""
+        return self._inflight is not None
+
+    def _settle_inflight(self, reseek: bool = True) -> _Settled | None:
+        if self._inflight is None:
+            return None
+        pending, future = self._inflight
+        self._inflight = None
+        outcome = future.result()  # re-raises what the apply thread could not handle
+        stats = self._settle(pending, outcome, reseek=reseek)
+        return _Settled(stats, rolled_back=outcome is not None)
+
+    def _prepare(self, polled: dict[TopicPartition, list]) -> _Pending:
+        """Group and decode a poll's records (no database, no consumer)."""
+        pending = _Pending(expected={})
         for tp, recs in polled.items():
-            by_topic[tp.topic].extend(recs)
-            new_offsets[tp] = recs[-1].offset + 1
-            batch.records += len(recs)
-        frames: dict[str, pl.DataFrame] = {}  # topic -> decoded rows (ROW = index in recs)
-        dead: list[DeadRecord] = []
-        for topic, recs in by_topic.items():
+            pending.by_topic[tp.topic].extend(recs)
+            pending.new_offsets[tp] = recs[-1].offset + 1
+            pending.expected[tp] = self.expected.get(tp)
+            pending.stats.records += len(recs)
+        for topic, recs in pending.by_topic.items():
             if topic == TOPIC_DLQ:
                 continue
-            contract = BY_TOPIC[topic]
-            d = self._decode(recs, contract)
-            frames[topic] = d.frame
-            dead.extend(DeadRecord(recs[i], reason, STAGE_DECODE) for i, reason in d.bad)
-        archive = list(by_topic.get(TOPIC_DLQ, []))
+            d = self._decode(recs, BY_TOPIC[topic])
+            pending.frames[topic] = d.frame
+            pending.dead.extend(DeadRecord(recs[i], reason, STAGE_DECODE) for i, reason in d.bad)
+        pending.archive = list(pending.by_topic.get(TOPIC_DLQ, []))
+        return pending
+
+    def _transact(self, p: _Pending) -> BaseException | None:
+        """Dead letters out, then one transaction for state, buckets, dead letters and the
+        fenced offsets. Returns None when committed, else why it was rolled back. Runs on the
+        caller's thread or the apply thread: touches no consumer state."""
+        batch, frames, archive, dead = p.stats, p.frames, p.archive, p.dead
         sent = 0
         while True:
             sent = self._dead_letter(dead, sent)
@@ -237,8 +321,8 @@ class Aggregator:
                 with self.engine.begin() as conn:
                     batch.applied = self._apply(conn, frames, archive)
                     self._store_dead(conn, dead)
-                    for tp, off in new_offsets.items():
-                        offsets.advance(conn, self.group, tp, self.expected.get(tp),
+                    for tp, off in p.new_offsets.items():
+                        offsets.advance(conn, self.group, tp, p.expected.get(tp),
                                         offsets.Stored(self.cluster_id, off))
                     batch.archived_dead = len(archive)
                     self._write_heartbeat(conn, batch, committed=True)
@@ -246,31 +330,39 @@ class Aggregator:
             except (offsets.Fenced, OperationalError) as exc:
                 # Rolled back: another instance owns the partition now, or the database hit a
                 # transient error (deadlock, lost connection). Re-read from the stored offsets.
-                return self._rolled_back(exc)
+                return exc
             except POISON as exc:
                 log.warning("%s batch failed (%s): isolating the records that raise",
                             self.instance, exception_reason(exc))
                 try:
-                    poison = self._isolate(by_topic, frames, archive)
+                    poison = self._isolate(p.by_topic, frames, archive)
                 except OperationalError as again:
-                    return self._rolled_back(again)
+                    return again
                 if not poison:
                     # Nothing raises alone: not a record's fault (the database or our code).
                     # Re-read later rather than dead-letter good records; never crash.
                     log.error("%s batch fails but no record raises alone; retrying",
                               self.instance)
-                    self._rolled_back(exc)
                     time.sleep(1.0)  # back off: the same batch will be read again
-                    return BatchStats()
-                frames, archive = self._without(by_topic, frames, archive, poison)
+                    return exc
+                frames, archive = self._without(p.by_topic, frames, archive, poison)
                 dead.extend(poison)
                 batch.poison += len(poison)
         batch.dead = len(dead)
-        for tp, off in new_offsets.items():
+        return None
+
+    def _settle(self, p: _Pending, failure: BaseException | None,
+                reseek: bool = True) -> BatchStats:
+        """After the transaction, on the consumer's thread: re-seek if it rolled back, else
+        record the new offsets and commit them to Kafka (best effort, after the database)."""
+        if failure is not None:
+            return self._rolled_back(failure, reseek=reseek)
+        for tp, off in p.new_offsets.items():
             self.expected[tp] = offsets.Stored(self.cluster_id, off)
         if self.stats.batches + 1 == CRASH_AFTER_DB_COMMIT:
             os._exit(17)  # fault injection for the crash test: DB committed, Kafka not
-        self._commit_kafka(new_offsets)
+        self._commit_kafka(p.new_offsets)
+        batch = p.stats
         self.stats.batches += 1
         self.stats.records += batch.records
         self.stats.dead += batch.dead
@@ -285,11 +377,12 @@ class Aggregator:
         except Exception as exc:  # noqa: BLE001 - a failed Kafka commit loses nothing
             log.info("kafka commit skipped: %r", exc)
 
-    def _rolled_back(self, exc: BaseException) -> BatchStats:
+    def _rolled_back(self, exc: BaseException, reseek: bool = True) -> BatchStats:
         log.warning("%s batch rolled back, re-seeking: %s", self.instance,
                     str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)
         self.stats.fenced += 1
-        self.seek_to_stored(list(self.consumer.assignment()))
+        if reseek:
+            self.seek_to_stored(list(self.consumer.assignment()))
         return BatchStats()
 
     # ------------------------------------------------------------ decode and apply
@@ -538,19 +631,29 @@ class Aggregator:
             log.exception("alert evaluation failed")
 
     def run(self, stop: threading.Event) -> AggregatorStats:
-        while not stop.is_set():
-            batch = self.poll_once()
-            if batch.records:
-                self._heartbeat(batch)
-            self._maybe_evaluate(batch)
-            self._maybe_remind(batch)
-            self._maybe_purge()
+        try:
+            while not stop.is_set():
+                batch = self.step()
+                if self._inflight is not None:
+                    continue  # reading a backlog: the hooks wait until we are caught up
+                if batch.records:
+                    self._heartbeat(batch)
+                self._maybe_evaluate(batch)
+                self._maybe_remind(batch)
+                self._maybe_purge()
+        finally:
+            self._settle_inflight()
         return self.stats
 
     def close(self) -> None:
         try:
+            try:
+                self._settle_inflight(reseek=False)
+            except Exception:  # run() raised it already; the database is the truth
+                log.exception("%s: the batch in flight failed at close", self.instance)
             self.consumer.close(autocommit=False)
         finally:
+            self._apply_pool.shutdown(wait=True)
             self.producer.close(timeout=5)
 
 

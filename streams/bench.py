@@ -94,8 +94,8 @@ def drain(bootstrap: str, engine: Engine, group: str | None = None) -> float:
     try:
         while True:
             t_poll = time.perf_counter()
-            batch = agg.poll_once(timeout_ms=1000)
-            if batch.records and t_first is None:
+            batch = agg.step(timeout_ms=1000)  # pipelined, as Aggregator.run
+            if (batch.records or agg.busy) and t_first is None:
                 t_first = t_poll
             if t_first is not None and sum(group_lag(engine, group, agg.cluster_id,
                                                      ends).values()) == 0:
