@@ -255,7 +255,7 @@ class Aggregator:
         """One turn of the pipelined loop: poll the next batch while the previous full one is
         applied on the apply thread, then settle that one; returns the last batch settled.
 
-        Only a full batch (a backlog) goes to the apply thread; a partial one (caught up) is
+        Only a batch read from a backlog goes to the apply thread; once caught up, a batch is
         applied before returning, so the alert, reminder and purge hooks never run beside a
         transaction. Everything that touches the consumer stays on this thread; the apply
         thread only writes the database and sends dead letters. The read-ahead is held in
@@ -273,10 +273,19 @@ class Aggregator:
                 self._heartbeat(batch)
             return batch
         pending = self._prepare(polled)
-        if pending.stats.records < self.max_poll_records:
+        if not self._behind():
             return self._settle(pending, self._transact(pending))
         self._inflight = (pending, self._apply_pool.submit(self._transact, pending))
         return settled.stats if settled is not None else BatchStats(records=0)
+
+    def _behind(self) -> bool:
+        """More records wait on the broker than this poll took (a backlog is being read):
+        known from the high watermarks of the last fetches, without a request."""
+        for tp in self.consumer.assignment():
+            high = self.consumer.highwater(tp)
+            if high is not None and self.consumer.position(tp) < high:
+                return True
+        return False
 
     @property
     def busy(self) -> bool:
