@@ -190,10 +190,16 @@ def _lag(engine: Any, bootstrap: str) -> int | None:
 
 
 def run_chaos(aggregator_kills: int, broker_kills: int, events: int = 3000, seed: int = 7,
-              database_url: str | None = None, keep: bool = False) -> ChaosReport:
+              database_url: str | None = None, keep: bool = False,
+              chunks_per_round: int = 2) -> ChaosReport:
     """Feed `events` (about: lifecycles of dossiers, feedback and posts) in chunks through a
     real `ioc up`, killing the aggregator `aggregator_kills` times and the broker
-    `broker_kills` times at random moments of the ingest, then compare every total."""
+    `broker_kills` times at random moments of the ingest, then compare every total.
+
+    Each kill has a round of `chunks_per_round` chunks, one `ioc ingest` per chunk and stream;
+    the kill comes mid-round. Every ingest is a process start (~2-9 s on a loaded 2-core
+    machine), so the suite's short run uses 1 chunk per round: the kill still falls between
+    two streams' ingests of the round, with the first one's records in flight."""
     rng = random.Random(seed)
     n = max(events // 4, 10)
     workload = random_events(n, n // 2, n // 3, seed, datetime.now(UTC))
@@ -208,7 +214,7 @@ def run_chaos(aggregator_kills: int, broker_kills: int, events: int = 3000, seed
             conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         eng.dispose()
     rounds = max(aggregator_kills + broker_kills, 1)
-    chunks = _write_chunks(workload, folder, rounds * 2)
+    chunks = _write_chunks(workload, folder, rounds * max(chunks_per_round, 1))
     kills = ["aggregator"] * aggregator_kills + ["broker"] * broker_kills
     rng.shuffle(kills)
     report = ChaosReport(events=len(workload), database=url.split(":", 1)[0])
