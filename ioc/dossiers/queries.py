@@ -35,21 +35,28 @@ BREAKDOWN_DIMS = {
     "level": ("Cấp", "Level"),
 }
 
+NO_P90 = "processing_days_p90"  # the column breakdowns and rankings leave out
+
 
 def breakdown(engine: Engine, scope: str, period: Period, dim: str,
               now: datetime | None = None) -> pl.DataFrame:
-    """The scorecard per value of one dimension (sector, procedure, channel, level…)."""
+    """The scorecard per value of one dimension (sector, procedure, channel, level…), without
+    the p90 processing time (a tile of the whole scope; per group it would read every
+    completion of the window)."""
     if dim not in BREAKDOWN_DIMS:
         raise ValueError(f"dimension must be one of {list(BREAKDOWN_DIMS)}, got {dim!r}")
-    return dossier_scorecard(engine, scope, period, now, by=[dim])
+    return dossier_scorecard(engine, scope, period, now, by=[dim], with_p90=False).drop(
+        NO_P90)
 
 
 def rankings(engine: Engine, scope: str, period: Period, dim: str,
              now: datetime | None = None) -> pl.DataFrame:
     """Communes (dim=ward_code) or agencies (dim=agency_code) ranked on the computable 766
-    total, with movement against the previous equal period."""
-    cur = dossier_scorecard(engine, scope, period, now, by=[dim])
-    prev = dossier_scorecard(engine, scope, period.previous(), now, by=[dim])
+    total, with movement against the previous equal period (the p90 processing time is not
+    ranked and not computed, as in `breakdown`)."""
+    cur = dossier_scorecard(engine, scope, period, now, by=[dim], with_p90=False).drop(NO_P90)
+    prev = dossier_scorecard(engine, scope, period.previous(), now, by=[dim],
+                             with_p90=False).drop(NO_P90)
     return rank(cur.filter(pl.col(dim) != ""), prev.filter(pl.col(dim) != ""), dim)
 
 

@@ -270,14 +270,17 @@ def near_due_limit(at: datetime) -> datetime:
 
 
 def dossier_scorecard(engine: Engine, scope: str, period: Period, now: datetime | None = None,
-                      by: list[str] | None = None) -> pl.DataFrame:
-    """Every dossier KPI of `scope` over `period`, one row per group of `by`."""
+                      by: list[str] | None = None, with_p90: bool = True) -> pl.DataFrame:
+    """Every dossier KPI of `scope` over `period`, one row per group of `by`. Without
+    `with_p90` the p90 processing time is not computed (its column is null): it reads every
+    completion of the window, the costliest part of a long window's scorecard."""
     by = list(by or [])
     at = min(period.end, utc_naive(now))
     near = near_due_limit(at)
+    p90 = (p90_frame(engine, scope, period.start, period.end, by) if with_p90 else
+           pl.DataFrame(schema={**{c: pl.String for c in by}, P90_COLUMN: pl.Int64}))
     return scorecard(bucket_sums(engine, scope, period.start, period.end, by), None, None, at,
-                     near, by, p90=p90_frame(engine, scope, period.start, period.end, by),
-                     states=state_frame(engine, scope, at, near, by))
+                     near, by, p90=p90, states=state_frame(engine, scope, at, near, by))
 
 
 def _row(df: pl.DataFrame) -> dict[str, Any]:
