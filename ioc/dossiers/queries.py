@@ -62,10 +62,12 @@ def rankings(engine: Engine, scope: str, period: Period, dim: str,
 
 def daily_trend(engine: Engine, scope: str, period: Period) -> pl.DataFrame:
     """Per local day: received, completed, completed on time, online (for the trend charts)."""
-    # Summed in SQL per hour at the edges and per whole day from the daily rollup.
-    df = bucket_sums(engine, scope, period.start, period.end, ["hour"], coarsest="day")
+    # Summed in SQL per hour at the edges and per whole day from the daily rollup; only the
+    # four counters drawn (summing all of them took twice as long over a year of days).
     schema = {"day": pl.Date, "received": pl.Int64, "completed": pl.Int64,
               "completed_on_time": pl.Int64, "received_online": pl.Int64}
+    df = bucket_sums(engine, scope, period.start, period.end, ["hour"], coarsest="day",
+                     counters=tuple(list(schema)[1:]))
     if df.is_empty():
         return pl.DataFrame(schema=schema)
     local = pl.col("hour").dt.replace_time_zone("UTC").dt.convert_time_zone(str(TZ))

@@ -244,11 +244,12 @@ def p90_frame(engine: Engine, scope: str, start: datetime, end: datetime,
 
 
 def bucket_sums(engine: Engine, scope: str, start: datetime, end: datetime,
-                by: list[str], coarsest: str = "month") -> pl.DataFrame:
-    """Dossier counters summed in SQL per group of `by` (far fewer rows than the buckets);
-    whole local months and days of the window come from the rollups. `by` may hold "hour"
-    (the first hour of each bucket, day or month read: a daily chart passes coarsest="day")."""
-    counters = s.DOSSIER_COUNTERS
+                by: list[str], coarsest: str = "month",
+                counters: tuple[str, ...] = s.DOSSIER_COUNTERS) -> pl.DataFrame:
+    """Dossier counters (all, or those named) summed in SQL per group of `by` (far fewer rows
+    than the buckets); whole local months and days of the window come from the rollups. `by`
+    may hold "hour" (the first hour of each bucket, day or month read: a daily chart passes
+    coarsest="day")."""
     parts = [select(*[t.c[c] for c in by], *[func.sum(t.c[c]).label(c) for c in counters])
              .where(scope_filter(t, scope), t.c.hour >= a, t.c.hour < b)
              .group_by(*[t.c[c] for c in by]).having(func.count() > 0)
@@ -261,7 +262,7 @@ def bucket_sums(engine: Engine, scope: str, start: datetime, end: datetime,
              .group_by(*[u.c[c] for c in by]).having(func.count() > 0))
     return _rows_frame(engine, q, {**{c: pl.Datetime("us") if c == "hour" else pl.String
                                       for c in by},
-                                   **{c: pl.Int64 for c in s.DOSSIER_COUNTERS}})
+                                   **{c: pl.Int64 for c in counters}})
 
 
 def near_due_limit(at: datetime) -> datetime:
