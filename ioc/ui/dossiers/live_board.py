@@ -7,9 +7,8 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from ioc.kpis.freshness import freshness
 from ioc.settings import Settings
-from ioc.ui.components import db_guard, get_engine, render_freshness
+from ioc.ui.components import db_guard, get_engine, load_freshness, render_freshness
 from ioc.ui.dossiers.filters import FILE_WORDS, PageState, file_tag, period_of
 from ioc.ui.dossiers.labels import both
 from ioc.ui.dossiers.loaders import (
@@ -35,7 +34,7 @@ def render_live_board(settings: Settings, state: PageState, scope: str) -> None:
         """Freshness, tiles and the overdue list: what a wall screen must keep current."""
         period = period_of(state, datetime.now(UTC))
         with db_guard():
-            render_freshness(freshness(engine, settings.freshness_seconds))
+            render_freshness(load_freshness(engine, settings.freshness_seconds))
             render_board(load_kpis(*args(url, scope, period)), period)
             render_formulas(load_targets_cached(url))
 

@@ -13,12 +13,18 @@ import streamlit as st
 
 from ioc.dossiers.queries import BREAKDOWN_DIMS
 from ioc.i18n import bilingual, fmt_int
-from ioc.kpis.freshness import freshness
 from ioc.kpis.windows import Period
 from ioc.reference.admin_units import communes
 from ioc.reference.calendar import TZ
 from ioc.settings import Settings
-from ioc.ui.components import db_guard, get_engine, province_label, render_freshness, render_map
+from ioc.ui.components import (
+    db_guard,
+    get_engine,
+    load_freshness,
+    province_label,
+    render_freshness,
+    render_map,
+)
 from ioc.ui.dossiers.controls import drill_bar, mirror_to_url, seed_state, window_picker
 from ioc.ui.dossiers.filters import (
     FILE_WORDS,
@@ -121,7 +127,7 @@ def render_dossiers(settings: Settings) -> None:
         st.markdown(scope_html(province_name, state, names, period), unsafe_allow_html=True)
 
         if is_empty(load_kpis(*args(url, scope, period))):
-            render_freshness(freshness(get_engine(url), settings.freshness_seconds))
+            render_freshness(load_freshness(get_engine(url), settings.freshness_seconds))
             render_empty()
             st.stop()
 

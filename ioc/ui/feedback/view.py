@@ -14,13 +14,18 @@ import streamlit as st
 
 from ioc.feedback.hotspots import HotspotParams, hotspots
 from ioc.i18n import fmt_int
-from ioc.kpis.freshness import freshness
 from ioc.kpis.windows import Period
 from ioc.reference.admin_units import communes
 from ioc.reference.calendar import TZ
 from ioc.reference.catalogue import FEEDBACK_CATEGORIES
 from ioc.settings import Settings
-from ioc.ui.components import db_guard, get_engine, province_label, render_freshness
+from ioc.ui.components import (
+    db_guard,
+    get_engine,
+    load_freshness,
+    province_label,
+    render_freshness,
+)
 from ioc.ui.dossiers.charts import breakdown_chart
 from ioc.ui.dossiers.filters import file_tag, period_of
 from ioc.ui.dossiers.loaders import LIVE_SECONDS, args
@@ -85,7 +90,7 @@ def render_live_board(settings: Settings, state: FeedbackState, scope: str,
         now = datetime.now(UTC)
         period = period_of(state, now)  # type: ignore[arg-type]
         with db_guard():
-            render_freshness(freshness(get_engine(url), settings.freshness_seconds))
+            render_freshness(load_freshness(get_engine(url), settings.freshness_seconds))
             st.markdown(board_html(load_kpis(*args(url, scope, period)), period, now),
                         unsafe_allow_html=True)
             section("overdue_by_agency")
@@ -258,7 +263,7 @@ def render_feedback(settings: Settings) -> None:
         tag = file_tag(state)  # type: ignore[arg-type]
         st.markdown(scope_html(province_name, state, names, period), unsafe_allow_html=True)
         if is_empty(load_kpis(*args(url, scope, period))):
-            render_freshness(freshness(get_engine(url), settings.freshness_seconds))
+            render_freshness(load_freshness(get_engine(url), settings.freshness_seconds))
             st.info(f"**{both('no_data')}**\n\n{vi('no_data_hint')}\n\n"
                     f"*{LABELS['no_data_hint'][1]}*", icon=":material/hourglass_empty:")
             st.stop()

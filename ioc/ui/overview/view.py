@@ -11,7 +11,6 @@ import streamlit as st
 
 from ioc.i18n import both, window_label
 from ioc.kpis.catalogue import BY_CODE, WINDOWS
-from ioc.kpis.freshness import freshness
 from ioc.reference.admin_units import communes
 from ioc.settings import Settings
 from ioc.ui import components as ui
@@ -41,7 +40,7 @@ def render_overview(settings: Settings) -> None:
     @st.fragment(run_every=settings.refresh_seconds)
     def live_board(window: str) -> None:
         with ui.db_guard():
-            fresh = freshness(engine, settings.freshness_seconds)
+            fresh = ui.load_freshness(engine, settings.freshness_seconds)
             # Tiles show no change; cached per committed batch for every screen (batch_cache).
             kpis = overview_kpis(url, last_batch(url), scope, window)
             ui.render_freshness(fresh)
