@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -164,3 +165,24 @@ def insert_dossier_buckets(conn: Connection, rows: list[dict]) -> None:
     for grain, table in ROLLUPS["dossier_buckets"].items():
         conn.execute(insert(table),
                      roll_up(frame, grain, DOSSIER_DIMS, DOSSIER_COUNTERS).to_dicts())
+
+
+def apply_random_dossiers(engine: Engine, t0: datetime, days: tuple[int, ...], per_day: int,
+                          *, seed: int, shuffle_seed: int, batches: int,
+                          replay_share: int) -> None:
+    """Random dossier events (streams.chaos.workload.random_events, `per_day` around each of
+    `days` after the naive-UTC `t0`, seeds `seed`, `seed` + 1 …) applied by the aggregator's
+    write path as it may meet them: shuffled, in `batches` random batches, then the first
+    1/`replay_share` of them again (a batch re-read after a crash)."""
+    from streams.chaos.workload import random_events
+
+    events: list[dict] = []
+    for i, d in enumerate(days):
+        events += random_events(per_day, 0, 0, seed=seed + i,
+                                now=(t0 + timedelta(days=d)).replace(tzinfo=UTC))
+    rng = random.Random(shuffle_seed)
+    rng.shuffle(events)
+    cut = sorted(rng.sample(range(1, len(events)), batches - 1))
+    for a, b in zip([0, *cut], [*cut, len(events)], strict=True):
+        apply_events(engine, events[a:b])
+    apply_events(engine, events[: len(events) // replay_share])

@@ -12,10 +12,9 @@ from connectors.simulators.source import SimulatorSource
 from ioc.events.contracts import CONTRACTS
 from ioc.kpis.values import compute_kpis
 from ioc.settings import Settings
-from streams.aggregator import Aggregator
 from streams.chaos.workload import db_totals, expected_totals
 from streams.clients import make_producer
-from tests.helpers import drain, read_topic
+from tests.helpers import aggregate_all, read_topic
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # a Friday afternoon, office hours in VN
 
@@ -46,11 +45,7 @@ def test_each_simulator_reaches_kpis_and_resumes_exactly(broker, engine):
         run_until_idle(ConnectorRuntime(src, producer, engine))
     producer.close()
 
-    agg = Aggregator(broker.bootstrap, engine, group="g-sim")
-    try:
-        drain(agg)
-    finally:
-        agg.close()
+    aggregate_all(broker.bootstrap, engine, "g-sim")
 
     start = NOW - timedelta(hours=12) - timedelta(days=2)
     start = start.replace(minute=0, second=0, microsecond=0)

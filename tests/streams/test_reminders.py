@@ -15,11 +15,10 @@ from sqlalchemy import Engine, func, select
 from ioc.alerts import store as alert_store
 from ioc.auth import Identity
 from ioc.db import schema as s
-from streams.aggregator import Aggregator
 from streams.alert_evaluator import AlertEvaluator
 from streams.chaos.workload import dossier_event, feedback_event, iso
 from streams.reminder_scan import ReminderScanner
-from tests.helpers import drain, read_topic
+from tests.helpers import aggregate_all, read_topic
 
 # Wednesday 4 March 2026, 10:00 in Hà Nội: near-due horizon = Thursday 10:00.
 NOW = datetime(2026, 3, 4, 3, 0, tzinfo=UTC)
@@ -64,11 +63,7 @@ def _send(broker, engine: Engine, producer: KafkaProducer,
         key = e.get("dossier_id") or e.get("feedback_id")
         producer.send(topic, key=key.encode(), value=json.dumps(e).encode())
     producer.flush()
-    agg = Aggregator(broker.bootstrap, engine, group="rem-test")
-    try:
-        drain(agg)
-    finally:
-        agg.close()
+    aggregate_all(broker.bootstrap, engine, "rem-test")
 
 
 @pytest.fixture()

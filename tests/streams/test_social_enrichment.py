@@ -22,7 +22,7 @@ from ioc.social.sentiment import MODEL_VERSION, label
 from streams.aggregator import Aggregator
 from streams.chaos.workload import social_event
 from streams.clients import make_producer
-from tests.helpers import apply_events, drain, read_topic
+from tests.helpers import aggregate_all, apply_events, drain, read_topic
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 T0 = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
@@ -104,11 +104,7 @@ def test_malformed_enrichment_is_dead_lettered_with_the_field(broker, engine: En
                       value=json.dumps(e, ensure_ascii=False).encode())
     producer.flush()
     producer.close()
-    agg = Aggregator(broker.bootstrap, engine, group="g-bad-enrich")
-    try:
-        drain(agg)
-    finally:
-        agg.close()
+    aggregate_all(broker.bootstrap, engine, "g-bad-enrich")
     with engine.connect() as conn:
         stored = conn.execute(select(s.social_posts.c.post_id)).scalars().all()
         reasons = sorted(conn.execute(select(s.dead_letters.c.reason)).scalars().all())

@@ -6,7 +6,6 @@ Runs on SQLite, and on PostgreSQL when IOC_TEST_DATABASE_URL is set."""
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
@@ -20,8 +19,7 @@ from ioc.dossiers.queries import daily_trend
 from ioc.kpis.buckets import roll_up, spans
 from ioc.kpis.values import bucket_frame, bucket_sums
 from ioc.kpis.windows import Period
-from streams.chaos.workload import random_events
-from tests.helpers import apply_events
+from tests.helpers import apply_random_dossiers
 
 SCOPE = "province:25"
 T0 = datetime(2026, 8, 25, 17)  # naive UTC; events from here to about 100 days later
@@ -29,25 +27,14 @@ EVERYTHING = (datetime(2000, 1, 1), datetime(2100, 1, 1))
 BY = ("ward_code", "channel", "agency_code", "procedure_code")
 
 
-def _load(engine: Engine) -> None:
-    events: list[dict] = []
-    for i, days in enumerate((8, 20, 37, 52, 66, 81, 96)):  # across three month ends
-        events += random_events(60, 0, 0, seed=i, now=(T0 + timedelta(days=days))
-                                .replace(tzinfo=UTC))
-    rng = random.Random(5)
-    rng.shuffle(events)
-    cut = sorted(rng.sample(range(1, len(events)), 6))
-    for a, b in zip([0, *cut], [*cut, len(events)], strict=True):
-        apply_events(engine, events[a:b])
-    apply_events(engine, events[: len(events) // 3])  # a batch re-read after a crash
-
-
 def _sorted(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     return df.sort(keys).select(sorted(df.columns))
 
 
 def test_rollups_equal_hourly_buckets_for_random_windows(engine: Engine) -> None:
-    _load(engine)
+    # Across three month ends.
+    apply_random_dossiers(engine, T0, (8, 20, 37, 52, 66, 81, 96), 60, seed=0, shuffle_seed=5,
+                          batches=7, replay_share=3)
     dims, counters = DOSSIER_DIMS, DOSSIER_COUNTERS
     hourly = bucket_frame(engine, s.dossier_buckets, SCOPE, *EVERYTHING)
     assert hourly.height > 100

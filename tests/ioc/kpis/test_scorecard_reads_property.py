@@ -7,8 +7,7 @@ path in random batches. Runs on SQLite, and on PostgreSQL when IOC_TEST_DATABASE
 
 from __future__ import annotations
 
-import random
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import polars as pl
 from hypothesis import HealthCheck, given, settings
@@ -18,25 +17,11 @@ from sqlalchemy import Engine, select
 from ioc.db import schema as s
 from ioc.kpis.scorecard import P90_COLUMN
 from ioc.kpis.values import _open_frame, p90_frame
-from streams.chaos.workload import random_events
-from tests.helpers import apply_events
+from tests.helpers import apply_random_dossiers
 
 SCOPE = "province:25"
 T0 = datetime(2026, 5, 4, 2)  # naive UTC; events from about 8 days before to 20 days after
 BY = ("ward_code", "agency_code", "channel", "sector")
-
-
-def _load(engine: Engine) -> None:
-    events: list[dict] = []
-    for i, days in enumerate((0, 6, 12, 18)):
-        events += random_events(70, 0, 0, seed=40 + i, now=(T0 + timedelta(days=days))
-                                .replace(tzinfo=UTC))
-    rng = random.Random(11)
-    rng.shuffle(events)
-    cut = sorted(rng.sample(range(1, len(events)), 4))
-    for a, b in zip([0, *cut], [*cut, len(events)], strict=True):
-        apply_events(engine, events[a:b])
-    apply_events(engine, events[: len(events) // 4])  # a batch re-read after a crash
 
 
 def _all_rows(engine: Engine) -> list[dict]:
@@ -51,7 +36,8 @@ def _nearest_rank(values: list[int]) -> int:
 
 
 def test_open_set_and_p90_equal_brute_force(engine: Engine) -> None:
-    _load(engine)
+    apply_random_dossiers(engine, T0, (0, 6, 12, 18), 70, seed=40, shuffle_seed=11,
+                          batches=5, replay_share=4)
     rows = _all_rows(engine)
     assert len(rows) > 200 and sum(r["status"] == "completed" for r in rows) > 100
     assert any(r["closed_at"] is None for r in rows) and any(r["closed_at"] for r in rows)
