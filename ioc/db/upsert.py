@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -51,21 +53,27 @@ def upsert(
 
 
 # ---------------------------------------------------------------- bulk path for frames
-# The aggregator's hot path: one prepared statement run with `executemany` (SQLite) or
-# `execute_values` (PostgreSQL) over plain tuples taken from a Polars frame, on the DB-API
-# cursor of the caller's connection, so it is part of the caller's transaction. No per-row
-# dicts and no SQLAlchemy bind processing: the frame is converted column-wise instead.
+# The aggregator's hot path, on the DB-API cursor of the caller's connection (so part of the
+# caller's transaction), no per-row dicts and no SQLAlchemy bind processing:
+# - SQLite: one prepared statement run with `executemany` over plain tuples taken column-wise
+#   from the frame;
+# - PostgreSQL: the frame written as CSV by Polars (in Rust), COPYed into a temporary staging
+#   table, then one INSERT … SELECT … ON CONFLICT. execute_values formatted every value in
+#   Python and sent ~1000-row statements for the server to parse.
 
 # SQLAlchemy's own SQLite storage format for DateTime: rows written here and through Core
 # must compare equal (bucket keys include the hour).
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%6f"
 SQLITE_DATETIME_READ = "%Y-%m-%d %H:%M:%S%.f"
-PG_PAGE = 1000
-_SQL_CACHE: dict[tuple, str] = {}
+PG_DATETIME = "%Y-%m-%d %H:%M:%S.%6f"
+_SQL_CACHE: dict[tuple, tuple[str, ...]] = {}
 
 
 def _sql(conn: Connection, table: Table, cols: tuple[str, ...], keys: tuple[str, ...],
-         replace: tuple[str, ...], add: tuple[str, ...], newer_than: str | None) -> str:
+         replace: tuple[str, ...], add: tuple[str, ...], newer_than: str | None
+         ) -> tuple[str, ...]:
+    """SQLite: (INSERT … VALUES (?, …) ON CONFLICT …,). PostgreSQL: (CREATE the staging
+    table, COPY into it, INSERT … SELECT from it ON CONFLICT …, empty it)."""
     name = conn.dialect.name
     ck = (name, table.name, cols, keys, replace, add, newer_than)
     if ck in _SQL_CACHE:
@@ -74,17 +82,34 @@ def _sql(conn: Connection, table: Table, cols: tuple[str, ...], keys: tuple[str,
         raise NotImplementedError(f"upsert not supported on {name}")
     q = conn.dialect.identifier_preparer.quote
     t = q(table.name)
-    values = "%s" if name == "postgresql" else "(" + ", ".join("?" for _ in cols) + ")"
-    sql = f"INSERT INTO {t} ({', '.join(q(c) for c in cols)}) VALUES {values} "
+    collist = ", ".join(q(c) for c in cols)
     sets = [f"{q(c)} = excluded.{q(c)}" for c in replace]
     sets += [f"{q(c)} = {t}.{q(c)} + excluded.{q(c)}" for c in add]
-    conflict = f"ON CONFLICT ({', '.join(q(k) for k in keys)}) "
+    conflict = f" ON CONFLICT ({', '.join(q(k) for k in keys)}) "
     if sets:
-        sql += conflict + "DO UPDATE SET " + ", ".join(sets)
+        conflict += "DO UPDATE SET " + ", ".join(sets)
         if newer_than:
-            sql += f" WHERE {t}.{q(newer_than)} < excluded.{q(newer_than)}"
+            conflict += f" WHERE {t}.{q(newer_than)} < excluded.{q(newer_than)}"
     else:
-        sql += conflict + "DO NOTHING"
+        conflict += "DO NOTHING"
+    if name == "sqlite":
+        sql: tuple[str, ...] = (
+            f"INSERT INTO {t} ({collist}) VALUES ({', '.join('?' for _ in cols)})" + conflict,)
+    else:
+        # One staging table per (table, columns) and session; emptied at each commit, and
+        # after each use since a transaction may write the same table twice. IF NOT EXISTS:
+        # a rolled-back transaction (poison isolation) takes a table it created with it.
+        digest = hashlib.sha1(repr(cols).encode()).hexdigest()[:10]
+        stage = q(f"_stage_{table.name}_{digest}")
+        # Rows go in key order: one global order of row locks, so concurrent instances
+        # cannot deadlock.
+        order = ", ".join(q(k) for k in keys)
+        sql = (f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "
+               f"SELECT {collist} FROM {t} WITH NO DATA",
+               f"COPY {stage} ({collist}) FROM STDIN WITH (FORMAT csv)",
+               f"INSERT INTO {t} ({collist}) SELECT {collist} FROM {stage} ORDER BY {order}"
+               + conflict,
+               f"DELETE FROM {stage}")
     _SQL_CACHE[ck] = sql
     return sql
 
@@ -96,7 +121,13 @@ def frame_rows(conn: Connection, frame: pl.DataFrame) -> list[tuple]:
         dts = [c for c, t in frame.schema.items() if isinstance(t, pl.Datetime)]
         if dts:
             frame = frame.with_columns(pl.col(c).dt.strftime(SQLITE_DATETIME) for c in dts)
-    return frame.rows()
+    # Column lists zipped into tuples: ~20% cheaper than DataFrame.rows() (row-wise build).
+    return list(zip(*(col.to_list() for col in frame.iter_columns()), strict=True))
+
+
+def frame_csv(frame: pl.DataFrame) -> bytes:
+    """The frame as PostgreSQL COPY csv: null is an empty field, '' is a quoted empty one."""
+    return frame.write_csv(include_header=False, datetime_format=PG_DATETIME).encode()
 
 
 def upsert_frame(
@@ -114,15 +145,16 @@ def upsert_frame(
         return
     sql = _sql(conn, table, tuple(frame.columns), tuple(keys), tuple(replace), tuple(add),
                newer_than)
-    rows = frame_rows(conn, frame)
     cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         if conn.dialect.name == "postgresql":
-            from psycopg2.extras import execute_values
-
-            execute_values(cur, sql, rows, page_size=PG_PAGE)
+            create, copy, insert, empty = sql
+            cur.execute(create)
+            cur.copy_expert(copy, io.BytesIO(frame_csv(frame)))
+            cur.execute(insert)
+            cur.execute(empty)
         else:
-            cur.executemany(sql, rows)
+            cur.executemany(sql[0], frame_rows(conn, frame))
     finally:
         cur.close()
 
