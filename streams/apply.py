@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Table
 
 from ioc.db import columns
 from ioc.db import schema as s
-from ioc.db.upsert import fetch_frame, upsert_frame
+from ioc.db.upsert import fetch_frame, upsert_frame, upsert_states
 from ioc.dossiers import transitions as dossier_tr
 from ioc.dossiers.name_store import write_names
 from ioc.feedback import transitions as feedback_tr
@@ -96,8 +96,7 @@ def apply_entities(conn: Connection, stream: EntityStream, events: pl.DataFrame)
     replaced = old.join(newer.select(key), on=key, how="semi")
     delta = bucket_delta(stream.contributions(new_states), stream.contributions(replaced),
                          stream.dims, stream.counters)
-    cols = [c for c in stream.entity_cols if c != key]
-    upsert_frame(conn, stream.table, new_states, keys=(key,), replace=cols, newer_than="seq")
+    upsert_states(conn, stream.table, new_states, replaced, key, newer_than="seq")
     _write_buckets(conn, stream.buckets, delta, stream.dims, stream.counters)
     if stream.also:
         stream.also(conn, new_states, replaced)

@@ -159,6 +159,45 @@ def upsert_frame(
         cur.close()
 
 
+def upsert_states(conn: Connection, table: Table, new: pl.DataFrame, stored: pl.DataFrame,
+                  key: str, newer_than: str) -> None:
+    """Write entity states `new` (each with a greater `newer_than` than its row in `stored`,
+    the rows read in this transaction; entities absent from `stored` are new).
+
+    SQLite rewrites every index holding a column named in an UPDATE's SET, equal value or
+    not, so a stored entity gets an UPDATE of only the columns that changed, grouped by the
+    set of changed columns (a status move touches ~3 of 30 columns and 2 of 7 indexes: ~2x
+    cheaper per row). The WHERE keeps the seq fence. PostgreSQL decides HOT updates by
+    comparing values, so it keeps the one bulk upsert."""
+    cols = [c for c in new.columns if c != key]
+    if conn.dialect.name != "sqlite" or stored.is_empty():
+        upsert_frame(conn, table, new, keys=(key,), replace=cols, newer_than=newer_than)
+        return
+    fresh = new.join(stored.select(key), on=key, how="anti")
+    upsert_frame(conn, table, fresh, keys=(key,), replace=cols, newer_than=newer_than)
+    both = new.join(stored.select(key, *cols), on=key, how="inner", suffix="\x00old")
+    if both.is_empty():
+        return
+    flags = [f"\x00changed\x00{c}" for c in cols]
+    both = both.with_columns(
+        (~pl.col(c).eq_missing(pl.col(c + "\x00old"))).alias(f) for c, f in zip(cols, flags,
+                                                                               strict=True))
+    q = conn.dialect.identifier_preparer.quote
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for mask, part in both.partition_by(flags, as_dict=True, maintain_order=False).items():
+            changed = [c for c, on in zip(cols, mask, strict=True) if on]
+            if newer_than not in changed:
+                changed.append(newer_than)  # never the case (newer), but the fence needs it
+            sets = ", ".join(f"{q(c)} = ?" for c in changed)
+            sql = (f"UPDATE {q(table.name)} SET {sets} WHERE {q(key)} = ? "
+                   f"AND {q(newer_than)} < ?")
+            rows = part.select(*changed, key, pl.col(newer_than).alias("\x00fence"))
+            cur.executemany(sql, frame_rows(conn, rows))
+    finally:
+        cur.close()
+
+
 def fetch_frame(conn: Connection, table: Table, key: str, ids: Sequence[str],
                 cols: Sequence[str], schema: dict[str, pl.DataType],
                 chunk: int = 5000) -> pl.DataFrame:

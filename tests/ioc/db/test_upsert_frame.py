@@ -1,10 +1,12 @@
 """The aggregator's bulk upsert (executemany on SQLite; CSV COPY into a staging table then one
-INSERT … ON CONFLICT on PostgreSQL) stores every value as written, keeps the conflict rules
-(newer seq replaces, older leaves the row alone, counters add), and works when the same table
-is written twice in a transaction and after a rolled-back one. SQLite + PostgreSQL."""
+INSERT … ON CONFLICT on PostgreSQL) and the entity-state write (changed columns only on
+SQLite) store every value as written, keep the conflict rules (newer seq replaces, older
+leaves the row alone, counters add), and work when the same table is written twice in a
+transaction and after a rolled-back one. SQLite + PostgreSQL."""
 
 from __future__ import annotations
 
+import random
 from datetime import datetime
 
 import polars as pl
@@ -12,7 +14,7 @@ import pytest
 from sqlalchemy import Connection, Engine, select
 
 from ioc.db import schema as s
-from ioc.db.upsert import fetch_frame, upsert_frame
+from ioc.db.upsert import fetch_frame, upsert_frame, upsert_states
 
 T = s.feedback
 SCHEMA = {"feedback_id": pl.String, "seq": pl.Int64, "status": pl.String,
@@ -23,6 +25,7 @@ SCHEMA = {"feedback_id": pl.String, "seq": pl.Int64, "status": pl.String,
           "responded_at": pl.Datetime("us"), "closed_at": pl.Datetime("us"),
           "rating": pl.String, "is_open": pl.Boolean}
 REPLACE = tuple(c for c in SCHEMA if c != "feedback_id")
+NOT_NULL = {c.name for c in T.c if not c.nullable}
 # Values CSV and SQL quoting could get wrong: separators, quotes, newlines, backslashes,
 # non-ASCII, '' against NULL, microseconds, large integers, negative and tiny floats.
 TRICKY = ["a,b", 'say "hi"', "line\nbreak\r\n", "back\\slash \\N", "Đà Nẵng – ngõ 5", "",
@@ -102,3 +105,29 @@ def test_counters_add_and_a_rolled_back_transaction_leaves_nothing(engine: Engin
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(select(b))]
     assert rows == [{**key, **{c: 2 + 2**40 for c in counters}}]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_states_write_equals_the_new_rows(engine: Engine, seed: int) -> None:
+    """upsert_states (SQLite: UPDATE of the changed columns only, grouped by which changed)
+    leaves exactly the new states: any subset of columns changed, to and from NULL, new
+    entities beside stored ones; entities not in the batch untouched."""
+    rng = random.Random(seed)
+    stored = [_row(i, 10, rng.choice([*TRICKY, None])) for i in range(40)]
+    with engine.begin() as conn:
+        _upsert(conn, _frame(stored))
+    alt = _row(99, 0, "alt")
+    changed = {}
+    for r in rng.sample(stored, 25):
+        cols = rng.sample([c for c in REPLACE if c != "seq"], rng.randint(0, 5))
+        changed[r["feedback_id"]] = {**r, "seq": r["seq"] + rng.randint(1, 9),
+                                     **{c: rng.choice([None, alt[c]]) if c not in NOT_NULL
+                                        else alt[c] for c in cols}}
+    fresh = [_row(100 + i, 3, "fresh") for i in range(5)]
+    new = _frame([*changed.values(), *fresh])
+    with engine.connect() as conn:
+        read = fetch_frame(conn, T, "feedback_id", list(changed), list(SCHEMA), SCHEMA)
+    with engine.begin() as conn:
+        upsert_states(conn, T, new, read, "feedback_id", newer_than="seq")
+    want = {r["feedback_id"]: r for r in [*stored, *fresh]} | changed
+    assert _stored(engine) == [want[k] for k in sorted(want)]
