@@ -16,8 +16,10 @@ run: $(STAMP)
 	$(BIN)/ioc up
 
 # The layer contracts, ruff and mypy run first: a forbidden import fails the test command.
+# Two workers (pytest-xdist), whole files each so module fixtures are built once; each worker
+# has its own PostgreSQL database (tests/conftest.py).
 test: lint browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # tests/browser drive Debian's chromium: installed here when missing and we are root with
 # apt; otherwise those tests skip and say why.

@@ -32,6 +32,29 @@ def broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
         yield b
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (`make test` runs two workers) each worker gets its own PostgreSQL
+    database, `<name>_<worker>` on the same server, created when missing: tests empty and
+    migrate the database they are given, so two workers must never share one. The variable is
+    rewritten in the worker's environment, which every test and subprocess reads."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("IOC_TEST_DATABASE_URL")
+    if not worker or not url:
+        return
+    base = make_url(url)
+    mine = base.set(database=f"{base.database}_{worker}")
+    admin = make_engine(base.render_as_string(hide_password=False))
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                  {"n": mine.database}).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{mine.database}"'))
+    finally:
+        admin.dispose()
+    os.environ["IOC_TEST_DATABASE_URL"] = mine.render_as_string(hide_password=False)
+
+
 _BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("IOC_TEST_DATABASE_URL") else [])
 
 
