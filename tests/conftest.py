@@ -15,14 +15,34 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, Type
 from sqlalchemy import Engine, MetaData, Table, insert, select, text
 from sqlalchemy.engine import make_url
 
+from ioc.auth import passwords
 from ioc.db.engine import make_engine
 from ioc.db.migrate import upgrade
 from streams.broker import EmbeddedBroker
 from streams.topics import ensure_topics
 from tests.helpers import reset_database
+
+# The hasher the system ships (tests/ioc/auth/test_auth.py pins its parameters).
+SHIPPED_HASHER = passwords._HASHER
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes() -> Iterator[None]:
+    """Argon2id at a small cost inside the test process: the shipped parameters (t=3, 64 MiB,
+    p=4) take 0.1-0.5 s per hash or verify on this 2-core machine, and the throttle, sign-in
+    and page tests do hundreds. Same algorithm and code paths; parameters other than the
+    ones test_auth's "old hash" uses, so the rehash-on-sign-in test still sees a rehash.
+    Processes the tests start (`ioc users`, the browser tests' server) hash as shipped."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr(passwords, "_HASHER",
+               PasswordHasher(time_cost=1, memory_cost=64, parallelism=1, type=Type.ID))
+    mp.setattr(passwords, "_dummy_hash", None)  # made by the hasher in force
+    yield
+    mp.undo()
 
 
 @pytest.fixture()

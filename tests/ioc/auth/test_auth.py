@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from sqlalchemy import Engine, insert, select
 
 from ioc import auth
@@ -184,6 +184,15 @@ def test_disabled_user_refused_and_last_admin_kept(engine: Engine) -> None:
         "carol": "admin", "root": "viewer"}
     with pytest.raises(UserError, match="no user"):
         set_role(engine, "nobody", "viewer")
+
+
+def test_shipped_hasher_is_argon2id_rfc9106_low_memory() -> None:
+    # The tests hash cheaply in-process (tests/conftest.py); the system's own parameters:
+    from tests.conftest import SHIPPED_HASHER
+
+    h = SHIPPED_HASHER
+    assert (h.type, h.time_cost, h.memory_cost, h.parallelism) == (Type.ID, 3, 65536, 4)
+    assert h.hash(PW).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
 
 
 def test_old_hash_is_upgraded_on_sign_in(engine: Engine) -> None:
