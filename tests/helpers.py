@@ -20,6 +20,23 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
     from streamlit.testing.v1 import AppTest
 
+def produce_events(bootstrap: str, events: list[dict]) -> None:
+    """Send contract events (any stream) to their topics, keyed as connectors key them."""
+    import json
+
+    from ioc.events.contracts import CONTRACTS
+    from streams.clients import make_producer
+
+    topic = {c.schema: c.topic for c in CONTRACTS.values()}
+    key = {c.schema: c.key_field for c in CONTRACTS.values()}
+    p = make_producer(bootstrap)
+    for e in events:
+        p.send(topic[e["schema"]], key=str(e[key[e["schema"]]]).encode(),
+               value=json.dumps(e).encode())
+    p.flush()
+    p.close()
+
+
 def lag(engine: Engine, agg_bootstrap: str, group: str, cluster_id: str,
         topics: tuple[str, ...] = (*STREAM_TOPICS, "ioc.dlq")) -> int:
     ends = end_offsets(agg_bootstrap, list(topics))

@@ -3,7 +3,6 @@ totals always equal a brute-force recomputation from the raw events."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -11,30 +10,18 @@ import threading
 import time
 from datetime import timedelta
 
-from ioc.events.contracts import CONTRACTS
 from streams.aggregator import Aggregator, cluster_id_of
 from streams.chaos.workload import db_totals, expected_totals, random_events
-from streams.clients import make_producer
 from tests import REPO_ROOT
-from tests.helpers import drain, lag, now_utc
+from tests.helpers import drain, lag, now_utc, produce_events
 
 ROOT = str(REPO_ROOT)
-TOPIC = {c.schema: c.topic for c in CONTRACTS.values()}
-KEY = {c.schema: c.key_field for c in CONTRACTS.values()}
 
-
-def _produce(bootstrap: str, events: list[dict]) -> None:
-    p = make_producer(bootstrap)
-    for e in events:
-        p.send(TOPIC[e["schema"]], key=str(e[KEY[e["schema"]]]).encode(),
-               value=json.dumps(e).encode())
-    p.flush()
-    p.close()
 
 
 def test_crash_after_db_commit_before_kafka_commit(broker, engine, db_url):
     events = random_events(3000, 800, 1500, seed=7, now=now_utc())
-    _produce(broker.bootstrap, events)
+    produce_events(broker.bootstrap, events)
     env = {**os.environ, "IOC_KAFKA_BOOTSTRAP": broker.bootstrap, "IOC_DATABASE_URL": db_url,
            "IOC_CRASH_AFTER_DB_COMMIT": "2", "IOC_CONSUMER_GROUP": "g-crash"}
     # Small polls so the crash happens with most events still unread.
@@ -60,7 +47,7 @@ def test_crash_after_db_commit_before_kafka_commit(broker, engine, db_url):
 
 def test_two_instances_equal_recomputation(broker, engine):
     events = random_events(2500, 600, 1200, seed=11, now=now_utc() - timedelta(minutes=5))
-    _produce(broker.bootstrap, events)
+    produce_events(broker.bootstrap, events)
     stop = threading.Event()
     aggs = [Aggregator(broker.bootstrap, engine, group="g-two", instance=f"i{i}",
                        max_poll_records=400) for i in range(2)]

@@ -1,33 +1,20 @@
-"""The pipelined loop (Aggregator.run/step): a full batch's transaction runs on the apply
-thread while the next batch is read ahead. If that transaction is fenced, the read-ahead is
-dropped and every partition re-reads from its offset in the database: totals stay exact."""
+"""The pipelined loop (Aggregator.run/step): while a backlog is read, each batch's transaction
+runs on the apply thread as the next batch is read ahead. If that transaction is fenced, the
+read-ahead is dropped and every partition re-reads from its offset in the database: totals stay
+exact."""
 
 from __future__ import annotations
 
-import json
 import threading
 
 from sqlalchemy import delete, insert
 
 from ioc.db.schema import consumer_offsets
-from ioc.events.contracts import CONTRACTS, TOPIC_DLQ
+from ioc.events.contracts import TOPIC_DLQ
 from streams.aggregator import Aggregator, _Pending
 from streams.chaos.workload import db_totals, expected_totals, random_events
-from streams.clients import make_producer
 from streams.topics import STREAM_TOPICS
-from tests.helpers import lag, now_utc
-
-TOPIC = {c.schema: c.topic for c in CONTRACTS.values()}
-KEY = {c.schema: c.key_field for c in CONTRACTS.values()}
-
-
-def _produce(bootstrap: str, events: list[dict]) -> None:
-    p = make_producer(bootstrap)
-    for e in events:
-        p.send(TOPIC[e["schema"]], key=str(e[KEY[e["schema"]]]).encode(),
-               value=json.dumps(e).encode())
-    p.flush()
-    p.close()
+from tests.helpers import lag, now_utc, produce_events
 
 
 def _step_until_drained(agg: Aggregator, limit: int = 400) -> None:
@@ -40,7 +27,7 @@ def _step_until_drained(agg: Aggregator, limit: int = 400) -> None:
 
 def test_fenced_batch_in_flight_drops_its_read_ahead(broker, engine):
     events = random_events(3000, 800, 1500, seed=23, now=now_utc())
-    _produce(broker.bootstrap, events)
+    produce_events(broker.bootstrap, events)
     agg = Aggregator(broker.bootstrap, engine, group="g-pipe", max_poll_records=300)
     entered, release = threading.Event(), threading.Event()
     transact = agg._transact
@@ -80,7 +67,7 @@ def test_fenced_batch_in_flight_drops_its_read_ahead(broker, engine):
 
 def test_pipelined_loop_equals_recomputation_with_small_batches(broker, engine):
     events = random_events(2500, 700, 1300, seed=29, now=now_utc())
-    _produce(broker.bootstrap, events)
+    produce_events(broker.bootstrap, events)
     agg = Aggregator(broker.bootstrap, engine, group="g-pipe-small", max_poll_records=200)
     try:
         _step_until_drained(agg)
