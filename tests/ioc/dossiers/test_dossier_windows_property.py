@@ -28,6 +28,7 @@ from ioc.kpis.windows import resolve
 from ioc.reference.calendar import add_working_days, office_time
 from streams.apply import apply_dossiers
 from streams.chaos.workload import dossier_event, iso
+from tests.helpers import apply_events
 
 NOW = datetime(2026, 3, 4, 3, 20, tzinfo=UTC)  # Wed 4 Mar 2026 10:20 in Hà Nội (after Tết)
 WARDS = ("04792", "04795")
@@ -116,6 +117,16 @@ def _eff_due(e: dict) -> datetime:
     from ioc.reference.calendar import from_office_time
 
     return from_office_time(office_time(due) + p, at_end=True).astimezone(UTC)
+
+
+def apply_shuffled_lifecycles(engine: Engine, n: int, seed: int, batch: int) -> None:
+    """`n` random lifecycles (seed `seed`), shuffled, applied by the aggregator's write path in
+    batches of `batch` events."""
+    rng = random.Random(seed)
+    events = [e for i in range(n) for e in random_lifecycle(rng, i)]
+    rng.shuffle(events)
+    for a in range(0, len(events), batch):
+        apply_events(engine, events[a:a + batch])
 
 
 def brute_force(events: list[dict], start: datetime, end: datetime, now: datetime) -> dict:

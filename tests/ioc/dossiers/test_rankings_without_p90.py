@@ -5,8 +5,6 @@ PostgreSQL when IOC_TEST_DATABASE_URL is set."""
 
 from __future__ import annotations
 
-import random
-
 import polars as pl
 from sqlalchemy import Engine
 
@@ -14,18 +12,13 @@ from ioc.dossiers.queries import BREAKDOWN_DIMS, NO_P90, breakdown, rankings
 from ioc.kpis.scorecard import rank
 from ioc.kpis.values import dossier_scorecard, utc_naive
 from ioc.kpis.windows import WINDOW_NAMES, resolve
-from tests.helpers import apply_events
-from tests.ioc.dossiers.test_dossier_windows_property import NOW, random_lifecycle
+from tests.ioc.dossiers.test_dossier_windows_property import NOW, apply_shuffled_lifecycles
 
 SCOPE = "province:25"
 
 
 def test_rankings_and_breakdowns_equal_the_full_scorecard_without_p90(engine: Engine) -> None:
-    rng = random.Random(8)
-    events = [e for i in range(250) for e in random_lifecycle(rng, i)]
-    rng.shuffle(events)
-    for a in range(0, len(events), 200):
-        apply_events(engine, events[a:a + 200])
+    apply_shuffled_lifecycles(engine, 250, seed=8, batch=200)
     now = utc_naive(NOW)
     with_p90 = ranked = 0
     for window in (w for w in WINDOW_NAMES if w != "custom"):

@@ -7,7 +7,6 @@ PostgreSQL when IOC_TEST_DATABASE_URL is set."""
 
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 
 import polars as pl
@@ -17,19 +16,14 @@ from sqlalchemy import Engine
 
 from ioc.kpis.scorecard import STATE_COUNTS, state_counts
 from ioc.kpis.values import _open_frame, near_due_limit, state_frame, utc_naive
-from tests.helpers import apply_events
-from tests.ioc.dossiers.test_dossier_windows_property import NOW, random_lifecycle
+from tests.ioc.dossiers.test_dossier_windows_property import NOW, apply_shuffled_lifecycles
 
 SCOPES = ("province:25", "province:25,commune:04792", "province:25,agency:SYT-25")
 BY = ("ward_code", "agency_code", "channel", "sector")
 
 
 def test_state_counts_in_sql_equal_state_at_over_the_open_rows(engine: Engine) -> None:
-    rng = random.Random(3)
-    events = [e for i in range(300) for e in random_lifecycle(rng, i)]
-    rng.shuffle(events)
-    for a in range(0, len(events), 250):
-        apply_events(engine, events[a:a + 250])
+    apply_shuffled_lifecycles(engine, 300, seed=3, batch=250)
     now = utc_naive(NOW)
     span_hours = 80 * 24
 
