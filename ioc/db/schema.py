@@ -57,8 +57,16 @@ social_buckets = _bucket_table("social_buckets", SOCIAL_DIMS, SOCIAL_COUNTERS)
 # hourly rows, so long windows read a few rows per day or month instead of every hour's.
 dossier_buckets_day = _bucket_table("dossier_buckets_day", DOSSIER_DIMS, DOSSIER_COUNTERS)
 dossier_buckets_month = _bucket_table("dossier_buckets_month", DOSSIER_DIMS, DOSSIER_COUNTERS)
+# The same for feedback and social (migration 0018).
+feedback_buckets_day = _bucket_table("feedback_buckets_day", FEEDBACK_DIMS, FEEDBACK_COUNTERS)
+feedback_buckets_month = _bucket_table("feedback_buckets_month", FEEDBACK_DIMS,
+                                       FEEDBACK_COUNTERS)
+social_buckets_day = _bucket_table("social_buckets_day", SOCIAL_DIMS, SOCIAL_COUNTERS)
+social_buckets_month = _bucket_table("social_buckets_month", SOCIAL_DIMS, SOCIAL_COUNTERS)
 ROLLUPS: dict[str, dict[str, Table]] = {
-    "dossier_buckets": {"day": dossier_buckets_day, "month": dossier_buckets_month}}
+    "dossier_buckets": {"day": dossier_buckets_day, "month": dossier_buckets_month},
+    "feedback_buckets": {"day": feedback_buckets_day, "month": feedback_buckets_month},
+    "social_buckets": {"day": social_buckets_day, "month": social_buckets_month}}
 
 dossiers = Table(
     "dossiers",
