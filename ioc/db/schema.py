@@ -148,6 +148,13 @@ feedback = Table(
     Column("rating", String(16)),
     Column("is_open", Boolean, nullable=False, index=True),
 )
+# Long windows and old instants (migration 0018): reports open at an instant (closures after
+# it), responded or closed in a window, received in a window or newest first (report list).
+Index("ix_feedback_closed_open", feedback.c.province_code, feedback.c.closed_at,
+      feedback.c.received_at)
+Index("ix_feedback_responded", feedback.c.province_code, feedback.c.responded_at)
+Index("ix_feedback_received", feedback.c.province_code, feedback.c.received_at,
+      feedback.c.closed_at)
 
 # SLA of citizen feedback (issue 11): append-only versions, so the table is its own audit trail
 # (who set which deadline, from when, why). ioc.feedback.sla resolves the version in force.
@@ -192,6 +199,11 @@ social_posts = Table(
     Column("topics", Text),  # all matched topics, '|'-joined, primary first
     Column("places", Text),  # 2025 ward codes mentioned, ','-joined
 )
+# The posts of a window with the columns their scopes filter on (migration 0018): rising
+# keywords join their tags without reading the posts' rows.
+Index("ix_social_posts_window", social_posts.c.province_code, social_posts.c.published_at,
+      social_posts.c.post_id, social_posts.c.ward_code, social_posts.c.platform,
+      social_posts.c.topic)
 
 # What a post mentions, one row per (post, kind, value): kind 'term' (keywords after stop
 # words), 'topic', 'place' (2025 ward code). Rising keywords and the page's filters read it.

@@ -1,7 +1,9 @@
 """feedback and social bucket rollups (issue 13): feedback_buckets_day/_month and
 social_buckets_day/_month, the hourly buckets summed per local (Asia/Ho_Chi_Minh) day and
 month, `hour` = the period's first hour in naive UTC (as 0012 does for the dossiers);
-backfilled from the existing hourly rows.
+backfilled from the existing hourly rows. Indexes for the feedback entity reads of long
+windows and old instants (open at an instant, responded / closed / received in a window,
+newest first), and the social posts of a window with what their scopes filter on.
 
 Revision ID: 0018
 Revises: 0017
@@ -25,6 +27,14 @@ BUCKETS = {
         ("province_code", "ward_code", "platform", "topic"),
         ("posts", "negative", "positive", "neutral", "engagement")),
 }
+
+INDEXES = (
+    ("ix_feedback_closed_open", "feedback", ("province_code", "closed_at", "received_at")),
+    ("ix_feedback_responded", "feedback", ("province_code", "responded_at")),
+    ("ix_feedback_received", "feedback", ("province_code", "received_at", "closed_at")),
+    ("ix_social_posts_window", "social_posts",
+     ("province_code", "published_at", "post_id", "ward_code", "platform", "topic")),
+)
 
 # Local day/month start (UTC+7, no DST) of a naive-UTC hour, as in 0012.
 _START = {
@@ -59,9 +69,13 @@ def upgrade() -> None:
                 f"INSERT INTO {name} (hour, {cols}, {', '.join(counters)}) "
                 f"SELECT {start} AS start, {cols}, {sums} FROM {source} "
                 f"GROUP BY start, {cols}")
+    for name, table, cols_ in INDEXES:
+        op.create_index(name, table, list(cols_))
 
 
 def downgrade() -> None:
+    for name, table, _ in reversed(INDEXES):
+        op.drop_index(name, table_name=table)
     for source in reversed(BUCKETS):
         for grain in ("month", "day"):
             op.drop_table(f"{source}_{grain}")
