@@ -187,8 +187,9 @@ def page_queries(province: str, end: datetime, commune: str = "", agency: str = 
                  ) -> list[Query]:
     """What each page asks the database when it draws (its loaders' calls), without
     Streamlit: Overview at its default window, Dossiers at every window (a custom range of the
-    last 60 local days), the overdue list, the drill-down to a commune's agency, Alerts, and
-    the Thresholds backtest of a 30-day rule over 30 days."""
+    last 60 local days), the overdue list, the drill-down to a commune's agency, Alerts, the
+    Thresholds backtest of a 30-day rule over 30 days, and the Feedback and Social pages at
+    every window they offer."""
     from ioc.alerts import store as alert_store
     from ioc.alerts.backtest import backtest
     from ioc.alerts.rule_store import list_stored
@@ -251,7 +252,103 @@ def page_queries(province: str, end: datetime, commune: str = "", agency: str = 
                        "comparator": "<", "threshold": 0.9})
     out.append(Query("thresholds", "backtest_30d_rule",
                      lambda e, now: backtest(e, rule, now, days=30)))
+    for w in FEEDBACK_WINDOWS:
+        out += feedback_queries(province, period(w), f"feedback.{w}")
+    for w in SOCIAL_WINDOWS:
+        out += social_queries(province, resolve(w, end), f"social.{w}")
     return out
+
+
+# The windows each page offers (ioc.ui.dossiers.filters.PAGE_WINDOWS for the Feedback page,
+# ioc.ui.social.view.WINDOWS): streams never imports the UI, so they are repeated here.
+FEEDBACK_WINDOWS = ("today", "7d", "30d", "month", "quarter", "ytd", "custom")
+SOCIAL_WINDOWS = ("1h", "24h", "7d", "30d", "month")
+FEEDBACK_LIST_LIMIT = 5000  # ioc.ui.feedback.view.LIST_LIMIT
+SOCIAL_POSTS_SHOWN, SOCIAL_KEYWORDS_SHOWN = 50, 20  # ioc.ui.social.posts
+
+
+def feedback_queries(province: str, period: Any, page: str) -> list[Query]:
+    """The Feedback page drawn at `period` with no drill-down (ioc.ui.feedback.view and its
+    loaders): freshness, the drill bar's options, the KPI tiles, who holds the overdue
+    reports, the channel trend, the breakdowns by category and agency (the agency ranking is
+    the same call at this scope: cached), the backlog by age, the 24-hour hotspot map with the
+    first cell's reports, and the report list."""
+    from ioc.feedback import queries as fq
+    from ioc.feedback.hotspots import HotspotParams, hotspots
+    from ioc.kpis import feedback_values as fv
+    from ioc.kpis.freshness import freshness
+    from ioc.kpis.targets import load_targets
+
+    scope = f"province:{province}"
+    every = "1h" if period.length.total_seconds() / 3600 <= 48 else "1d"  # charts.trend_every
+    params = HotspotParams(window=timedelta(hours=24))
+    picked: dict[str, str] = {}
+
+    def at(now: datetime) -> datetime:
+        return min(period.end, now.astimezone(UTC).replace(tzinfo=None))
+
+    def hotspot_map(e: Engine, now: datetime) -> object:
+        reports = fq.received_reports(e, scope, params.first_start(at(now)), at(now), None)
+        cells = hotspots(reports, at(now), params)
+        if cells.height:  # the page's cell picker starts on the first row
+            picked["cell"] = cells["cell"][0]
+        return cells
+
+    def cell_reports(e: Engine, now: datetime) -> object:
+        cell = picked.get("cell")
+        if cell is None:
+            return None
+        end = at(now)
+        return fq.cell_reports(e, scope, cell, end - params.window, end, None)
+
+    return [
+        Query(page, "freshness", lambda e, now: freshness(e, now=now)),
+        *[Query(page, f"options_{c}",
+                lambda e, now, c=c: fq.feedback_options(e, scope, period, c))
+          for c in ("ward_code", "agency_code", "category")],
+        Query(page, "kpis", lambda e, now: fv.feedback_kpis(e, scope, period,
+                                                            targets=load_targets(e))),
+        Query(page, "deadlines", lambda e, now: fq.deadline_list(e, scope)),
+        Query(page, "channel_trend",
+              lambda e, now: fq.channel_trend(e, scope, period, every=every)),
+        Query(page, "breakdown_category",
+              lambda e, now: fv.feedback_breakdown(e, scope, period, "category")),
+        Query(page, "breakdown_agency",
+              lambda e, now: fv.feedback_breakdown(e, scope, period, "agency_code")),
+        Query(page, "backlog", lambda e, now: fv.backlog_age(e, scope, at(now))),
+        Query(page, "hotspots", hotspot_map),
+        Query(page, "cell_reports", cell_reports),
+        Query(page, "report_list",
+              lambda e, now: fq.report_list(e, scope, period, limit=FEEDBACK_LIST_LIMIT)),
+    ]
+
+
+def social_queries(province: str, period: Any, page: str) -> list[Query]:
+    """The Social page drawn at `period` with no filter (ioc.ui.social.view and its loaders):
+    the province's buckets (charts, topics, places), the KPI tiles, rising keywords, the most
+    engaged posts and the bursts firing now with their rules' names."""
+    from ioc.alerts import store as alert_store
+    from ioc.alerts.rule_store import list_stored
+    from ioc.db import schema as s
+    from ioc.kpis.social_values import rising_keywords, social_kpis
+    from ioc.kpis.values import bucket_frame
+    from ioc.kpis.windows import Period
+    from ioc.social.queries import top_posts
+
+    scope = f"province:{province}"
+    custom = Period(period.start, period.end, "custom")  # the loaders' period
+    return [
+        Query(page, "buckets", lambda e, now: bucket_frame(e, s.social_buckets, scope,
+                                                           period.start, period.end)),
+        Query(page, "kpis", lambda e, now: social_kpis(e, scope, custom)),
+        Query(page, "keywords",
+              lambda e, now: rising_keywords(e, scope, custom, SOCIAL_KEYWORDS_SHOWN)),
+        Query(page, "posts", lambda e, now: top_posts(e, scope, custom, SOCIAL_POSTS_SHOWN,
+                                                      None, None, None)),
+        Query(page, "bursts", lambda e, now: alert_store.firing_now(e)),
+        Query(page, "rule_names", lambda e, now: {sr.rule.rule_id: sr.rule.name
+                                                  for sr in list_stored(e)}),
+    ]
 
 
 def _drill_target(engine: Engine, province: str) -> tuple[str, str]:

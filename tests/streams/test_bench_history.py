@@ -47,7 +47,9 @@ def test_history_bench_shape_and_replayed_totals(engine, db_url, tmp_path):
     assert all(result["peak_rss_mb"][p] > 0 for p in ("aggregator", "bench", "producer"))
     pages = result["pages"]
     for page in ("overview", "dossiers.30d", "dossiers.ytd", "dossiers.custom",
-                 "dossiers.overdue", "dossiers.drilldown", "alerts", "thresholds"):
+                 "dossiers.overdue", "dossiers.drilldown", "alerts", "thresholds",
+                 "feedback.30d", "feedback.ytd", "feedback.custom", "social.24h",
+                 "social.month"):
         for kind in ("cold", "warm"):
             p = pages[page][kind]
             assert 0 < p["p50_ms"] <= p["p95_ms"], (page, kind, p)
