@@ -18,7 +18,8 @@ from ioc.db.upsert import fetch_frame, upsert_frame, upsert_states
 from ioc.dossiers import transitions as dossier_tr
 from ioc.dossiers.name_store import write_names
 from ioc.feedback import transitions as feedback_tr
-from ioc.kpis.buckets import bucket_delta, latest_per_entity, roll_up
+from ioc.kpis.buckets import bucket_delta, latest_per_entity, regroup, roll_up
+from ioc.kpis.p90_store import write_p90
 from ioc.social import transitions as social_tr
 
 IN_CHUNK = 5000
@@ -38,10 +39,17 @@ class EntityStream:
     also: Callable[[Connection, pl.DataFrame, pl.DataFrame], None] | None = None
 
 
+def _dossier_tables(conn: Connection, new_states: pl.DataFrame, replaced: pl.DataFrame
+                    ) -> None:
+    """The names table and the processing-time histogram, moved by new − replaced states."""
+    write_names(conn, new_states, replaced)
+    write_p90(conn, new_states, replaced)
+
+
 DOSSIERS = EntityStream(
     "dossier_id", s.dossiers, s.dossier_buckets, dossier_tr.ENTITY_COLS,
     columns.DOSSIER_DIMS, columns.DOSSIER_COUNTERS, dossier_tr.entities,
-    dossier_tr.contributions, also=write_names)
+    dossier_tr.contributions, also=_dossier_tables)
 FEEDBACK = EntityStream(
     "feedback_id", s.feedback, s.feedback_buckets, feedback_tr.ENTITY_COLS,
     columns.FEEDBACK_DIMS, columns.FEEDBACK_COUNTERS, feedback_tr.entities,
@@ -71,8 +79,13 @@ def _write_buckets(conn: Connection, table: Table, delta: pl.DataFrame,
     upsert_frame(conn, table, delta.sort(list(dims)), keys=dims, add=counters)
     # Day and month rollups in the same transaction: they never disagree with the hours.
     for grain, rollup in s.ROLLUPS.get(table.name, {}).items():
-        upsert_frame(conn, rollup, roll_up(delta, grain, dims, counters).sort(list(dims)),
-                     keys=dims, add=counters)
+        rolled = roll_up(delta, grain, dims, counters)
+        upsert_frame(conn, rollup, rolled.sort(list(dims)), keys=dims, add=counters)
+        # Narrow rollups (fewer dimensions): the full rollup's delta summed again.
+        for narrow in s.NARROW_ROLLUPS.get(table.name, {}).get(grain, ()):
+            keys = tuple(c.name for c in narrow.primary_key.columns)
+            upsert_frame(conn, narrow, regroup(rolled, keys, counters).sort(list(keys)),
+                         keys=keys, add=counters)
 
 
 def _newer(latest: pl.DataFrame, old: pl.DataFrame, key: str) -> pl.DataFrame:

@@ -169,19 +169,22 @@ def social_posts_frame(engine: Engine) -> pl.DataFrame:
 
 
 def insert_dossier_buckets(conn: Connection, rows: list[dict]) -> None:
-    """Seed hourly dossier buckets with their day and month rollups, as the aggregator's
-    write path keeps them (long windows read the rollups)."""
+    """Seed hourly dossier buckets with their day and month rollups (full and narrow), as
+    the aggregator's write path keeps them (long windows read the rollups)."""
     from sqlalchemy import insert
 
     from ioc.db.columns import DOSSIER_COUNTERS, DOSSIER_DIMS
-    from ioc.db.schema import ROLLUPS, dossier_buckets
-    from ioc.kpis.buckets import bucket_schema, roll_up
+    from ioc.db.schema import NARROW_ROLLUPS, ROLLUPS, dossier_buckets
+    from ioc.kpis.buckets import bucket_schema, regroup, roll_up
 
     conn.execute(insert(dossier_buckets), rows)
     frame = pl.DataFrame(rows, schema=bucket_schema(DOSSIER_DIMS, DOSSIER_COUNTERS))
     for grain, table in ROLLUPS["dossier_buckets"].items():
-        conn.execute(insert(table),
-                     roll_up(frame, grain, DOSSIER_DIMS, DOSSIER_COUNTERS).to_dicts())
+        rolled = roll_up(frame, grain, DOSSIER_DIMS, DOSSIER_COUNTERS)
+        conn.execute(insert(table), rolled.to_dicts())
+        for narrow in NARROW_ROLLUPS["dossier_buckets"][grain]:  # ... and the narrow ones
+            keys = tuple(c.name for c in narrow.primary_key.columns)
+            conn.execute(insert(narrow), regroup(rolled, keys, DOSSIER_COUNTERS).to_dicts())
 
 
 def apply_random_dossiers(engine: Engine, t0: datetime, days: tuple[int, ...], per_day: int,

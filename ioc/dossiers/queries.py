@@ -14,6 +14,7 @@ from sqlalchemy import Engine, and_, or_, select, union
 
 from ioc.db import schema as s
 from ioc.dossiers import name_store
+from ioc.kpis.catalogue import parse_scope
 from ioc.kpis.scorecard import rank
 from ioc.kpis.values import (
     _rows_frame,
@@ -150,7 +151,8 @@ def scope_options(engine: Engine, scope: str, period: Period, column: str) -> li
     d = s.dossiers
     q = union(
         *[select(b.c[column]).where(scope_filter(b, scope), b.c.hour >= start, b.c.hour < end)
-          for b, start, end in bucket_parts(s.dossier_buckets, period.start, period.end)],
+          for b, start, end in bucket_parts(s.dossier_buckets, period.start, period.end,
+                                            need={*parse_scope(scope), column})],
         select(d.c[column]).where(scope_filter(d, scope), d.c.is_open.is_(True)),
     )
     with engine.connect() as conn:

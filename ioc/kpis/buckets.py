@@ -73,6 +73,16 @@ def roll_up(delta: pl.DataFrame, grain: str, dims: tuple[str, ...],
     return out.filter(pl.any_horizontal([pl.col(c) != 0 for c in counters]))
 
 
+def regroup(rows: pl.DataFrame, dims: tuple[str, ...], counters: tuple[str, ...]
+            ) -> pl.DataFrame:
+    """Bucket rows (or deltas) summed over the dimensions not in `dims` (a narrow rollup),
+    zero rows dropped."""
+    if rows.is_empty():
+        return rows.select(*dims, *counters)
+    out = rows.group_by(list(dims)).agg([pl.col(c).sum() for c in counters])
+    return out.filter(pl.any_horizontal([pl.col(c) != 0 for c in counters]))
+
+
 def _local(dt: datetime) -> datetime:
     return dt.replace(tzinfo=UTC).astimezone(TZ)
 

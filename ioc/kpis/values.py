@@ -3,6 +3,7 @@ are filters over hourly buckets summed in Polars; state figures come from entity
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -27,6 +28,7 @@ from ioc.db import schema as s
 from ioc.db.upsert import SQLITE_DATETIME_READ
 from ioc.kpis.buckets import spans
 from ioc.kpis.catalogue import DOSSIER_KPIS, WINDOWS, parse_scope
+from ioc.kpis.p90_store import province_p90
 from ioc.kpis.scorecard import (
     ENTITY_COLUMNS,
     P90_COLUMN,
@@ -84,12 +86,26 @@ def _or_none(where: ColumnElement[bool] | None) -> ColumnElement[bool]:
     return where if where is not None else false()
 
 
-def bucket_parts(table: Table, start: datetime, end: datetime, coarsest: str = "month"
-                 ) -> list[tuple[Table, datetime, datetime]]:
+def bucket_parts(table: Table, start: datetime, end: datetime, coarsest: str = "month",
+                 need: Iterable[str] | None = None) -> list[tuple[Table, datetime, datetime]]:
     """The tables and [start, end) ranges that cover a window once: the table's day and
-    month rollups for whole local days and months (when it has them), its hours elsewhere."""
+    month rollups for whole local days and months (when it has them), its hours elsewhere.
+    `need`: the columns the read filters or groups on (besides `hour`); a rollup grain is
+    then read from the narrowest of its tables holding them all (s.NARROW_ROLLUPS), else
+    from the full one. None: every column (the full rollups)."""
     rollups = s.ROLLUPS.get(table.name, {})
-    return [(table if grain == "hour" else rollups[grain], a, b)
+    narrow = s.NARROW_ROLLUPS.get(table.name, {})
+    cols = None if need is None else set(need)
+
+    def pick(grain: str) -> Table:
+        if grain == "hour":
+            return table
+        if cols is None:
+            return rollups[grain]
+        fits = [t for t in narrow.get(grain, ()) if all(c in t.c for c in cols)]
+        return min(fits, key=lambda t: len(t.primary_key.columns)) if fits else rollups[grain]
+
+    return [(pick(grain), a, b)
             for grain, a, b in spans(start, end, coarsest if rollups else "hour")] or [
         (table, start, end)]  # an empty window: one part that selects nothing
 
@@ -220,12 +236,23 @@ def _completion_frame(engine: Engine, scope: str, start: datetime, end: datetime
 
 
 def p90_frame(engine: Engine, scope: str, start: datetime, end: datetime,
-              by: list[str], in_sql: bool | None = None) -> pl.DataFrame:
+              by: list[str], in_sql: bool | None = None, histogram: bool = True
+              ) -> pl.DataFrame:
     """The exact nearest-rank p90 of processing minutes per group of `by` over the
-    completions in [start, end), as `by` + P90_COLUMN. `in_sql`: window functions number each
-    group's times and only the ceil(0.9·n)-th smallest row leaves the database; otherwise
-    the times are fetched (one integer column, DB-API) and ranked in Polars. Default: SQL on
-    PostgreSQL; on SQLite fetching is faster (its window sort took 2× longer at 44k rows)."""
+    completions in [start, end), as `by` + P90_COLUMN. A whole province over a window with
+    a whole local day reads the aggregator's histogram and one bin of dossiers
+    (ioc.kpis.p90_store; `histogram`=False skips it). Otherwise `in_sql`: window functions
+    number each group's times and only the ceil(0.9·n)-th smallest row leaves the
+    database; otherwise the times are fetched (one integer column, DB-API) and ranked in
+    Polars. Default: SQL on PostgreSQL; on SQLite fetching is faster (its window sort took
+    2× longer at 44k rows)."""
+    filters = parse_scope(scope)
+    if histogram and not by and list(filters) == ["province_code"]:
+        with engine.connect() as conn:
+            ok, value = province_p90(conn, filters["province_code"], start, end)
+        if ok:
+            return pl.DataFrame({P90_COLUMN: [] if value is None else [value]},
+                                schema={P90_COLUMN: pl.Int64})
     if in_sql is None:
         in_sql = engine.dialect.name != "sqlite"
     if not in_sql:
@@ -250,10 +277,11 @@ def bucket_sums(engine: Engine, scope: str, start: datetime, end: datetime,
     than the buckets); whole local months and days of the window come from the rollups. `by`
     may hold "hour" (the first hour of each bucket, day or month read: a daily chart passes
     coarsest="day")."""
+    need = {*parse_scope(scope), *by} - {"hour"}
     parts = [select(*[t.c[c] for c in by], *[func.sum(t.c[c]).label(c) for c in counters])
              .where(scope_filter(t, scope), t.c.hour >= a, t.c.hour < b)
              .group_by(*[t.c[c] for c in by]).having(func.count() > 0)
-             for t, a, b in bucket_parts(s.dossier_buckets, start, end, coarsest)]
+             for t, a, b in bucket_parts(s.dossier_buckets, start, end, coarsest, need)]
     if len(parts) == 1:
         q = parts[0]
     else:
@@ -349,9 +377,9 @@ def commune_values(engine: Engine, province_code: str, kpi: str, window: str = "
     start = end - WINDOWS[window]
     scope = f"province:{province_code}"
     if kpi in ("dossier.received", "dossier.online_rate", "dossier.completed"):
-        df = bucket_frame(engine, s.dossier_buckets, scope, start, end, coarsest="month")
-        g = df.group_by("ward_code").agg(pl.col("received").sum(), pl.col("completed").sum(),
-                                         pl.col("received_online").sum())
+        # Summed in SQL per commune (whole days and months from the narrow rollups).
+        g = bucket_sums(engine, scope, start, end, ["ward_code"],
+                        counters=("received", "completed", "received_online"))
         val = {"dossier.received": pl.col("received"),
                "dossier.completed": pl.col("completed"),
                "dossier.online_rate": pl.col("received_online") / pl.col("received")}[kpi]

@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from ioc.db import schema as s
 from ioc.dossiers.name_store import write_names
+from ioc.kpis.p90_store import write_p90
 from ioc.kpis.values import KpiValue
 from ioc.kpis.windows import Period
 from ioc.reference.calendar import TZ
@@ -151,6 +152,8 @@ def seed(engine: Engine) -> datetime:
         conn.execute(insert(s.dossiers), dossiers)
         # The names the aggregator keeps with the dossiers it writes (ioc.dossiers.names).
         write_names(conn, pl.DataFrame(dossiers), pl.DataFrame())
+        # ... and its processing-time histogram (ioc.kpis.p90_store).
+        write_p90(conn, pl.DataFrame(dossiers), pl.DataFrame())
     return now
 
 

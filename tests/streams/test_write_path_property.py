@@ -17,8 +17,13 @@ from ioc.db import schema as s
 from streams.chaos.workload import db_totals, expected_totals, random_events
 from tests.helpers import apply_events, now_utc
 
+# The dossier rollups (full and narrow) and the processing-time histogram: all kept by the
+# same write path, so compared bucket for bucket too.
+DERIVED = (*s.ROLLUPS["dossier_buckets"].values(),
+           *[t for ts in s.NARROW_ROLLUPS["dossier_buckets"].values() for t in ts],
+           *s.P90_ROLLUPS.values())
 TABLES = (s.dossiers, s.feedback, s.social_posts, s.dossier_buckets, s.feedback_buckets,
-          s.social_buckets, *s.ROLLUPS["dossier_buckets"].values())
+          s.social_buckets, *DERIVED)
 
 
 def _empty(engine: Engine) -> None:
@@ -35,8 +40,7 @@ def _buckets(engine: Engine) -> dict[str, list[tuple]]:
     """Every non-zero bucket row of every stream, sorted: an exact comparison."""
     out = {}
     with engine.connect() as conn:
-        for t in (s.dossier_buckets, s.feedback_buckets, s.social_buckets,
-                  *s.ROLLUPS["dossier_buckets"].values()):
+        for t in (s.dossier_buckets, s.feedback_buckets, s.social_buckets, *DERIVED):
             dims = [c for c in t.c if c.primary_key]
             rows = conn.execute(select(*t.c).order_by(*dims)).all()
             n = len(dims)

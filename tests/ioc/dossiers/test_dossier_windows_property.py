@@ -214,7 +214,10 @@ def _apply(engine: Engine, batches: list[list[dict]]) -> None:
     with engine.begin() as conn:
         conn.execute(delete(s.dossiers))
         conn.execute(delete(s.dossier_buckets))
-        for rollup in s.ROLLUPS["dossier_buckets"].values():  # long windows read these
+        # Long windows read these: rollups (full and narrow) and the p90 histogram.
+        for rollup in (*s.ROLLUPS["dossier_buckets"].values(), *s.P90_ROLLUPS.values(),
+                       *[t for ts in s.NARROW_ROLLUPS["dossier_buckets"].values()
+                         for t in ts]):
             conn.execute(delete(rollup))
     for batch in batches:
         decoded = decode_batch([json.dumps(e).encode() for e in batch], DOSSIER_CONTRACT)

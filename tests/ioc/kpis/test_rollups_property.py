@@ -9,22 +9,24 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
+from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from ioc.db import schema as s
 from ioc.db.columns import DOSSIER_COUNTERS, DOSSIER_DIMS
+from ioc.db.migrate import alembic_config
 from ioc.dossiers.queries import daily_trend
-from ioc.kpis.buckets import roll_up, spans
-from ioc.kpis.values import bucket_frame, bucket_sums
+from ioc.kpis.buckets import regroup, roll_up, spans
+from ioc.kpis.values import bucket_frame, bucket_parts, bucket_sums
 from ioc.kpis.windows import Period
 from tests.helpers import apply_random_dossiers
 
 SCOPE = "province:25"
 T0 = datetime(2026, 8, 25, 17)  # naive UTC; events from here to about 100 days later
 EVERYTHING = (datetime(2000, 1, 1), datetime(2100, 1, 1))
-BY = ("ward_code", "channel", "agency_code", "procedure_code")
+BY = ("ward_code", "channel", "agency_code", "procedure_code", "sector")
 
 
 def _sorted(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -43,6 +45,13 @@ def test_rollups_equal_hourly_buckets_for_random_windows(engine: Engine) -> None
         expect = roll_up(hourly, grain, dims, counters)
         assert stored.height == expect.height > 0
         assert _sorted(stored, list(dims)).equals(_sorted(expect, list(dims)))
+        # The narrow rollups: the same sums over fewer dimensions.
+        for narrow in s.NARROW_ROLLUPS["dossier_buckets"][grain]:
+            keys = [c.name for c in narrow.primary_key.columns]
+            got = bucket_frame(engine, narrow, SCOPE, *EVERYTHING)
+            want = regroup(expect, tuple(keys), counters)
+            assert got.height == want.height > 0
+            assert _sorted(got, keys).equals(_sorted(want.select(got.columns), keys))
 
     hours = (T0 - timedelta(days=3), T0 + timedelta(days=105))
     n_hours = int((hours[1] - hours[0]).total_seconds() // 3600)
@@ -68,6 +77,44 @@ def test_rollups_equal_hourly_buckets_for_random_windows(engine: Engine) -> None
         assert int(trend["received"].sum() or 0) == int(part["received"].sum() or 0)
 
     window_sums()
+
+    # Migration 0019's backfill of the narrow rollups from the full ones gives the same rows.
+    narrow = [t for ts in s.NARROW_ROLLUPS["dossier_buckets"].values() for t in ts]
+    before = {t.name: bucket_frame(engine, t, SCOPE, *EVERYTHING) for t in narrow}
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0018")
+        command.upgrade(alembic_config(conn), "head")
+    for t in narrow:
+        keys = [c.name for c in t.primary_key.columns]
+        assert _sorted(bucket_frame(engine, t, SCOPE, *EVERYTHING), keys).equals(
+            _sorted(before[t.name], keys))
+
+
+def test_reads_take_the_narrowest_rollup_holding_their_columns() -> None:
+    start, end = datetime(2026, 1, 1), datetime(2026, 6, 1)  # whole local days and months
+    narrow = s.NARROW_ROLLUPS["dossier_buckets"]
+
+    def tables(need: set[str] | None) -> set[str]:
+        return {t.name for t, _, _ in bucket_parts(s.dossier_buckets, start, end, "month",
+                                                   need) if t is not s.dossier_buckets}
+
+    def named(name: str) -> set[str]:
+        return {f"dossier_buckets_{g}_{name}" for g in ("day", "month")}
+
+    full = {t.name for t in s.ROLLUPS["dossier_buckets"].values()}
+    assert {t.name for ts in narrow.values() for t in ts} == {
+        n for name in ("province", "ward", "agency", "sector") for n in named(name)}
+    assert tables({"province_code"}) == tables(set()) == named("province")
+    assert tables({"province_code", "ward_code"}) == named("ward")
+    assert tables({"province_code", "agency_code"}) == named("agency")
+    assert tables({"province_code", "sector"}) == named("sector")
+    assert tables({"province_code", "ward_code", "agency_code"}) == full
+    assert tables({"province_code", "procedure_code"}) == full
+    assert tables(None) == full
+    # The feedback rollups have no narrow tables: their full ones serve every read.
+    assert {t.name for t, _, _ in bucket_parts(s.feedback_buckets, start, end, "month",
+                                               {"province_code"})} >= {
+        s.ROLLUPS["feedback_buckets"]["month"].name}
 
 
 @given(a=st.integers(0, 24 * 400), length=st.integers(0, 24 * 400),
