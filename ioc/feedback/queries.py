@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import ColumnElement, Engine, and_, func, or_, select
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, union_all
 
 from ioc.db import schema as s
 from ioc.events.redact import redact_frame
 from ioc.feedback.hotspots import RESOLUTION, with_cells
-from ioc.kpis.values import near_due_limit, scope_filter, utc_naive
+from ioc.kpis.values import _rows_frame, bucket_parts, near_due_limit, scope_filter, utc_naive
 from ioc.kpis.windows import Period
 from ioc.reference.calendar import DAY_US, TZ, office_times
 
@@ -60,11 +60,9 @@ def _report_frame(engine: Engine, where: ColumnElement[bool], limit: int | None 
          .order_by(f.c.received_at.desc(), f.c.feedback_id))
     if limit:
         q = q.limit(limit)
-    with engine.connect() as conn:
-        rows = [tuple(r) for r in conn.execute(q)]
     schema = {c: pl.Datetime("us") if c.endswith("_at") else pl.Float64 if c in _FLOATS
               else pl.String for c in REPORT_COLUMNS}
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    return _rows_frame(engine, q, schema)
 
 
 def received_reports(engine: Engine, scope: str, start: datetime, end: datetime,
@@ -120,17 +118,22 @@ def cell_reports(engine: Engine, scope: str, cell: str, start: datetime, end: da
 def channel_trend(engine: Engine, scope: str, period: Period, category: str | None = None,
                   every: str = "1d") -> pl.DataFrame:
     """Reports received per (bucket, channel), buckets of `every` ('1h' or '1d') in local
-    time (naive Vietnam wall clock, as charts show it), from the hourly buckets."""
-    b = s.feedback_buckets
-    where = scope_filter(b, scope)
-    if where is None:
-        raise ValueError(f"scope: {scope!r} cannot be applied to feedback")
-    if category:
-        where = and_(where, b.c.category == category)
-    q = (select(b.c.hour, b.c.channel, func.sum(b.c.received))
-         .where(where, b.c.hour >= period.start, b.c.hour < period.end)
-         .group_by(b.c.hour, b.c.channel))
-    with engine.connect() as conn:
+    time (naive Vietnam wall clock, as charts show it), from the hourly buckets; daily
+    buckets read whole local days from the day rollup (a day row's `hour` is its local
+    midnight, so it truncates to its own day)."""
+    parts = []
+    for b, a, z in bucket_parts(s.feedback_buckets, period.start, period.end,
+                                "day" if every == "1d" else "hour"):
+        where = scope_filter(b, scope)
+        if where is None:
+            raise ValueError(f"scope: {scope!r} cannot be applied to feedback")
+        if category:
+            where = and_(where, b.c.category == category)
+        parts.append(select(b.c.hour, b.c.channel, func.sum(b.c.received).label("received"))
+                     .where(where, b.c.hour >= a, b.c.hour < z)
+                     .group_by(b.c.hour, b.c.channel))
+    q = union_all(*parts) if len(parts) > 1 else parts[0]
+    with engine.connect() as conn:  # a few rows per day: SQLAlchemy's cached compilation
         rows = [tuple(r) for r in conn.execute(q)]
     df = pl.DataFrame(rows, schema={"hour": pl.Datetime("us"), "channel": pl.String,
                                     "received": pl.Int64}, orient="row")

@@ -77,10 +77,12 @@ def _durations(reports: pl.DataFrame, start: datetime, end: datetime, by: list[s
 
 def feedback_scorecard(buckets: pl.DataFrame, reports: pl.DataFrame, start: datetime,
                        end: datetime, at: datetime, near_limit: datetime,
-                       by: list[str] | None = None) -> pl.DataFrame:
+                       by: list[str] | None = None, durations: bool = True) -> pl.DataFrame:
     """`buckets`: feedback bucket rows (or partial sums) of the scope and window; `reports`:
     report rows of the scope (REPORT_COLUMNS + `by`) that may be open at `at` or were
-    responded / closed in ``[start, end)`` (others are ignored)."""
+    responded / closed in ``[start, end)`` (others are ignored). Without `durations` the
+    times to response and to close are null (not computed: the caller read only the reports
+    open at `at`)."""
     by = list(by or [])
     keys = group_keys(by)
     sums = counter_sums(buckets, by, FEEDBACK_COUNTERS)
@@ -88,6 +90,10 @@ def feedback_scorecard(buckets: pl.DataFrame, reports: pl.DataFrame, start: date
     flags = e.group_by(keys).agg([pl.col(c).sum() for c in STATE_COUNTS])
     out = sums.join(flags, on=keys, how="full", coalesce=True)
     for kind, col in (("response_days", "responded_at"), ("close_days", "closed_at")):
+        if not durations:
+            out = out.with_columns(pl.lit(None, pl.Float64).alias(f"{kind}_{stat}")
+                                   for stat in ("mean", "p90"))
+            continue
         out = out.join(_durations(reports, start, end, by, kind, col), on=keys, how="full",
                        coalesce=True)
     counts = [*FEEDBACK_COUNTERS, *STATE_COUNTS]

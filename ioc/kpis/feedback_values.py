@@ -8,14 +8,22 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Engine, Table, and_, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Table, func, select, union, union_all
 
 from ioc.db import schema as s
 from ioc.db.columns import FEEDBACK_COUNTERS
 from ioc.kpis.catalogue import BY_CODE
 from ioc.kpis.feedback_kpis import AGE_BAND_LABELS, AGE_BANDS, FEEDBACK_KPIS
 from ioc.kpis.feedback_scorecard import REPORT_COLUMNS, feedback_scorecard
-from ioc.kpis.values import KpiValue, near_due_limit, scope_filter, utc_naive
+from ioc.kpis.scorecard import ratio
+from ioc.kpis.values import (
+    KpiValue,
+    _rows_frame,
+    bucket_parts,
+    near_due_limit,
+    scope_filter,
+    utc_naive,
+)
 from ioc.kpis.windows import Period
 
 BREAKDOWNS = ("channel", "category", "agency_code", "ward_code")
@@ -32,46 +40,62 @@ def _where(table: Table, scope: str) -> ColumnElement[bool]:
     return where
 
 
-def _frame(engine: Engine, q, schema: dict[str, Any]) -> pl.DataFrame:  # noqa: ANN001
-    with engine.connect() as conn:
-        rows = [tuple(r) for r in conn.execute(q)]
-    return pl.DataFrame(rows, schema=schema, orient="row")
-
-
 def feedback_bucket_sums(engine: Engine, scope: str, start: datetime, end: datetime,
                          by: list[str]) -> pl.DataFrame:
-    """Feedback counters of the scope summed in SQL over ``[start, end)`` per group of `by`."""
-    t = s.feedback_buckets
-    q = (select(*[t.c[c] for c in by], *[func.sum(t.c[c]).label(c) for c in FEEDBACK_COUNTERS])
-         .where(_where(t, scope), t.c.hour >= start, t.c.hour < end)
-         .group_by(*[t.c[c] for c in by]).having(func.count() > 0))
-    return _frame(engine, q, {**{c: pl.String for c in by},
-                              **{c: pl.Int64 for c in FEEDBACK_COUNTERS}})
+    """Feedback counters of the scope summed in SQL over ``[start, end)`` per group of `by`;
+    whole local months and days come from the day and month rollups, hours at the edges."""
+    parts = [select(*[t.c[c] for c in by], *[func.sum(t.c[c]).label(c)
+                                              for c in FEEDBACK_COUNTERS])
+             .where(_where(t, scope), t.c.hour >= a, t.c.hour < b)
+             .group_by(*[t.c[c] for c in by]).having(func.count() > 0)
+             for t, a, b in bucket_parts(s.feedback_buckets, start, end)]
+    if len(parts) == 1:
+        q = parts[0]
+    else:
+        u = union_all(*parts).subquery()
+        q = (select(*[u.c[c] for c in by], *[func.sum(u.c[c]).label(c)
+                                             for c in FEEDBACK_COUNTERS])
+             .group_by(*[u.c[c] for c in by]).having(func.count() > 0))
+    # A few rows: SQLAlchemy's cached compilation costs less than the DB-API read's own.
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(q)]
+    return pl.DataFrame(rows, schema={**{c: pl.String for c in by},
+                                      **{c: pl.Int64 for c in FEEDBACK_COUNTERS}},
+                        orient="row")
 
 
 def report_frame(engine: Engine, scope: str, start: datetime, end: datetime, at: datetime,
-                 by: list[str]) -> pl.DataFrame:
-    """Reports of the scope open at `at`, or responded / closed in ``[start, end)``."""
+                 by: list[str], windowed: bool = True) -> pl.DataFrame:
+    """Reports of the scope open at `at`, or (`windowed`) responded / closed in
+    ``[start, end)``. Each condition is one index range (ix_feedback_closed_open,
+    ix_feedback_responded): open at `at` = still open or closed at or after it, received
+    before it; UNION drops a report met by several."""
     f = s.feedback
     cols = [*REPORT_COLUMNS, *[c for c in by if c not in REPORT_COLUMNS]]
-    open_at = and_(f.c.received_at < at, or_(f.c.closed_at.is_(None), f.c.closed_at >= at))
-    q = select(*[f.c[c] for c in cols]).where(
-        _where(f, scope),
-        or_(open_at, and_(f.c.responded_at >= start, f.c.responded_at < end),
-            and_(f.c.closed_at >= start, f.c.closed_at < end)))
-    return _frame(engine, q, {c: (pl.Datetime("us") if c.endswith("_at") else pl.String)
-                              for c in cols})
+    where = _where(f, scope)
+    sel = select(*[f.c[c] for c in cols])
+    parts = [sel.where(where, f.c.closed_at.is_(None), f.c.received_at < at),
+             sel.where(where, f.c.closed_at >= at, f.c.received_at < at)]
+    if windowed and start < end:
+        parts += [sel.where(where, f.c.closed_at >= start, f.c.closed_at < end),
+                  sel.where(where, f.c.responded_at >= start, f.c.responded_at < end)]
+    return _rows_frame(engine, union(*parts),
+                       {c: (pl.Datetime("us") if c.endswith("_at") else pl.String)
+                        for c in cols})
 
 
 def feedback_card(engine: Engine, scope: str, period: Period, now: datetime | None = None,
-                  by: list[str] | None = None) -> pl.DataFrame:
-    """Every feedback KPI of `scope` over `period`, one row per group of `by`."""
+                  by: list[str] | None = None, durations: bool = True) -> pl.DataFrame:
+    """Every feedback KPI of `scope` over `period`, one row per group of `by`. Without
+    `durations` the times to response and to close are left null: only the reports open at
+    the period's end are read, not every one responded or closed in it (a long window's
+    breakdowns and the backlog need no durations)."""
     by = list(by or [])
     at = min(period.end, utc_naive(now))
     return feedback_scorecard(
         feedback_bucket_sums(engine, scope, period.start, period.end, by),
-        report_frame(engine, scope, period.start, period.end, at, by),
-        period.start, period.end, at, near_due_limit(at), by)
+        report_frame(engine, scope, period.start, period.end, at, by, windowed=durations),
+        period.start, period.end, at, near_due_limit(at), by, durations=durations)
 
 
 def _row(df: pl.DataFrame) -> dict[str, Any]:
@@ -105,10 +129,14 @@ def feedback_kpis(engine: Engine, scope: str, period: Period, now: datetime | No
             target=(targets or {}).get(k.code, k.target)))
     k = BY_CODE["feedback.received"]
     back = period.previous()
-    for dim in ("channel", "category"):
-        now_by = feedback_bucket_sums(engine, scope, period.start, period.end, [dim])
-        before_by = (feedback_bucket_sums(engine, scope, back.start, back.end, [dim])
-                     if with_previous else now_by.clear())
+    # One read per period for both dimensions.
+    dims = ["channel", "category"]
+    now_both = feedback_bucket_sums(engine, scope, period.start, period.end, dims)
+    before_both = (feedback_bucket_sums(engine, scope, back.start, back.end, dims)
+                   if with_previous else now_both.clear())
+    for dim in dims:
+        now_by = now_both.group_by(dim).agg(pl.col("received").sum())
+        before_by = before_both.group_by(dim).agg(pl.col("received").sum())
         was = dict(zip(before_by[dim], before_by["received"], strict=True))
         for code, n in sorted(zip(now_by[dim], now_by["received"], strict=True)):
             if not n:
@@ -128,9 +156,10 @@ def feedback_breakdown(engine: Engine, scope: str, period: Period, by: str,
     and the previous period's on_time_rate (for the ranking's movement)."""
     if by not in BREAKDOWNS:
         raise ValueError(f"by must be one of {list(BREAKDOWNS)}, got {by!r}")
-    cur = feedback_card(engine, scope, period, now, [by])
-    prev = feedback_card(engine, scope, period.previous(), now, [by]).select(
-        by, pl.col("on_time_rate").alias("previous_on_time_rate"))
+    cur = feedback_card(engine, scope, period, now, [by], durations=False)
+    back = period.previous()  # its on-time rate only: the bucket sums alone
+    prev = feedback_bucket_sums(engine, scope, back.start, back.end, [by]).select(
+        by, ratio("closed_on_time", "closed").alias("previous_on_time_rate"))
     out = cur.join(prev, on=by, how="left").rename(
         {"rated_satisfied": "satisfied", "overdue_open": "overdue"})
     return out.select(by, *BREAKDOWN_COLUMNS).sort(by)
@@ -139,14 +168,15 @@ def feedback_breakdown(engine: Engine, scope: str, period: Period, by: str,
 def feedback_state_count(engine: Engine, scope: str, at: datetime, column: str) -> int:
     """One state count of the scope at instant `at` (naive UTC): open, overdue_open,
     near_due or backlog_age_* (burst rules compare it with the same instant of past weeks)."""
-    return int(_row(feedback_card(engine, scope, Period(at, at, "now"), at)).get(column) or 0)
+    return int(_row(feedback_card(engine, scope, Period(at, at, "now"), at, durations=False))
+               .get(column) or 0)
 
 
 def backlog_age(engine: Engine, scope: str, at: datetime | None = None) -> pl.DataFrame:
     """Open reports of `scope` at instant `at` (default now) per age band in working days:
     band ('≤ 3', '4–7', '8–15', '> 15', always all four, in order) and count."""
     when = utc_naive(at)
-    card = _row(feedback_card(engine, scope, Period(when, when, "now"), when))
+    card = _row(feedback_card(engine, scope, Period(when, when, "now"), when, durations=False))
     return pl.DataFrame(
         {"band": [AGE_BAND_LABELS[b] for b, _ in AGE_BANDS],
          "count": [int(card.get(f"backlog_age_{b}") or 0) for b, _ in AGE_BANDS]},

@@ -28,12 +28,19 @@ from __future__ import annotations
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, and_, case, func, select, union_all
 
 from ioc.db import schema as s
 from ioc.db.columns import SOCIAL_COUNTERS
 from ioc.kpis.catalogue import BY_CODE
-from ioc.kpis.values import KpiValue, bucket_frame, scope_filter, utc_naive
+from ioc.kpis.values import (
+    KpiValue,
+    _or_none,
+    _rows_frame,
+    bucket_parts,
+    scope_filter,
+    utc_naive,
+)
 from ioc.kpis.windows import Period
 
 MIN_RISING_COUNT = 3
@@ -41,10 +48,30 @@ TOP_TOPICS = 5
 TOP_KEYWORDS = 10
 
 
+_DIMS = ("ward_code", "platform", "topic")  # what the sums are grouped by (no hour)
+
+
 def _frame(engine: Engine, scope: str, period: Period, now: datetime | None) -> pl.DataFrame:
+    """The window's counters per (ward_code, platform, topic), summed in SQL: whole local
+    months and days from the rollups, hours at the edges."""
     # Up to `now` when given (a window ending in the future has no posts after now anyway).
     end = min(period.end, max(period.start, utc_naive(now))) if now else period.end
-    return bucket_frame(engine, s.social_buckets, scope, period.start, end)
+    parts = [select(*[t.c[c] for c in _DIMS],
+                    *[func.sum(t.c[c]).label(c) for c in SOCIAL_COUNTERS])
+             .where(_or_none(scope_filter(t, scope)), t.c.hour >= a, t.c.hour < b)
+             .group_by(*[t.c[c] for c in _DIMS])
+             for t, a, b in bucket_parts(s.social_buckets, period.start, end)]
+    if len(parts) == 1:
+        q = parts[0]
+    else:
+        u = union_all(*parts).subquery()
+        q = (select(*[u.c[c] for c in _DIMS], *[func.sum(u.c[c]).label(c)
+                                                for c in SOCIAL_COUNTERS])
+             .group_by(*[u.c[c] for c in _DIMS]))
+    with engine.connect() as conn:  # SQLAlchemy's cached compilation of the union
+        rows = [tuple(r) for r in conn.execute(q)]
+    return pl.DataFrame(rows, schema={**{c: pl.String for c in _DIMS},
+                                      **{c: pl.Int64 for c in SOCIAL_COUNTERS}}, orient="row")
 
 
 def _totals(df: pl.DataFrame) -> dict[str, int]:
@@ -119,20 +146,24 @@ def posts_by_platform(engine: Engine, scope: str, period: Period,
     return _grouped(*_pair(engine, scope, period, now), "platform")
 
 
-def _term_counts(engine: Engine, scope: str, start: datetime, end: datetime) -> pl.DataFrame:
+def _term_counts(engine: Engine, scope: str, start: datetime, split: datetime, end: datetime,
+                 min_count: int) -> pl.DataFrame:
+    """term, posts (published in [split, end)), previous_posts ([start, split)): the terms
+    mentioned at least `min_count` times in the later range, both ranges in one read (the
+    posts' covering index ix_social_posts_window, then their tags)."""
     p, t = s.social_posts, s.social_post_tags
     where = scope_filter(p, scope)
-    schema = {"term": pl.String, "posts": pl.Int64}
+    schema = {"term": pl.String, "posts": pl.Int64, "previous_posts": pl.Int64}
     if where is None:
         return pl.DataFrame(schema=schema)
-    q = (select(t.c.value, func.count())
+    later = func.sum(case((p.c.published_at >= split, 1), else_=0))
+    q = (select(t.c.value, later.label("posts"),
+                func.sum(case((p.c.published_at < split, 1), else_=0)).label("previous"))
          .select_from(t.join(p, t.c.post_id == p.c.post_id))
          .where(and_(t.c.kind == "term", p.c.published_at >= start, p.c.published_at < end,
                      where))
-         .group_by(t.c.value))
-    with engine.connect() as conn:
-        rows = [tuple(r) for r in conn.execute(q)]
-    return pl.DataFrame(rows, schema=schema, orient="row")
+         .group_by(t.c.value).having(later >= min_count))
+    return _rows_frame(engine, q, schema)
 
 
 def rising_keywords(engine: Engine, scope: str, period: Period, limit: int = 20,
@@ -141,16 +172,11 @@ def rising_keywords(engine: Engine, scope: str, period: Period, limit: int = 20,
     """term, posts, previous_posts, expected, score — the terms rising most in the window."""
     cur_end = min(period.end, max(period.start, utc_naive(now))) if now else period.end
     prev = period.previous()
-    cur = _term_counts(engine, scope, period.start, cur_end)
-    before = _term_counts(engine, scope, prev.start, prev.end).rename(
-        {"posts": "previous_posts"})
+    counts = _term_counts(engine, scope, prev.start, period.start, cur_end, min_count)
     n = _totals(_frame(engine, scope, period, now))["posts"]
     n_prev = _totals(_frame(engine, scope, prev, None))["posts"]
     rate = n / n_prev if n_prev else 0.0
-    df = (cur.filter(pl.col("posts") >= min_count)
-          .join(before, on="term", how="left")
-          .with_columns(pl.col("previous_posts").fill_null(0))
-          .with_columns((pl.col("previous_posts") * rate).alias("expected")))
+    df = counts.with_columns((pl.col("previous_posts") * rate).alias("expected"))
     return (df.with_columns(((pl.col("posts") + 1) / (pl.col("expected") + 1)).log(2)
                             .alias("score"))
             .sort(["score", "posts", "term"], descending=[True, True, False])

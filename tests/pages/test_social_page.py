@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 import streamlit as st
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 from streamlit.testing.v1 import AppTest
 
 from ioc import auth
@@ -22,6 +22,8 @@ from ioc.alerts import rule_store
 from ioc.alerts.rules import parse_rule
 from ioc.auth import Identity
 from ioc.db import schema as s
+from ioc.db.columns import SOCIAL_COUNTERS, SOCIAL_DIMS
+from ioc.kpis.buckets import bucket_schema, roll_up
 from ioc.kpis.values import KpiValue
 from ioc.kpis.windows import resolve
 from ioc.ui import nav
@@ -59,6 +61,15 @@ def _buckets(*rows: dict) -> list[dict]:
     return [{**dict.fromkeys(s.SOCIAL_COUNTERS, 0), "province_code": "25", **r} for r in rows]
 
 
+def _insert_buckets(conn: Connection, rows: list[dict]) -> None:
+    """Hourly rows and their day and month rollups, as the aggregator writes them."""
+    conn.execute(insert(s.social_buckets), rows)
+    frame = pl.DataFrame(rows, schema=bucket_schema(SOCIAL_DIMS, SOCIAL_COUNTERS))
+    for grain, table in s.ROLLUPS["social_buckets"].items():
+        conn.execute(insert(table),
+                     roll_up(frame, grain, SOCIAL_DIMS, SOCIAL_COUNTERS).to_dicts())
+
+
 def seed(engine: Engine) -> None:
     """24 hours: news on traffic in A (6 posts: 3 negative, 1 positive, 2 neutral, 40
     interactions) and Facebook on health in B (4 posts: 1 negative, 2 positive, 10
@@ -68,7 +79,7 @@ def seed(engine: Engine) -> None:
     hour = utc_naive().replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
     before = hour - timedelta(hours=24)
     with engine.begin() as conn:
-        conn.execute(insert(s.social_buckets), _buckets(
+        _insert_buckets(conn, _buckets(
             dict(hour=hour, ward_code=WARD_A, platform="news", topic="giao thông", posts=6,
                  negative=3, positive=1, neutral=2, engagement=40),
             dict(hour=hour, ward_code=WARD_B, platform="facebook", topic="y tế", posts=4,
