@@ -19,6 +19,7 @@ from ioc.dossiers import transitions as dossier_tr
 from ioc.dossiers.name_store import write_names
 from ioc.feedback import transitions as feedback_tr
 from ioc.kpis.buckets import bucket_delta, latest_per_entity, regroup, roll_up
+from ioc.kpis.open_bound import write_open_bound
 from ioc.kpis.p90_store import write_p90
 from ioc.social import transitions as social_tr
 
@@ -41,9 +42,11 @@ class EntityStream:
 
 def _dossier_tables(conn: Connection, new_states: pl.DataFrame, replaced: pl.DataFrame
                     ) -> None:
-    """The names table and the processing-time histogram, moved by new − replaced states."""
+    """The names table and the processing-time histogram (moved by new − replaced states),
+    the bound on how long a dossier stays open (a running maximum)."""
     write_names(conn, new_states, replaced)
     write_p90(conn, new_states, replaced)
+    write_open_bound(conn, new_states)
 
 
 DOSSIERS = EntityStream(

@@ -169,6 +169,15 @@ dossier_p90_month = _p90_table("dossier_p90_month")
 P90_ROLLUPS = {"day": dossier_p90_day, "month": dossier_p90_month}
 Index("ix_dossiers_p90", dossiers.c.province_code, dossiers.c.proc_minutes,
       dossiers.c.completed_at)
+# Per province, an upper bound on closed_at − received_at of every stored dossier (seconds;
+# migration 0019): the state at a long-ago instant reads the closures up to instant + bound
+# only (ioc.kpis.open_bound).
+dossier_open_bound = Table(
+    "dossier_open_bound",
+    metadata,
+    Column("province_code", String(8), primary_key=True),
+    Column("max_open_s", BigInteger, nullable=False),
+)
 
 feedback = Table(
     "feedback",

@@ -28,6 +28,7 @@ from ioc.db import schema as s
 from ioc.db.upsert import SQLITE_DATETIME_READ
 from ioc.kpis.buckets import spans
 from ioc.kpis.catalogue import DOSSIER_KPIS, WINDOWS, parse_scope
+from ioc.kpis.open_bound import closed_before
 from ioc.kpis.p90_store import province_p90
 from ioc.kpis.scorecard import (
     ENTITY_COLUMNS,
@@ -188,6 +189,20 @@ def _open_frame(engine: Engine, scope: str, at: datetime) -> pl.DataFrame:
     return _rows_frame(engine, q, _entity_types(cols))
 
 
+def _closed_since(engine: Engine, scope: str, at: datetime) -> ColumnElement[bool]:
+    """Closed at or after `at`, for dossiers received before it: and, for a province scope,
+    before `at` + the longest time any of its dossiers stayed open (ioc.kpis.open_bound), so
+    an instant months ago reads the closures of that span, not every one since."""
+    d = s.dossiers
+    filters = parse_scope(scope)
+    cond = d.c.closed_at >= at
+    if "province_code" not in filters:
+        return cond
+    with engine.connect() as conn:
+        limit = closed_before(conn, filters["province_code"], at)
+    return cond if limit is None else and_(cond, d.c.closed_at < limit)
+
+
 def state_frame(engine: Engine, scope: str, at: datetime, near_limit: datetime,
                 by: list[str]) -> pl.DataFrame:
     """The state counts (in progress, paused, overdue, near due) at instant `at` per group of
@@ -199,7 +214,7 @@ def state_frame(engine: Engine, scope: str, at: datetime, near_limit: datetime,
     where = and_(scope_filter(d, scope), d.c.received_at < at)
     sel = [d.c[c] for c in sorted(cols)]
     u = union_all(select(*sel).where(where, d.c.closed_at.is_(None)),
-                  select(*sel).where(where, d.c.closed_at >= at)).subquery()
+                  select(*sel).where(where, _closed_since(engine, scope, at))).subquery()
     req, rec = u.c.supplement_requested_at, u.c.supplement_received_at
     # Never NULL: each nullable time is tested for NULL first (as state_at does).
     paused = and_(req.is_not(None), req < at, or_(rec.is_(None), rec >= at))

@@ -3,7 +3,9 @@ dossier_buckets_{day,month}_{province,ward,agency,sector}, the dossier day/month
 summed per province and at most one more dimension (backfilled from the full rollups); dossier_p90_day/_month, per province,
 local day/month of completion and 60-minute bin of proc_minutes the number of completed
 dossiers (backfilled from the dossiers); index ix_dossiers_p90 (province_code, proc_minutes,
-completed_at) to read one bin's dossiers of a window.
+completed_at) to read one bin's dossiers of a window; dossier_open_bound, per province an
+upper bound on closed_at − received_at (backfilled from the dossiers) so the state at a
+long-ago instant reads the closures of that span only.
 
 Revision ID: 0019
 Revises: 0018
@@ -51,6 +53,16 @@ _BIN = (f"CASE WHEN proc_minutes >= 0 THEN proc_minutes / {BIN} "
         f"ELSE -(({BIN - 1} - proc_minutes) / {BIN}) END")
 
 
+# closed_at − received_at in whole seconds, + 1 (an upper bound; julianday's float error is
+# far below a second), at least 0. No ceil(): not every SQLite build has math functions.
+_SPAN = {
+    "sqlite": "max(0, CAST((julianday(closed_at) - julianday(received_at)) * 86400.0 "
+              "AS INTEGER) + 1)",
+    "postgresql": "greatest(0, CAST(floor(extract(epoch FROM closed_at - received_at)) "
+                  "AS BIGINT) + 1)",
+}
+
+
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     counters = ", ".join(DOSSIER_COUNTERS)
@@ -94,9 +106,20 @@ def upgrade() -> None:
         f"FROM dossier_p90_day GROUP BY start, province_code, bin")
     op.create_index("ix_dossiers_p90", "dossiers",
                     ["province_code", "proc_minutes", "completed_at"])
+    op.create_table(
+        "dossier_open_bound",
+        sa.Column("province_code", sa.String(length=8), nullable=False),
+        sa.Column("max_open_s", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("province_code"),
+    )
+    op.execute(
+        f"INSERT INTO dossier_open_bound (province_code, max_open_s) "
+        f"SELECT province_code, max({_SPAN[dialect]}) FROM dossiers "
+        f"WHERE closed_at IS NOT NULL GROUP BY province_code")
 
 
 def downgrade() -> None:
+    op.drop_table("dossier_open_bound")
     op.drop_index("ix_dossiers_p90", table_name="dossiers")
     op.drop_table("dossier_p90_month")
     op.drop_table("dossier_p90_day")
