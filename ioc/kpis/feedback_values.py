@@ -85,15 +85,18 @@ def report_frame(engine: Engine, scope: str, start: datetime, end: datetime, at:
 
 
 def feedback_card(engine: Engine, scope: str, period: Period, now: datetime | None = None,
-                  by: list[str] | None = None, durations: bool = True) -> pl.DataFrame:
+                  by: list[str] | None = None, durations: bool = True,
+                  sums: pl.DataFrame | None = None) -> pl.DataFrame:
     """Every feedback KPI of `scope` over `period`, one row per group of `by`. Without
     `durations` the times to response and to close are left null: only the reports open at
     the period's end are read, not every one responded or closed in it (a long window's
-    breakdowns and the backlog need no durations)."""
+    breakdowns and the backlog need no durations). `sums`: the window's bucket sums when
+    the caller has read them already (finer groups are summed to `by`)."""
     by = list(by or [])
     at = min(period.end, utc_naive(now))
     return feedback_scorecard(
-        feedback_bucket_sums(engine, scope, period.start, period.end, by),
+        feedback_bucket_sums(engine, scope, period.start, period.end, by) if sums is None
+        else sums,
         report_frame(engine, scope, period.start, period.end, at, by, windowed=durations),
         period.start, period.end, at, near_due_limit(at), by, durations=durations)
 
@@ -114,8 +117,16 @@ def feedback_kpis(engine: Engine, scope: str, period: Period, now: datetime | No
                   with_previous: bool = True) -> list[KpiValue]:
     """Every feedback KPI of `scope` over `period` with the previous equal period; received
     also per channel and per category (`by`)."""
-    cur = _row(feedback_card(engine, scope, period, now))
-    prev = _row(feedback_card(engine, scope, period.previous(), now)) if with_previous else {}
+    back = period.previous()
+    # One bucket read per period, per channel × category: the tiles' totals and the
+    # received-by-channel and by-category rows below all come from it.
+    dims = ["channel", "category"]
+    now_both = feedback_bucket_sums(engine, scope, period.start, period.end, dims)
+    before_both = (feedback_bucket_sums(engine, scope, back.start, back.end, dims)
+                   if with_previous else now_both.clear())
+    cur = _row(feedback_card(engine, scope, period, now, sums=now_both))
+    prev = (_row(feedback_card(engine, scope, back, now, sums=before_both))
+            if with_previous else {})
     out = []
     for k in FEEDBACK_KPIS:
         value = _value(cur, k.column, k.unit)
@@ -128,12 +139,6 @@ def feedback_kpis(engine: Engine, scope: str, period: Period, now: datetime | No
             change=None if value is None or before is None else value - before,
             target=(targets or {}).get(k.code, k.target)))
     k = BY_CODE["feedback.received"]
-    back = period.previous()
-    # One read per period for both dimensions.
-    dims = ["channel", "category"]
-    now_both = feedback_bucket_sums(engine, scope, period.start, period.end, dims)
-    before_both = (feedback_bucket_sums(engine, scope, back.start, back.end, dims)
-                   if with_previous else now_both.clear())
     for dim in dims:
         now_by = now_both.group_by(dim).agg(pl.col("received").sum())
         before_by = before_both.group_by(dim).agg(pl.col("received").sum())

@@ -170,11 +170,17 @@ def rising_keywords(engine: Engine, scope: str, period: Period, limit: int = 20,
                     now: datetime | None = None,
                     min_count: int = MIN_RISING_COUNT) -> pl.DataFrame:
     """term, posts, previous_posts, expected, score — the terms rising most in the window."""
+    return _rising(engine, scope, period, limit, now, min_count,
+                   *_pair(engine, scope, period, now))
+
+
+def _rising(engine: Engine, scope: str, period: Period, limit: int, now: datetime | None,
+            min_count: int, cur: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:
+    """rising_keywords with the window's and the previous period's sums already read."""
     cur_end = min(period.end, max(period.start, utc_naive(now))) if now else period.end
     prev = period.previous()
     counts = _term_counts(engine, scope, prev.start, period.start, cur_end, min_count)
-    n = _totals(_frame(engine, scope, period, now))["posts"]
-    n_prev = _totals(_frame(engine, scope, prev, None))["posts"]
+    n, n_prev = _totals(cur)["posts"], _totals(before)["posts"]
     rate = n / n_prev if n_prev else 0.0
     df = counts.with_columns((pl.col("previous_posts") * rate).alias("expected"))
     return (df.with_columns(((pl.col("posts") + 1) / (pl.col("expected") + 1)).log(2)
@@ -213,8 +219,8 @@ def social_kpis(engine: Engine, scope: str, period: Period, now: datetime | None
             out.append(_kv(code, scope, w, r["posts"],
                            r["previous_posts"] if with_previous else None, by={dim: r[dim]}))
     if with_previous:
-        for r in rising_keywords(engine, scope, period, TOP_KEYWORDS, now).iter_rows(
-                named=True):
+        for r in _rising(engine, scope, period, TOP_KEYWORDS, now, MIN_RISING_COUNT, cur,
+                         prev).iter_rows(named=True):
             out.append(_kv("social.rising_keywords", scope, w, r["posts"], r["previous_posts"],
                            by={"term": r["term"], "score": f"{r['score']:.2f}"}))
     return out
