@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Engine, Table, func, select, union, union_all
+from sqlalchemy import ColumnElement, Engine, Table, and_, func, or_, select, union_all
 
 from ioc.db import schema as s
 from ioc.db.columns import FEEDBACK_COUNTERS
@@ -68,8 +68,9 @@ def report_frame(engine: Engine, scope: str, start: datetime, end: datetime, at:
                  by: list[str], windowed: bool = True) -> pl.DataFrame:
     """Reports of the scope open at `at`, or (`windowed`) responded / closed in
     ``[start, end)``. Each condition is one index range (ix_feedback_closed_open,
-    ix_feedback_responded): open at `at` = still open or closed at or after it, received
-    before it; UNION drops a report met by several."""
+    ix_feedback_responded) and the parts are disjoint (each excludes what an earlier one
+    took), so UNION ALL needs no de-duplicating sort: open at `at` = received before it and
+    still open or closed at or after it; then closed in the window; then responded in it."""
     f = s.feedback
     cols = [*REPORT_COLUMNS, *[c for c in by if c not in REPORT_COLUMNS]]
     where = _where(f, scope)
@@ -77,9 +78,15 @@ def report_frame(engine: Engine, scope: str, start: datetime, end: datetime, at:
     parts = [sel.where(where, f.c.closed_at.is_(None), f.c.received_at < at),
              sel.where(where, f.c.closed_at >= at, f.c.received_at < at)]
     if windowed and start < end:
-        parts += [sel.where(where, f.c.closed_at >= start, f.c.closed_at < end),
-                  sel.where(where, f.c.responded_at >= start, f.c.responded_at < end)]
-    return _rows_frame(engine, union(*parts),
+        # Not open at `at` (closed_at is known non-null where it is compared).
+        not_open = or_(f.c.received_at >= at,
+                       and_(f.c.closed_at.is_not(None), f.c.closed_at < at))
+        closed_in = and_(f.c.closed_at >= start, f.c.closed_at < end)
+        parts += [sel.where(where, closed_in, not_open),
+                  sel.where(where, f.c.responded_at >= start, f.c.responded_at < end,
+                            not_open, or_(f.c.closed_at.is_(None), f.c.closed_at < start,
+                                          f.c.closed_at >= end))]
+    return _rows_frame(engine, union_all(*parts),
                        {c: (pl.Datetime("us") if c.endswith("_at") else pl.String)
                         for c in cols})
 
