@@ -129,9 +129,13 @@ Index("ix_dossiers_completed_cover", dossiers.c.province_code, dossiers.c.comple
       dossiers.c.sector)
 Index("ix_dossiers_open_at", dossiers.c.province_code, dossiers.c.received_at,
       dossiers.c.closed_at)
-# "Open at T" as closures after T (migration 0016): an old instant reads its backlog only.
-Index("ix_dossiers_closed_open", dossiers.c.province_code, dossiers.c.closed_at,
-      dossiers.c.received_at)
+# "Open at T" as closures after T (migration 0016): an old instant reads its backlog only;
+# covering the state counts' columns and the scorecard groups (migration 0019 widened it:
+# the state frames were then the largest part of a long window's page, half in row lookups).
+Index("ix_dossiers_state_cover", dossiers.c.province_code, dossiers.c.closed_at,
+      dossiers.c.received_at, dossiers.c.due_at, dossiers.c.due_at_legal,
+      dossiers.c.supplement_requested_at, dossiers.c.supplement_received_at,
+      dossiers.c.ward_code, dossiers.c.agency_code, dossiers.c.sector)
 # Names the dossiers carry per code (migration 0017): how many stored dossiers carry each
 # (code, name) pair, kept in the aggregator's transaction, so the pages read names without
 # scanning the dossiers (ioc.dossiers.names). kind = the code column (agency_code, ...).

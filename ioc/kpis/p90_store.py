@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, DateTime, and_, func, literal_column, select
 
 from ioc.db import schema as s
 from ioc.db.upsert import upsert_frame
@@ -95,8 +95,14 @@ def province_p90(conn: Connection, province: str, start: datetime, end: datetime
             break
         seen += bins[b_]
     lo, hi = b_ * BIN, (b_ + 1) * BIN
-    q = select(d.c.proc_minutes).where(_completed(province, start, end),
-                                       d.c.proc_minutes >= lo, d.c.proc_minutes < hi)
+    # The bin's range on ix_dossiers_p90, the window checked on its rows. SQLite prefers the
+    # covering completions index (every completion of the window: 0.5 M rows for a year at
+    # three years of history) unless `+completed_at` keeps that index out of the plan.
+    at = (literal_column("+dossiers.completed_at", DateTime)
+          if conn.dialect.name == "sqlite" else d.c.completed_at)
+    q = select(d.c.proc_minutes).where(
+        d.c.province_code == province, d.c.proc_minutes >= lo, d.c.proc_minutes < hi,
+        at >= start, at < end, d.c.status == "completed")
     times = sorted(int(r[0]) for r in conn.execute(q))
     if len(times) != bins[b_]:
         return False, None

@@ -5,7 +5,8 @@ local day/month of completion and 60-minute bin of proc_minutes the number of co
 dossiers (backfilled from the dossiers); index ix_dossiers_p90 (province_code, proc_minutes,
 completed_at) to read one bin's dossiers of a window; dossier_open_bound, per province an
 upper bound on closed_at − received_at (backfilled from the dossiers) so the state at a
-long-ago instant reads the closures of that span only.
+long-ago instant reads the closures of that span only; ix_dossiers_state_cover replaces
+0016's ix_dossiers_closed_open (same prefix) and covers the state counts' columns.
 
 Revision ID: 0019
 Revises: 0018
@@ -34,6 +35,9 @@ NARROW_DIMS = {
     "sector": ("province_code", "sector"),
 }
 BIN = 60
+STATE_COVER = ("province_code", "closed_at", "received_at", "due_at", "due_at_legal",
+               "supplement_requested_at", "supplement_received_at", "ward_code", "agency_code",
+               "sector")
 
 # Local day/month start (UTC+7, no DST) of a naive-UTC time, as in 0012; SQLite text in
 # SQLAlchemy's storage form so rows compare equal to those written through Core.
@@ -106,6 +110,9 @@ def upgrade() -> None:
         f"FROM dossier_p90_day GROUP BY start, province_code, bin")
     op.create_index("ix_dossiers_p90", "dossiers",
                     ["province_code", "proc_minutes", "completed_at"])
+    # The state counts at an instant read this index alone (it replaces 0016's prefix).
+    op.create_index("ix_dossiers_state_cover", "dossiers", list(STATE_COVER))
+    op.drop_index("ix_dossiers_closed_open", table_name="dossiers")
     op.create_table(
         "dossier_open_bound",
         sa.Column("province_code", sa.String(length=8), nullable=False),
@@ -120,6 +127,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("dossier_open_bound")
+    op.create_index("ix_dossiers_closed_open", "dossiers",
+                    ["province_code", "closed_at", "received_at"])
+    op.drop_index("ix_dossiers_state_cover", table_name="dossiers")
     op.drop_index("ix_dossiers_p90", table_name="dossiers")
     op.drop_table("dossier_p90_month")
     op.drop_table("dossier_p90_day")
