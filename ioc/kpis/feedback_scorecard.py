@@ -86,7 +86,11 @@ def feedback_scorecard(buckets: pl.DataFrame, reports: pl.DataFrame, start: date
     by = list(by or [])
     keys = group_keys(by)
     sums = counter_sums(buckets, by, FEEDBACK_COUNTERS)
-    e = with_all(state_at(reports, at, near_limit), by)
+    # Only the reports open at `at` carry a state flag: the ages (office time per row) are
+    # computed for them, not for every report responded or closed in a long window.
+    open_at = (pl.col("received_at") < at) & (pl.col("closed_at").is_null()
+                                              | (pl.col("closed_at") >= at))
+    e = with_all(state_at(reports.filter(open_at), at, near_limit), by)
     flags = e.group_by(keys).agg([pl.col(c).sum() for c in STATE_COUNTS])
     out = sums.join(flags, on=keys, how="full", coalesce=True)
     for kind, col in (("response_days", "responded_at"), ("close_days", "closed_at")):
