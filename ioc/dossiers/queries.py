@@ -138,10 +138,13 @@ def dossier_list(engine: Engine, scope: str, period: Period, now: datetime | Non
     open at its end (no personal data)."""
     at = min(period.end, utc_naive(now))
     d = s.dossiers
+    # Three disjunct ranges, so each takes an index (open at `at`: the still-open ones and
+    # the closures since `at`, as state_frame reads them); "received before `at`" alone
+    # was a range over the whole history.
     where = and_(scope_filter(d, scope),
                  or_(and_(d.c.received_at >= period.start, d.c.received_at < period.end),
-                     and_(d.c.received_at < at,
-                          or_(d.c.closed_at.is_(None), d.c.closed_at >= at))))
+                     and_(d.c.closed_at.is_(None), d.c.received_at < at),
+                     and_(d.c.closed_at >= at, d.c.received_at < at)))
     return _frame(engine, where, limit)
 
 
