@@ -131,6 +131,10 @@ class EmbeddedBroker:
         if code is not None:
             return f"process exited with {code}"
         if not probe("127.0.0.1", self.port, timeout):
+            # Killed while the probe waited: the exit is the cause, not the silence.
+            code = self.process.poll()
+            if code is not None:
+                return f"process exited with {code}"
             return f"no answer to ApiVersions within {timeout:.0f}s"
         return None
 
