@@ -68,9 +68,7 @@ def roll_up(delta: pl.DataFrame, grain: str, dims: tuple[str, ...],
     """Hourly bucket rows (or deltas) summed per local day/month, zero rows dropped."""
     if delta.is_empty():
         return delta
-    out = (delta.with_columns(grain_start("hour", grain).alias("hour"))
-           .group_by(list(dims)).agg([pl.col(c).sum() for c in counters]))
-    return out.filter(pl.any_horizontal([pl.col(c) != 0 for c in counters]))
+    return regroup(delta.with_columns(grain_start("hour", grain).alias("hour")), dims, counters)
 
 
 def regroup(rows: pl.DataFrame, dims: tuple[str, ...], counters: tuple[str, ...]

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Engine, Table, and_, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Engine, Table, and_, or_, select, union_all
 
 from ioc.db import schema as s
 from ioc.db.columns import FEEDBACK_COUNTERS
@@ -19,9 +19,9 @@ from ioc.kpis.scorecard import ratio
 from ioc.kpis.values import (
     KpiValue,
     _rows_frame,
-    bucket_parts,
     near_due_limit,
     scope_filter,
+    summed_parts,
     utc_naive,
 )
 from ioc.kpis.windows import Period
@@ -44,18 +44,8 @@ def feedback_bucket_sums(engine: Engine, scope: str, start: datetime, end: datet
                          by: list[str]) -> pl.DataFrame:
     """Feedback counters of the scope summed in SQL over ``[start, end)`` per group of `by`;
     whole local months and days come from the day and month rollups, hours at the edges."""
-    parts = [select(*[t.c[c] for c in by], *[func.sum(t.c[c]).label(c)
-                                              for c in FEEDBACK_COUNTERS])
-             .where(_where(t, scope), t.c.hour >= a, t.c.hour < b)
-             .group_by(*[t.c[c] for c in by]).having(func.count() > 0)
-             for t, a, b in bucket_parts(s.feedback_buckets, start, end)]
-    if len(parts) == 1:
-        q = parts[0]
-    else:
-        u = union_all(*parts).subquery()
-        q = (select(*[u.c[c] for c in by], *[func.sum(u.c[c]).label(c)
-                                             for c in FEEDBACK_COUNTERS])
-             .group_by(*[u.c[c] for c in by]).having(func.count() > 0))
+    q = summed_parts(s.feedback_buckets, lambda t: _where(t, scope), start, end, by,
+                     FEEDBACK_COUNTERS)
     # A few rows: SQLAlchemy's cached compilation costs less than the DB-API read's own.
     with engine.connect() as conn:
         rows = [tuple(r) for r in conn.execute(q)]

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, DateTime, and_, func, literal_column, select
 
 from ioc.db import schema as s
 from ioc.db.upsert import upsert_frame
-from ioc.kpis.buckets import bucket_delta, grain_start, spans
+from ioc.kpis.buckets import bucket_delta, grain_start, roll_up, spans
 
 KEYS = ("hour", "province_code", "bin")
 COUNTERS = ("completions",)
@@ -46,9 +46,7 @@ def write_p90(conn: Connection, new_states: pl.DataFrame, replaced: pl.DataFrame
     day = bucket_delta(p90_rows(new_states), p90_rows(replaced), KEYS, COUNTERS)
     if day.is_empty():
         return
-    month = (day.with_columns(grain_start("hour", "month").alias("hour"))
-             .group_by(list(KEYS)).agg(pl.col("completions").sum())
-             .filter(pl.col("completions") != 0))
+    month = roll_up(day, "month", KEYS, COUNTERS)
     # Sorted: one global order of row locks (no deadlock between instances on PostgreSQL).
     for grain, frame in (("day", day), ("month", month)):
         upsert_frame(conn, s.P90_ROLLUPS[grain], frame.sort(list(KEYS)), keys=KEYS,

@@ -28,7 +28,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import Engine, and_, func, select, union_all
+from sqlalchemy import Engine, and_, func, select
 
 from ioc.db import schema as s
 from ioc.db.columns import SOCIAL_COUNTERS
@@ -36,8 +36,8 @@ from ioc.kpis.catalogue import BY_CODE
 from ioc.kpis.values import (
     KpiValue,
     _or_none,
-    bucket_parts,
     scope_filter,
+    summed_parts,
     utc_naive,
 )
 from ioc.kpis.windows import Period
@@ -55,18 +55,9 @@ def _frame(engine: Engine, scope: str, period: Period, now: datetime | None) -> 
     months and days from the rollups, hours at the edges."""
     # Up to `now` when given (a window ending in the future has no posts after now anyway).
     end = min(period.end, max(period.start, utc_naive(now))) if now else period.end
-    parts = [select(*[t.c[c] for c in _DIMS],
-                    *[func.sum(t.c[c]).label(c) for c in SOCIAL_COUNTERS])
-             .where(_or_none(scope_filter(t, scope)), t.c.hour >= a, t.c.hour < b)
-             .group_by(*[t.c[c] for c in _DIMS])
-             for t, a, b in bucket_parts(s.social_buckets, period.start, end)]
-    if len(parts) == 1:
-        q = parts[0]
-    else:
-        u = union_all(*parts).subquery()
-        q = (select(*[u.c[c] for c in _DIMS], *[func.sum(u.c[c]).label(c)
-                                                for c in SOCIAL_COUNTERS])
-             .group_by(*[u.c[c] for c in _DIMS]))
+    # Grouped, so every group has rows: summed_parts' HAVING count(*) > 0 drops none.
+    q = summed_parts(s.social_buckets, lambda t: _or_none(scope_filter(t, scope)),
+                     period.start, end, list(_DIMS), SOCIAL_COUNTERS)
     with engine.connect() as conn:  # SQLAlchemy's cached compilation of the union
         rows = [tuple(r) for r in conn.execute(q)]
     return pl.DataFrame(rows, schema={**{c: pl.String for c in _DIMS},

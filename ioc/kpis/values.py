@@ -3,7 +3,7 @@ are filters over hourly buckets summed in Polars; state figures come from entity
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Engine,
+    Select,
     Table,
     and_,
     case,
@@ -285,6 +286,24 @@ def p90_frame(engine: Engine, scope: str, start: datetime, end: datetime,
     return _rows_frame(engine, q, {**{c: pl.String for c in by}, P90_COLUMN: pl.Int64})
 
 
+def summed_parts(table: Table, where: Callable[[Table], Any], start: datetime,
+                 end: datetime, by: list[str], counters: tuple[str, ...],
+                 coarsest: str = "month", need: Iterable[str] | None = None) -> Select:
+    """The query summing `counters` of `table` over [start, end) per group of `by`: one
+    grouped sum per part of `bucket_parts` (hours at the edges, whole days and months from
+    the rollups), re-summed over their union when there are several. `where(t)` is the
+    scope's condition on part table `t`."""
+    parts = [select(*[t.c[c] for c in by], *[func.sum(t.c[c]).label(c) for c in counters])
+             .where(where(t), t.c.hour >= a, t.c.hour < b)
+             .group_by(*[t.c[c] for c in by]).having(func.count() > 0)
+             for t, a, b in bucket_parts(table, start, end, coarsest, need)]
+    if len(parts) == 1:
+        return parts[0]
+    u = union_all(*parts).subquery()
+    return (select(*[u.c[c] for c in by], *[func.sum(u.c[c]).label(c) for c in counters])
+            .group_by(*[u.c[c] for c in by]).having(func.count() > 0))
+
+
 def bucket_sums(engine: Engine, scope: str, start: datetime, end: datetime,
                 by: list[str], coarsest: str = "month",
                 counters: tuple[str, ...] = s.DOSSIER_COUNTERS) -> pl.DataFrame:
@@ -293,16 +312,8 @@ def bucket_sums(engine: Engine, scope: str, start: datetime, end: datetime,
     may hold "hour" (the first hour of each bucket, day or month read: a daily chart passes
     coarsest="day")."""
     need = {*parse_scope(scope), *by} - {"hour"}
-    parts = [select(*[t.c[c] for c in by], *[func.sum(t.c[c]).label(c) for c in counters])
-             .where(scope_filter(t, scope), t.c.hour >= a, t.c.hour < b)
-             .group_by(*[t.c[c] for c in by]).having(func.count() > 0)
-             for t, a, b in bucket_parts(s.dossier_buckets, start, end, coarsest, need)]
-    if len(parts) == 1:
-        q = parts[0]
-    else:
-        u = union_all(*parts).subquery()
-        q = (select(*[u.c[c] for c in by], *[func.sum(u.c[c]).label(c) for c in counters])
-             .group_by(*[u.c[c] for c in by]).having(func.count() > 0))
+    q = summed_parts(s.dossier_buckets, lambda t: scope_filter(t, scope), start, end, by,
+                     counters, coarsest, need)
     return _rows_frame(engine, q, {**{c: pl.Datetime("us") if c == "hour" else pl.String
                                       for c in by},
                                    **{c: pl.Int64 for c in counters}})
