@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, func, select, union_all
 
 from ioc.alerts.bursts import burst_reading
 from ioc.alerts.lifecycle import FIRE, Status, step
@@ -61,11 +61,14 @@ def _hourly_sums(engine: Engine, scope: str, start: datetime, end: datetime) -> 
 
 
 def _dossier_rows(engine: Engine, scope: str, start: datetime, end: datetime) -> pl.DataFrame:
-    """Every dossier that may be open, or completed, somewhere in [start, end)."""
+    """Every dossier that may be open, or completed, somewhere in [start, end): the open ones
+    and those closed since `start`, as two disjoint reads (an OR of the two is a scan of
+    every dossier of the province; each branch alone is an index range on closed_at)."""
     d = s.dossiers
-    q = select(*[d.c[c] for c in ENTITY_COLUMNS]).where(
-        scope_filter(d, scope), d.c.received_at < end,
-        or_(d.c.closed_at.is_(None), d.c.closed_at >= start))
+    cols = [d.c[c] for c in ENTITY_COLUMNS]
+    where = (scope_filter(d, scope), d.c.received_at < end)
+    q = union_all(select(*cols).where(*where, d.c.closed_at.is_(None)),
+                  select(*cols).where(*where, d.c.closed_at >= start))
     return _rows_frame(engine, q, _entity_types(list(ENTITY_COLUMNS)))
 
 
