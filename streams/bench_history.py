@@ -329,17 +329,15 @@ def social_queries(province: str, period: Any, page: str) -> list[Query]:
     engaged posts and the bursts firing now with their rules' names."""
     from ioc.alerts import store as alert_store
     from ioc.alerts.rule_store import list_stored
-    from ioc.db import schema as s
-    from ioc.kpis.social_values import rising_keywords, social_kpis
-    from ioc.kpis.values import bucket_frame
+    from ioc.kpis.social_values import page_buckets, rising_keywords, social_kpis
     from ioc.kpis.windows import Period
     from ioc.social.queries import top_posts
 
     scope = f"province:{province}"
     custom = Period(period.start, period.end, "custom")  # the loaders' period
     return [
-        Query(page, "buckets", lambda e, now: bucket_frame(e, s.social_buckets, scope,
-                                                           period.start, period.end)),
+        Query(page, "buckets", lambda e, now: page_buckets(e, scope, period.start,
+                                                           period.end)),
         Query(page, "kpis", lambda e, now: social_kpis(e, scope, custom)),
         Query(page, "keywords",
               lambda e, now: rising_keywords(e, scope, custom, SOCIAL_KEYWORDS_SHOWN)),

@@ -25,7 +25,7 @@ previous period's rate is e = c_prev × n / n_prev (0 when n_prev is 0), and
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import polars as pl
 from sqlalchemy import Engine, and_, func, select
@@ -36,6 +36,7 @@ from ioc.kpis.catalogue import BY_CODE
 from ioc.kpis.values import (
     KpiValue,
     _or_none,
+    bucket_frame,
     scope_filter,
     summed_parts,
     utc_naive,
@@ -48,6 +49,18 @@ TOP_KEYWORDS = 10
 
 
 _DIMS = ("ward_code", "platform", "topic")  # what the sums are grouped by (no hour)
+
+# The Social page draws windows up to two days by hour, longer ones by local day.
+HOURLY_UP_TO = timedelta(days=2)
+
+
+def page_buckets(engine: Engine, scope: str, start: datetime, end: datetime) -> pl.DataFrame:
+    """The social bucket rows of [start, end) the page's charts and breakdowns sum: hourly
+    up to HOURLY_UP_TO; beyond, whole local days as one row each (`hour` = the day's first
+    hour) from social_buckets_day and hours at the edges — the same sums per local day."""
+    coarsest = "hour" if end - start <= HOURLY_UP_TO else "day"
+    return bucket_frame(engine, s.social_buckets, scope, start, end, coarsest)
+
 
 
 def _frame(engine: Engine, scope: str, period: Period, now: datetime | None) -> pl.DataFrame:

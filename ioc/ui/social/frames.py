@@ -17,7 +17,9 @@ from ioc.reference.calendar import TZ
 from ioc.ui.social.labels import PLATFORM_LABELS
 
 COUNTERS = ("posts", "negative", "positive", "neutral", "engagement")
-# Up to two days the trends are hourly; longer windows are drawn by local day.
+# Up to two days the trends are hourly; longer windows are drawn by local day (and their
+# buckets read as one row per whole local day: ioc.kpis.social_values.page_buckets, whose
+# HOURLY_UP_TO is this one).
 HOURLY_UP_TO = timedelta(days=2)
 
 

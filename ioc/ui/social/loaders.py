@@ -11,9 +11,8 @@ import polars as pl
 import streamlit as st
 
 from ioc.alerts import store as alert_store
-from ioc.db import schema as s
-from ioc.kpis.social_values import rising_keywords, social_kpis
-from ioc.kpis.values import KpiValue, bucket_frame
+from ioc.kpis.social_values import page_buckets, rising_keywords, social_kpis
+from ioc.kpis.values import KpiValue
 from ioc.kpis.windows import Period
 from ioc.social.queries import top_posts
 from ioc.ui.alerts.view import rule_names
@@ -28,9 +27,10 @@ TTL_SECONDS = 10
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def load_buckets(url: str, batch: Batch, province: str, start: datetime, end: datetime
                  ) -> pl.DataFrame:
-    """The province's social buckets with hour in [start, end): the filters by platform,
-    topic and commune are applied in Polars, so changing them needs no new query."""
-    return bucket_frame(get_engine(url), s.social_buckets, f"province:{province}", start, end)
+    """The province's social buckets with hour in [start, end), whole local days as one row
+    each beyond two days (page_buckets): the filters by platform, topic and commune are
+    applied in Polars, so changing them needs no new query."""
+    return page_buckets(get_engine(url), f"province:{province}", start, end)
 
 
 @scoped  # cut to the signed-in user's scope (ioc.ui.scoping)
