@@ -3,7 +3,9 @@ are filters over hourly buckets summed in Polars; state figures come from entity
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     DateTime,
     Engine,
     Select,
@@ -149,22 +152,27 @@ def _rows_frame(engine: Engine, q, schema: dict[str, pl.DataType]) -> pl.DataFra
     processing, and SQLite's text datetimes parsed column-wise in Polars (per row in Python
     they cost more than the query on a long window)."""
     with engine.connect() as conn:
-        compiled = q.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-        params = compiled.construct_params()
-        sqlite = conn.dialect.name == "sqlite"
-        if sqlite:  # SQLAlchemy's own text form, so comparisons match what it stored
-            # (Python's strftime: "%f" is the 6 digits; Polars' "%6f" is not Python's.)
-            fixed = {k: v.strftime(_PY_SQLITE_DATETIME) if isinstance(v, datetime) else v
-                     for k, v in params.items()}
-            args: Any = [fixed[k] for k in compiled.positiontup or []]
-        else:
-            args = params
-        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cur.execute(str(compiled), args)
-            rows = cur.fetchall()
-        finally:
-            cur.close()
+        return _rows_on(conn, q, schema)
+
+
+def _rows_on(conn: Connection, q, schema: dict[str, pl.DataType]) -> pl.DataFrame:  # noqa: ANN001
+    """_rows_frame on an open connection (several reads that must agree share one)."""
+    compiled = q.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:  # SQLAlchemy's own text form, so comparisons match what it stored
+        # (Python's strftime: "%f" is the 6 digits; Polars' "%6f" is not Python's.)
+        fixed = {k: v.strftime(_PY_SQLITE_DATETIME) if isinstance(v, datetime) else v
+                 for k, v in params.items()}
+        args: Any = [fixed[k] for k in compiled.positiontup or []]
+    else:
+        args = params
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(str(compiled), args)
+        rows = cur.fetchall()
+    finally:
+        cur.close()
     if not sqlite:
         return pl.DataFrame(rows, schema=schema, orient="row")
     raw = {c: pl.String if isinstance(t, pl.Datetime) else t for c, t in schema.items()}
@@ -191,32 +199,85 @@ def _open_frame(engine: Engine, scope: str, at: datetime) -> pl.DataFrame:
     return _rows_frame(engine, q, _entity_types(cols))
 
 
-def _closed_since(engine: Engine, scope: str, at: datetime) -> ColumnElement[bool]:
-    """Closed at or after `at`, for dossiers received before it: and, for a province scope,
-    before `at` + the longest time any of its dossiers stayed open (ioc.kpis.open_bound), so
-    an instant months ago reads the closures of that span, not every one since."""
-    d = s.dossiers
-    filters = parse_scope(scope)
-    cond = d.c.closed_at >= at
-    if "province_code" not in filters:
-        return cond
-    with engine.connect() as conn:
-        limit = closed_before(conn, filters["province_code"], at)
-    return cond if limit is None else and_(cond, d.c.closed_at < limit)
+# The finest grouping a shared state read keeps (columns of ix_dossiers_state_cover): the
+# KPIs, both rankings and the sector breakdown of a page draw are sums of it.
+STATE_GRAIN = ("ward_code", "agency_code", "sector")
+_SHARED_STATES: ContextVar[dict[Any, pl.DataFrame] | None] = ContextVar("shared_states",
+                                                                         default=None)
+
+
+@contextmanager
+def shared_states(store: dict[Any, pl.DataFrame] | None = None) -> Iterator[None]:
+    """Within the block, state_frame reads the state at an instant once per (engine, scope,
+    instant, near-due limit) at STATE_GRAIN into `store` (a fresh one by default) and sums it
+    per grouping asked (any subset of STATE_GRAIN; other groupings read as before): one
+    Dossiers page draw reads two states (its window's end, the previous period's) instead
+    of seven. The caller vouches that the rows do not change meanwhile: one page draw, or a
+    store keyed on the committed aggregator batch (ioc.ui.dossiers.loaders)."""
+    token = _SHARED_STATES.set({} if store is None else store)
+    try:
+        yield
+    finally:
+        _SHARED_STATES.reset(token)
 
 
 def state_frame(engine: Engine, scope: str, at: datetime, near_limit: datetime,
                 by: list[str]) -> pl.DataFrame:
     """The state counts (in progress, paused, overdue, near due) at instant `at` per group of
     `by`, summed by the database over the dossiers open at `at` (the rows of _open_frame,
-    state_at's rules as SQL): a few rows leave it instead of the whole backlog."""
+    state_at's rules as SQL): a few rows leave it instead of the whole backlog. Inside
+    `shared_states`, from the shared read at STATE_GRAIN when `by` is part of it."""
+    store = _SHARED_STATES.get()
+    if store is None or not set(by) <= set(STATE_GRAIN):
+        return _state_read(engine, scope, at, near_limit, by)
+    key = (engine, scope, at, near_limit)
+    fine = store.get(key)
+    if fine is None:
+        fine = store[key] = _state_read(engine, scope, at, near_limit, list(STATE_GRAIN))
+    sums = [pl.col(c).sum() for c in STATE_COUNTS]
+    if not by:  # one row, none when nothing is open (as the SQL's HAVING count > 0)
+        return fine.select(sums).head(fine.height and 1)
+    return fine.group_by(by).agg(sums).cast({c: pl.Int64 for c in STATE_COUNTS})
+
+
+_BOUND_TRIES = 3  # reads of the open bound that moved meanwhile before reading unbounded
+
+
+def _state_read(engine: Engine, scope: str, at: datetime, near_limit: datetime,
+                by: list[str]) -> pl.DataFrame:
+    """state_frame's read. A province scope reads the closures since `at` only up to `at` +
+    the longest time any of its dossiers stayed open (ioc.kpis.open_bound), so an instant
+    months ago reads the closures of that span, not every one since. The bound is read again
+    after the counts, on the same connection: the aggregator raises it in the transaction
+    that stores a longer-open dossier, so an unchanged bound means the counts saw no such
+    dossier beyond it (a moved one: read again; READ COMMITTED gives each statement its own
+    snapshot)."""
+    province = parse_scope(scope).get("province_code")
+    schema = {**{c: pl.String for c in by}, **{c: pl.Int64 for c in STATE_COUNTS}}
+    with engine.connect() as conn:
+        if province is None:
+            return _rows_on(conn, _state_query(scope, at, near_limit, by, None), schema)
+        for _ in range(_BOUND_TRIES):
+            limit = closed_before(conn, province, at)
+            df = _rows_on(conn, _state_query(scope, at, near_limit, by, limit), schema)
+            if limit is None or closed_before(conn, province, at) == limit:
+                return df
+        return _rows_on(conn, _state_query(scope, at, near_limit, by, None), schema)
+
+
+def _state_query(scope: str, at: datetime, near_limit: datetime, by: list[str],
+                 until: datetime | None) -> Select:
+    """The state counts' query; closures since `at` read up to `until` (None: all)."""
     d = s.dossiers
     cols = {*by, "received_at", "closed_at", "due_at", "due_at_legal",
             "supplement_requested_at", "supplement_received_at"}
     where = and_(scope_filter(d, scope), d.c.received_at < at)
+    since = d.c.closed_at >= at
+    if until is not None:
+        since = and_(since, d.c.closed_at < until)
     sel = [d.c[c] for c in sorted(cols)]
     u = union_all(select(*sel).where(where, d.c.closed_at.is_(None)),
-                  select(*sel).where(where, _closed_since(engine, scope, at))).subquery()
+                  select(*sel).where(where, since)).subquery()
     req, rec = u.c.supplement_requested_at, u.c.supplement_received_at
     # Never NULL: each nullable time is tested for NULL first (as state_at does).
     paused = and_(req.is_not(None), req < at, or_(rec.is_(None), rec >= at))
@@ -228,12 +289,10 @@ def state_frame(engine: Engine, scope: str, at: datetime, near_limit: datetime,
         return func.sum(case((cond, 1), else_=0)).label(name)
 
     keys = [u.c[c] for c in by]
-    q = (select(*keys, func.count().label("in_progress"), total(paused, "paused"),
-                total(and_(not_(paused), due < at), "overdue"),
-                total(and_(not_(paused), due >= at, due <= near_limit), "near_due"))
-         .group_by(*keys).having(func.count() > 0))
-    return _rows_frame(engine, q, {**{c: pl.String for c in by},
-                                   **{c: pl.Int64 for c in STATE_COUNTS}})
+    return (select(*keys, func.count().label("in_progress"), total(paused, "paused"),
+                   total(and_(not_(paused), due < at), "overdue"),
+                   total(and_(not_(paused), due >= at, due <= near_limit), "near_due"))
+            .group_by(*keys).having(func.count() > 0))
 
 
 def _completion_filter(scope: str, start: datetime, end: datetime) -> ColumnElement[bool]:

@@ -3,11 +3,16 @@ period as plain values (the cache key) and returns what ioc.dossiers.queries and
 compute. Scorecards are cached as long as the live tiles rerun, row queries one refresh
 interval, names and targets ten minutes; scorecards and trends are keyed on the last committed
 aggregator batch too (ioc.ui.batch_cache.batched): every screen shares one computation per
-batch and a commit shows at once."""
+batch and a commit shows at once. The scorecard loaders of one batch evaluate the state at one
+instant for DRAW_SECONDS and share its reads (ioc.kpis.values.shared_states): a page draw's
+tiles, both rankings and the sector breakdown read two states, not seven."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -22,7 +27,7 @@ from ioc.dossiers.queries import (
     scope_options,
 )
 from ioc.kpis.targets import load_targets
-from ioc.kpis.values import KpiValue, dossier_kpis
+from ioc.kpis.values import KpiValue, dossier_kpis, shared_states
 from ioc.kpis.windows import Period
 from ioc.reference import admin_units
 from ioc.settings import load_settings
@@ -36,6 +41,9 @@ _SETTINGS = load_settings()
 LIVE_SECONDS = max(30, _SETTINGS.refresh_seconds * 6)
 FAST_TTL = max(5, _SETTINGS.refresh_seconds)
 SLOW_TTL = 600  # names and targets barely change
+# How long the scorecard loaders of one batch share one instant and its state reads: long
+# enough for one page draw, short against LIVE_SECONDS ("overdue now" moves with the clock).
+DRAW_SECONDS = 10
 
 
 # The reads behind load_options and load_names.
@@ -50,6 +58,26 @@ def _period(start: datetime, end: datetime, window: str) -> Period:
     return Period(start, end, window)
 
 
+@st.cache_data(ttl=DRAW_SECONDS, show_spinner=False)
+def _draw_now(url: str, batch: Batch) -> datetime:
+    """The instant the scorecard loaders of `batch` evaluate states at (cleared with every
+    st.cache_data, so a cleared cache never meets an older draw's store)."""
+    return datetime.now(UTC)
+
+
+@st.cache_resource(ttl=DRAW_SECONDS, max_entries=16, show_spinner=False)
+def _draw_store(url: str, batch: Batch, now: datetime) -> dict[Any, pl.DataFrame]:
+    return {}  # filled by ioc.kpis.values.state_frame; the rows are those of `batch`
+
+
+@contextmanager
+def _draw(url: str, batch: Batch) -> Iterator[datetime]:
+    """The shared instant of this batch's draw, with its state reads shared meanwhile."""
+    now = _draw_now(url, batch)
+    with shared_states(_draw_store(url, batch, now)):
+        yield now
+
+
 # Cached loaders take the period as (start, end, window): plain values hash cheaply and a
 # new hour is a new key, so the current hour is never served from an older window.
 # Every loader queries the signed-in user's scope, whatever the page asked (ioc.ui.scoping).
@@ -59,8 +87,9 @@ def _period(start: datetime, end: datetime, window: str) -> Period:
 def load_kpis(url: str, batch: Batch, scope: str, start: datetime, end: datetime,
               window: str) -> list[KpiValue]:
     engine = get_engine(url)
-    return dossier_kpis(engine, scope, _period(start, end, window),
-                        targets=load_targets(engine))
+    with _draw(url, batch) as now:
+        return dossier_kpis(engine, scope, _period(start, end, window), now,
+                            targets=load_targets(engine))
 
 
 @scoped_ranking
@@ -68,7 +97,8 @@ def load_kpis(url: str, batch: Batch, scope: str, start: datetime, end: datetime
 @st.cache_data(ttl=LIVE_SECONDS, max_entries=512, show_spinner=False)
 def load_rankings(url: str, batch: Batch, scope: str, start: datetime, end: datetime,
                   window: str, dim: str) -> pl.DataFrame:
-    return rankings(get_engine(url), scope, _period(start, end, window), dim)
+    with _draw(url, batch) as now:
+        return rankings(get_engine(url), scope, _period(start, end, window), dim, now)
 
 
 @scoped
@@ -76,7 +106,8 @@ def load_rankings(url: str, batch: Batch, scope: str, start: datetime, end: date
 @st.cache_data(ttl=LIVE_SECONDS, max_entries=512, show_spinner=False)
 def load_breakdown(url: str, batch: Batch, scope: str, start: datetime, end: datetime,
                    window: str, dim: str) -> pl.DataFrame:
-    return breakdown(get_engine(url), scope, _period(start, end, window), dim)
+    with _draw(url, batch) as now:
+        return breakdown(get_engine(url), scope, _period(start, end, window), dim, now)
 
 
 @scoped
