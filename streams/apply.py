@@ -19,6 +19,7 @@ from ioc.dossiers import transitions as dossier_tr
 from ioc.dossiers.name_store import write_names
 from ioc.feedback import transitions as feedback_tr
 from ioc.kpis.buckets import bucket_delta, latest_per_entity, regroup, roll_up
+from ioc.kpis.feedback_times import write_feedback_times
 from ioc.kpis.open_bound import write_open_bound
 from ioc.kpis.p90_store import write_p90
 from ioc.social import transitions as social_tr
@@ -56,7 +57,7 @@ DOSSIERS = EntityStream(
 FEEDBACK = EntityStream(
     "feedback_id", s.feedback, s.feedback_buckets, feedback_tr.ENTITY_COLS,
     columns.FEEDBACK_DIMS, columns.FEEDBACK_COUNTERS, feedback_tr.entities,
-    feedback_tr.contributions)
+    feedback_tr.contributions, also=write_feedback_times)
 
 
 def _fetch(conn: Connection, table: Table, key: str, ids: list[str],

@@ -80,11 +80,23 @@ NARROW_DIMS = {
     "agency": ("hour", "province_code", "agency_code"),  # agency ranking
     "sector": ("hour", "province_code", "sector"),  # sector breakdown
 }
+FEEDBACK_NARROW_DIMS = {
+    "channel_category": ("hour", "province_code", "channel", "category"),
+    "agency": ("hour", "province_code", "agency_code"),
+    "ward": ("hour", "province_code", "ward_code"),
+}
 NARROW_ROLLUPS: dict[str, dict[str, tuple[Table, ...]]] = {
     "dossier_buckets": {
         grain: tuple(_bucket_table(f"dossier_buckets_{grain}_{name}", dims, DOSSIER_COUNTERS,
                                    sqlite_with_rowid=False)
                      for name, dims in NARROW_DIMS.items())
+        for grain in ("day", "month")},
+    # Feedback (migration 0020): the KPI tiles, the category breakdown and the channel trend
+    # (channel × category), the agency breakdown and the drill options (agency, commune).
+    "feedback_buckets": {
+        grain: tuple(_bucket_table(f"feedback_buckets_{grain}_{name}", dims, FEEDBACK_COUNTERS,
+                                   sqlite_with_rowid=False)
+                     for name, dims in FEEDBACK_NARROW_DIMS.items())
         for grain in ("day", "month")}}
 
 dossiers = Table(
@@ -204,14 +216,48 @@ feedback = Table(
     Column("closed_at", DateTime),
     Column("rating", String(16)),
     Column("is_open", Boolean, nullable=False, index=True),
+    # Office microseconds receipt → first response / close (migration 0020; the aggregator
+    # writes them with the state, ioc.feedback.transitions.office_durations).
+    Column("response_us", BigInteger),
+    Column("close_us", BigInteger),
 )
 # Long windows and old instants (migration 0018): reports open at an instant (closures after
 # it), responded or closed in a window, received in a window or newest first (report list).
+# The durations last (0020): the KPI tiles' times of a window read these indexes alone.
 Index("ix_feedback_closed_open", feedback.c.province_code, feedback.c.closed_at,
-      feedback.c.received_at)
-Index("ix_feedback_responded", feedback.c.province_code, feedback.c.responded_at)
+      feedback.c.received_at, feedback.c.close_us)
+Index("ix_feedback_responded", feedback.c.province_code, feedback.c.responded_at,
+      feedback.c.response_us)
 Index("ix_feedback_received", feedback.c.province_code, feedback.c.received_at,
       feedback.c.closed_at)
+# Histogram of those durations (migration 0020), as dossier_p90_*: per province, local day
+# or month of the response / close (`hour` = its first hour, naive UTC), kind ('response' |
+# 'close') and bin of FEEDBACK_TIME_BIN_US office microseconds, how many reports and the sum
+# of their durations (the mean); the p90 then reads one bin's reports through these indexes.
+FEEDBACK_TIME_BIN_US = 3_600_000_000  # one office hour
+Index("ix_feedback_response_us", feedback.c.province_code, feedback.c.response_us,
+      feedback.c.responded_at)
+Index("ix_feedback_close_us", feedback.c.province_code, feedback.c.close_us,
+      feedback.c.closed_at)
+
+
+def _times_table(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("hour", DateTime, primary_key=True),
+        Column("province_code", String(8), primary_key=True),
+        Column("kind", String(16), primary_key=True),
+        Column("bin", BigInteger, primary_key=True),
+        Column("reports", BigInteger, nullable=False, default=0),
+        Column("total_us", BigInteger, nullable=False, default=0),
+        sqlite_with_rowid=False,
+    )
+
+
+feedback_times_day = _times_table("feedback_times_day")
+feedback_times_month = _times_table("feedback_times_month")
+FEEDBACK_TIME_ROLLUPS = {"day": feedback_times_day, "month": feedback_times_month}
 
 # SLA of citizen feedback (issue 11): append-only versions, so the table is its own audit trail
 # (who set which deadline, from when, why). ioc.feedback.sla resolves the version in force.

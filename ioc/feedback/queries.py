@@ -11,7 +11,15 @@ from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, union_all
 from ioc.db import schema as s
 from ioc.events.redact import redact_frame
 from ioc.feedback.hotspots import RESOLUTION, with_cells
-from ioc.kpis.values import _rows_frame, bucket_parts, near_due_limit, scope_filter, utc_naive
+from ioc.kpis.catalogue import parse_scope
+from ioc.kpis.values import (
+    _rows_frame,
+    bucket_parts,
+    near_due_limit,
+    scope_filter,
+    summed_parts,
+    utc_naive,
+)
 from ioc.kpis.windows import Period
 from ioc.reference.calendar import DAY_US, TZ, office_times
 
@@ -122,8 +130,9 @@ def channel_trend(engine: Engine, scope: str, period: Period, category: str | No
     buckets read whole local days from the day rollup (a day row's `hour` is its local
     midnight, so it truncates to its own day)."""
     parts = []
+    need = {*parse_scope(scope), "channel", *(["category"] if category else [])}
     for b, a, z in bucket_parts(s.feedback_buckets, period.start, period.end,
-                                "day" if every == "1d" else "hour"):
+                                "day" if every == "1d" else "hour", need):
         where = scope_filter(b, scope)
         if where is None:
             raise ValueError(f"scope: {scope!r} cannot be applied to feedback")
@@ -146,11 +155,15 @@ def channel_trend(engine: Engine, scope: str, period: Period, category: str | No
 
 def feedback_options(engine: Engine, scope: str, period: Period, column: str) -> list[str]:
     """Codes of `column` (ward_code, agency_code, category) with reports in the scope: received
-    in the window or still open (an old overdue one counts too)."""
+    in the window (its bucket sums, from the narrowest rollups holding the column) or still
+    open (an old overdue one counts too)."""
     f = s.feedback
-    q = select(f.c[column]).distinct().where(
-        scope_filter(f, scope),
-        or_(and_(f.c.received_at >= period.start, f.c.received_at < period.end),
-            f.c.is_open.is_(True)))
+    received = summed_parts(s.feedback_buckets, lambda t: scope_filter(t, scope), period.start,
+                            period.end, [column], ("received",),
+                            need={*parse_scope(scope), column})
+    still_open = select(f.c[column]).distinct().where(_where(scope, None),
+                                                      f.c.is_open.is_(True))
     with engine.connect() as conn:
-        return sorted({r[0] for r in conn.execute(q) if r[0]})
+        codes = {r[0] for r in conn.execute(received) if r[1]}
+        codes |= {r[0] for r in conn.execute(still_open)}
+    return sorted(c for c in codes if c)

@@ -6,6 +6,7 @@ import polars as pl
 
 from ioc.db.columns import FEEDBACK_COUNTERS, FEEDBACK_DIMS
 from ioc.kpis.buckets import blank, bucket_schema, hour_of
+from ioc.reference.calendar import office_times
 
 OPEN_FEEDBACK = ("received", "assigned", "responded")
 
@@ -13,7 +14,7 @@ ENTITY_COLS = (
     "feedback_id", "seq", "status", "province_code", "ward_code", "ward_code_reason", "channel",
     "category",
     "agency_code", "text", "lat", "lon", "received_at", "due_at", "responded_at", "closed_at",
-    "rating", "is_open",
+    "rating", "is_open", "response_us", "close_us",
 )
 
 def entities(events: pl.DataFrame, old: pl.DataFrame) -> pl.DataFrame:
@@ -35,7 +36,17 @@ def entities(events: pl.DataFrame, old: pl.DataFrame) -> pl.DataFrame:
         pl.col("status").is_in(OPEN_FEEDBACK).alias("is_open"),
         *[blank(c) for c in ("ward_code", "channel", "category", "agency_code")],
     )
-    return df.select(ENTITY_COLS)
+    return df.with_columns(office_durations(df)).select(ENTITY_COLS)
+
+
+def office_durations(states: pl.DataFrame) -> list[pl.Series]:
+    """response_us and close_us: office microseconds (working hours on the Vietnamese
+    calendar) from receipt to first response and to close, null while there is none. They
+    depend on the report's own times only (not on "now", nor on the SLA rules: the deadline
+    is a stored time), so they are kept with its state; the KPI tiles sum and rank them."""
+    received = office_times(states["received_at"])
+    return [(office_times(states["responded_at"]) - received).alias("response_us"),
+            (office_times(states["closed_at"]) - received).alias("close_us")]
 
 
 def contributions(states: pl.DataFrame) -> pl.DataFrame:

@@ -11,7 +11,9 @@ documents them):
   backlog;
 - times to first response and to close are per-report working days (office time on the
   Vietnamese calendar) of the reports responded / closed in ``[start, end)``; p90 is the
-  exact nearest rank, as for dossiers.
+  exact nearest rank, as for dossiers. Each report's office microseconds are stored with its
+  state (response_us, close_us: ioc.feedback.transitions.office_durations), so they come in
+  as `times` rows (TIME_COLUMNS), not recomputed per report.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ REPORT_COLUMNS = ("feedback_id", "received_at", "due_at", "responded_at", "close
 STATE_COUNTS = ("open", "overdue_open", "near_due",
                 *(f"backlog_age_{band}" for band, _ in AGE_BANDS))
 DURATIONS = ("response_days", "close_days")
+# `times` rows, per group and duration (`kind`, a DURATIONS name): how many reports, the sum
+# and the nearest-rank p90 of their office microseconds (ceil(0.9·n)-th smallest).
+TIME_COLUMNS = ("kind", "n", "total_us", "p90_us")
 
 
 def working_days(start: pl.Series, end: pl.Series) -> pl.Series:
@@ -61,28 +66,27 @@ def state_at(reports: pl.DataFrame, at: datetime, near_limit: datetime) -> pl.Da
     )
 
 
-def _durations(reports: pl.DataFrame, start: datetime, end: datetime, by: list[str],
-               kind: str, col: str) -> pl.DataFrame:
-    """Mean and nearest-rank p90 working days receipt → `col`, of reports with `col` in the
-    window."""
+def _durations(times: pl.DataFrame, by: list[str], kind: str) -> pl.DataFrame:
+    """Mean and nearest-rank p90 working days of the `kind` rows of `times`."""
     keys = group_keys(by)
-    done = with_all(reports, by).filter(pl.col(col).is_not_null() & (pl.col(col) >= start)
-                                         & (pl.col(col) < end))
-    done = done.with_columns(working_days(done["received_at"], done[col]).alias("_d"))
-    return done.group_by(keys).agg(
-        pl.col("_d").mean().alias(f"{kind}_mean"),
-        pl.col("_d").sort().get((pl.len() * 0.9).ceil().cast(pl.Int64) - 1)
-        .alias(f"{kind}_p90"))
+    done = with_all(times.filter((pl.col("kind") == kind) & (pl.col("n") > 0)), by)
+    # A column divided by a scalar, as the per-report working days always were (Polars
+    # multiplies by the reciprocal there: the same float to the last bit as before 0020).
+    return done.select(
+        *keys, (pl.col("total_us") / pl.col("n") / DAY_US).alias(f"{kind}_mean"),
+        (done["p90_us"] / DAY_US).alias(f"{kind}_p90"))
 
 
 def feedback_scorecard(buckets: pl.DataFrame, reports: pl.DataFrame, start: datetime,
                        end: datetime, at: datetime, near_limit: datetime,
-                       by: list[str] | None = None, durations: bool = True) -> pl.DataFrame:
+                       by: list[str] | None = None, times: pl.DataFrame | None = None
+                       ) -> pl.DataFrame:
     """`buckets`: feedback bucket rows (or partial sums) of the scope and window; `reports`:
-    report rows of the scope (REPORT_COLUMNS + `by`) that may be open at `at` or were
-    responded / closed in ``[start, end)`` (others are ignored). Without `durations` the
-    times to response and to close are null (not computed: the caller read only the reports
-    open at `at`)."""
+    report rows of the scope (REPORT_COLUMNS + `by`) that may be open at `at` (others are
+    ignored); `times`: `by` + TIME_COLUMNS, one row per group and kind, of the reports first
+    responded ("response_days") and closed ("close_days") in ``[start, end)``. Without
+    `times` the times to response and to close are null (not computed: a long window's
+    breakdowns and the backlog show none)."""
     by = list(by or [])
     keys = group_keys(by)
     sums = counter_sums(buckets, by, FEEDBACK_COUNTERS)
@@ -93,13 +97,12 @@ def feedback_scorecard(buckets: pl.DataFrame, reports: pl.DataFrame, start: date
     e = with_all(state_at(reports.filter(open_at), at, near_limit), by)
     flags = e.group_by(keys).agg([pl.col(c).sum() for c in STATE_COUNTS])
     out = sums.join(flags, on=keys, how="full", coalesce=True)
-    for kind, col in (("response_days", "responded_at"), ("close_days", "closed_at")):
-        if not durations:
+    for kind in DURATIONS:
+        if times is None:
             out = out.with_columns(pl.lit(None, pl.Float64).alias(f"{kind}_{stat}")
                                    for stat in ("mean", "p90"))
             continue
-        out = out.join(_durations(reports, start, end, by, kind, col), on=keys, how="full",
-                       coalesce=True)
+        out = out.join(_durations(times, by, kind), on=keys, how="full", coalesce=True)
     counts = [*FEEDBACK_COUNTERS, *STATE_COUNTS]
     out = out.with_columns([pl.col(c).fill_null(0).cast(pl.Int64) for c in counts])
     out = out.with_columns(

@@ -8,13 +8,24 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Engine, Table, and_, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Engine,
+    Table,
+    cast,
+    func,
+    literal,
+    select,
+    union_all,
+)
 
 from ioc.db import schema as s
 from ioc.db.columns import FEEDBACK_COUNTERS
-from ioc.kpis.catalogue import BY_CODE
+from ioc.kpis.catalogue import BY_CODE, parse_scope
 from ioc.kpis.feedback_kpis import AGE_BAND_LABELS, AGE_BANDS, FEEDBACK_KPIS
 from ioc.kpis.feedback_scorecard import REPORT_COLUMNS, feedback_scorecard
+from ioc.kpis.feedback_times import province_times
 from ioc.kpis.scorecard import ratio
 from ioc.kpis.values import (
     KpiValue,
@@ -43,9 +54,10 @@ def _where(table: Table, scope: str) -> ColumnElement[bool]:
 def feedback_bucket_sums(engine: Engine, scope: str, start: datetime, end: datetime,
                          by: list[str]) -> pl.DataFrame:
     """Feedback counters of the scope summed in SQL over ``[start, end)`` per group of `by`;
-    whole local months and days come from the day and month rollups, hours at the edges."""
+    whole local months and days come from the narrowest day and month rollups holding the
+    scope's and `by`'s columns, hours at the edges."""
     q = summed_parts(s.feedback_buckets, lambda t: _where(t, scope), start, end, by,
-                     FEEDBACK_COUNTERS)
+                     FEEDBACK_COUNTERS, need={*parse_scope(scope), *by})
     # A few rows: SQLAlchemy's cached compilation costs less than the DB-API read's own.
     with engine.connect() as conn:
         rows = [tuple(r) for r in conn.execute(q)]
@@ -54,48 +66,73 @@ def feedback_bucket_sums(engine: Engine, scope: str, start: datetime, end: datet
                         orient="row")
 
 
-def report_frame(engine: Engine, scope: str, start: datetime, end: datetime, at: datetime,
-                 by: list[str], windowed: bool = True) -> pl.DataFrame:
-    """Reports of the scope open at `at`, or (`windowed`) responded / closed in
-    ``[start, end)``. Each condition is one index range (ix_feedback_closed_open,
-    ix_feedback_responded) and the parts are disjoint (each excludes what an earlier one
-    took), so UNION ALL needs no de-duplicating sort: open at `at` = received before it and
-    still open or closed at or after it; then closed in the window; then responded in it."""
+def report_frame(engine: Engine, scope: str, at: datetime, by: list[str]) -> pl.DataFrame:
+    """Reports of the scope open at `at`: received before it and still open, or closed at or
+    after it, as two disjoint index ranges on ix_feedback_closed_open under UNION ALL."""
     f = s.feedback
     cols = [*REPORT_COLUMNS, *[c for c in by if c not in REPORT_COLUMNS]]
     where = _where(f, scope)
     sel = select(*[f.c[c] for c in cols])
     parts = [sel.where(where, f.c.closed_at.is_(None), f.c.received_at < at),
              sel.where(where, f.c.closed_at >= at, f.c.received_at < at)]
-    if windowed and start < end:
-        # Not open at `at` (closed_at is known non-null where it is compared).
-        not_open = or_(f.c.received_at >= at,
-                       and_(f.c.closed_at.is_not(None), f.c.closed_at < at))
-        closed_in = and_(f.c.closed_at >= start, f.c.closed_at < end)
-        parts += [sel.where(where, closed_in, not_open),
-                  sel.where(where, f.c.responded_at >= start, f.c.responded_at < end,
-                            not_open, or_(f.c.closed_at.is_(None), f.c.closed_at < start,
-                                          f.c.closed_at >= end))]
     return _rows_frame(engine, union_all(*parts),
                        {c: (pl.Datetime("us") if c.endswith("_at") else pl.String)
                         for c in cols})
+
+
+def times_frame(engine: Engine, scope: str, start: datetime, end: datetime, by: list[str]
+                ) -> pl.DataFrame:
+    """`by` + TIME_COLUMNS of the scope's reports first responded in ``[start, end)`` (kind
+    "response_days", from their stored response_us) and closed in it ("close_days",
+    close_us): per group the count, the sum and the nearest-rank p90 (the ceil(0.9·n)-th
+    smallest) of the office microseconds. A province's totals come from the histogram of
+    ioc.kpis.feedback_times when the window holds a whole local day; otherwise they are
+    ranked in SQL (at province scope one range of ix_feedback_responded /
+    ix_feedback_closed_open each, the durations being their last columns)."""
+    filters = parse_scope(scope)
+    if not by and list(filters) == ["province_code"]:  # the histogram, when it applies
+        with engine.connect() as conn:
+            stored = province_times(conn, filters["province_code"], start, end)
+        if stored is not None:
+            return stored
+    f = s.feedback
+    where = _where(f, scope)
+    keys = [f.c[c] for c in by]
+    parts = []
+    for kind, us, at in (("response_days", f.c.response_us, f.c.responded_at),
+                         ("close_days", f.c.close_us, f.c.closed_at)):
+        part = keys or None
+        ranked = select(
+            *keys, us.label("office_us"),
+            func.row_number().over(partition_by=part, order_by=us).label("rank"),
+            func.count().over(partition_by=part).label("n"),
+            func.sum(us).over(partition_by=part).label("total"),
+        ).where(where, at >= start, at < end).subquery()
+        parts.append(select(
+            *[ranked.c[c] for c in by], literal(kind).label("kind"), ranked.c.n,
+            cast(ranked.c.total, BigInteger).label("total_us"),
+            ranked.c.office_us.label("p90_us"),
+        ).where(ranked.c.rank == (ranked.c.n * 9 + 9) // 10))  # ceil(0.9·n)
+    return _rows_frame(engine, union_all(*parts), {**{c: pl.String for c in by},
+                                                   "kind": pl.String, "n": pl.Int64,
+                                                   "total_us": pl.Int64, "p90_us": pl.Int64})
 
 
 def feedback_card(engine: Engine, scope: str, period: Period, now: datetime | None = None,
                   by: list[str] | None = None, durations: bool = True,
                   sums: pl.DataFrame | None = None) -> pl.DataFrame:
     """Every feedback KPI of `scope` over `period`, one row per group of `by`. Without
-    `durations` the times to response and to close are left null: only the reports open at
-    the period's end are read, not every one responded or closed in it (a long window's
-    breakdowns and the backlog need no durations). `sums`: the window's bucket sums when
+    `durations` the times to response and to close are left null and not read (a long
+    window's breakdowns and the backlog show none). `sums`: the window's bucket sums when
     the caller has read them already (finer groups are summed to `by`)."""
     by = list(by or [])
     at = min(period.end, utc_naive(now))
     return feedback_scorecard(
         feedback_bucket_sums(engine, scope, period.start, period.end, by) if sums is None
         else sums,
-        report_frame(engine, scope, period.start, period.end, at, by, windowed=durations),
-        period.start, period.end, at, near_due_limit(at), by, durations=durations)
+        report_frame(engine, scope, at, by), period.start, period.end, at, near_due_limit(at),
+        by, times=(times_frame(engine, scope, period.start, period.end, by) if durations
+                   else None))
 
 
 def _row(df: pl.DataFrame) -> dict[str, Any]:
