@@ -136,8 +136,13 @@ def apply_social(conn: Connection, events: pl.DataFrame) -> int:
         posts = social_tr.enrich(fresh).drop(*counts.columns[1:]).join(counts, on="post_id")
         rows = posts.select(*[c.name for c in s.social_posts.columns])
         upsert_frame(conn, s.social_posts, rows, keys=("post_id",))
-        upsert_frame(conn, s.social_post_tags, social_tr.tags(posts),
-                     keys=("post_id", "kind", "value"))
+        tags = social_tr.tags(posts)
+        upsert_frame(conn, s.social_post_tags, tags, keys=("post_id", "kind", "value"))
+        # Posts per term and local day (rising keywords, migration 0021): only new posts
+        # add to it, their terms never change afterwards.
+        terms = social_tr.term_days(posts, tags)
+        upsert_frame(conn, s.social_terms_day, terms.sort("province_code", "hour", "term"),
+                     keys=("province_code", "hour", "term"), add=("posts",))
         plus.append(social_tr.contributions(posts))
     old, new = social_tr.grown(seen, counts)
     if not new.is_empty():

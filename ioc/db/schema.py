@@ -318,6 +318,35 @@ social_post_tags = Table(
     Column("value", String(64), primary_key=True),
 )
 
+# Rising keywords over long windows (issue 13, migration 0021): per province and local day
+# (`hour` = its first hour, naive UTC, as the bucket rollups) the posts published that day
+# that mention each term, written with the posts' tags in the aggregator's transaction. A
+# post's terms never change after its first delivery (relabel and rescore leave them), so
+# nothing else moves these rows.
+social_terms_day = Table(
+    "social_terms_day",
+    metadata,
+    Column("province_code", String(8), primary_key=True),
+    Column("hour", DateTime, primary_key=True),
+    Column("term", String(64), primary_key=True),
+    Column("posts", BigInteger, nullable=False, default=0),
+    sqlite_with_rowid=False,
+)
+# Narrow social rollups (migration 0021), as the dossiers' (0019): a day of posts barely
+# compresses over commune × platform × topic (~1 post a row), so the KPI tiles' totals and
+# their per-platform, per-topic and per-commune rows read these instead.
+SOCIAL_NARROW_DIMS = {
+    "province": ("hour", "province_code"),
+    "ward": ("hour", "province_code", "ward_code"),
+    "platform": ("hour", "province_code", "platform"),
+    "topic": ("hour", "province_code", "topic"),
+}
+NARROW_ROLLUPS["social_buckets"] = {
+    grain: tuple(_bucket_table(f"social_buckets_{grain}_{name}", dims, SOCIAL_COUNTERS,
+                               sqlite_with_rowid=False)
+                 for name, dims in SOCIAL_NARROW_DIMS.items())
+    for grain in ("day", "month")}
+
 # Operators' label corrections; the table is the audit (who, when, before, after, model).
 social_label_corrections = Table(
     "social_label_corrections",

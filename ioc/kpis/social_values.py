@@ -28,14 +28,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import polars as pl
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import BigInteger, Engine, Select, and_, cast, func, select, union_all
 
 from ioc.db import schema as s
 from ioc.db.columns import SOCIAL_COUNTERS
-from ioc.kpis.catalogue import BY_CODE
+from ioc.kpis.buckets import spans
+from ioc.kpis.catalogue import BY_CODE, parse_scope
 from ioc.kpis.values import (
     KpiValue,
     _or_none,
+    _rows_frame,
     bucket_frame,
     scope_filter,
     summed_parts,
@@ -62,19 +64,23 @@ def page_buckets(engine: Engine, scope: str, start: datetime, end: datetime) -> 
     return bucket_frame(engine, s.social_buckets, scope, start, end, coarsest)
 
 
-
-def _frame(engine: Engine, scope: str, period: Period, now: datetime | None) -> pl.DataFrame:
-    """The window's counters per (ward_code, platform, topic), summed in SQL: whole local
-    months and days from the rollups, hours at the edges."""
+def _frame(engine: Engine, scope: str, period: Period, now: datetime | None,
+           by: tuple[str, ...] = _DIMS) -> pl.DataFrame:
+    """The window's counters per group of `by` (default: ward_code, platform, topic; () the
+    totals alone, one row or none), summed in SQL: whole local months and days from the
+    rollups, hours at the edges."""
     # Up to `now` when given (a window ending in the future has no posts after now anyway).
     end = min(period.end, max(period.start, utc_naive(now))) if now else period.end
-    # Grouped, so every group has rows: summed_parts' HAVING count(*) > 0 drops none.
+    # HAVING count(*) > 0 (summed_parts) drops no group; with no `by`, an empty window's
+    # row of NULL sums. Whole days and months from the narrowest rollup holding the scope's
+    # and the groups' columns (migration 0021).
+    need = {*parse_scope(scope), *by}
     q = summed_parts(s.social_buckets, lambda t: _or_none(scope_filter(t, scope)),
-                     period.start, end, list(_DIMS), SOCIAL_COUNTERS)
-    with engine.connect() as conn:  # SQLAlchemy's cached compilation of the union
-        rows = [tuple(r) for r in conn.execute(q)]
-    return pl.DataFrame(rows, schema={**{c: pl.String for c in _DIMS},
-                                      **{c: pl.Int64 for c in SOCIAL_COUNTERS}}, orient="row")
+                     period.start, end, list(by), SOCIAL_COUNTERS, need=need)
+    # Through the DB-API: a long window has thousands of groups, whose rows cost more
+    # through SQLAlchemy's row processing than the query.
+    return _rows_frame(engine, q, {**{c: pl.String() for c in by},
+                                   **{c: pl.Int64() for c in SOCIAL_COUNTERS}})
 
 
 def _totals(df: pl.DataFrame) -> dict[str, int]:
@@ -124,56 +130,74 @@ def _grouped(cur: pl.DataFrame, prev: pl.DataFrame, dim: str) -> pl.DataFrame:
     ).sort(["posts", dim], descending=[True, False])
 
 
-def _pair(engine: Engine, scope: str, period: Period,
-          now: datetime | None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    return _frame(engine, scope, period, now), _frame(engine, scope, period.previous(), None)
+def _pair(engine: Engine, scope: str, period: Period, now: datetime | None,
+          dim: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return (_frame(engine, scope, period, now, (dim,)),
+            _frame(engine, scope, period.previous(), None, (dim,)))
 
 
 def top_topics(engine: Engine, scope: str, period: Period, limit: int | None = None,
                now: datetime | None = None) -> pl.DataFrame:
     """topic, posts, negative, positive, neutral, engagement, previous_posts, change,
     negative_share, sentiment_index — per primary topic, most posts first."""
-    df = _grouped(*_pair(engine, scope, period, now), "topic")
+    df = _grouped(*_pair(engine, scope, period, now, "topic"), "topic")
     return df.head(limit) if limit else df
 
 
 def posts_per_place(engine: Engine, scope: str, period: Period,
                     now: datetime | None = None) -> pl.DataFrame:
     """The same columns per 2025 commune (`ward_code`); posts with no commune are left out."""
-    return _grouped(*_pair(engine, scope, period, now), "ward_code").filter(
+    return _grouped(*_pair(engine, scope, period, now, "ward_code"), "ward_code").filter(
         pl.col("ward_code") != "")
 
 
 def posts_by_platform(engine: Engine, scope: str, period: Period,
                       now: datetime | None = None) -> pl.DataFrame:
-    return _grouped(*_pair(engine, scope, period, now), "platform")
+    return _grouped(*_pair(engine, scope, period, now, "platform"), "platform")
 
 
 def _term_counts(engine: Engine, scope: str, start: datetime, end: datetime) -> pl.DataFrame:
-    """term, posts: posts published in [start, end) that mention each term (the posts'
-    covering index ix_social_posts_window, then their tags). One read per period: counting
-    both periods in one pass (a CASE per row) measured slower at three years."""
-    p, t = s.social_posts, s.social_post_tags
+    """term, posts: posts published in [start, end) that mention each term. A province's
+    whole local days come from social_terms_day (migration 0021), the hours at the edges
+    from the posts (covering index ix_social_posts_window) and their tags; any other scope,
+    or a window without a whole local day, reads only the posts and their tags. One read
+    per period: counting both periods in one pass (a CASE per row) measured slower."""
+    p, t, d = s.social_posts, s.social_post_tags, s.social_terms_day
     where = scope_filter(p, scope)
-    schema = {"term": pl.String, "posts": pl.Int64}
+    schema: dict[str, pl.DataType] = {"term": pl.String(), "posts": pl.Int64()}
     if where is None:
         return pl.DataFrame(schema=schema)
-    q = (select(t.c.value, func.count())
-         .select_from(t.join(p, t.c.post_id == p.c.post_id))
-         .where(and_(t.c.kind == "term", p.c.published_at >= start, p.c.published_at < end,
-                     where))
-         .group_by(t.c.value))
-    with engine.connect() as conn:
-        rows = [tuple(r) for r in conn.execute(q)]
-    return pl.DataFrame(rows, schema=schema, orient="row")
+
+    def from_posts(a: datetime, b: datetime) -> Select:
+        return (select(t.c.value.label("term"), func.count().label("posts"))
+                .select_from(t.join(p, t.c.post_id == p.c.post_id))
+                .where(and_(t.c.kind == "term", p.c.published_at >= a, p.c.published_at < b,
+                            where))
+                .group_by(t.c.value))
+
+    filters = parse_scope(scope)
+    pieces = spans(start, end, "day") if list(filters) == ["province_code"] else []
+    if not any(grain == "day" for grain, _, _ in pieces):
+        q: Select = from_posts(start, end)
+    else:
+        parts = [select(d.c.term, func.sum(d.c.posts).label("posts"))
+                 .where(d.c.province_code == filters["province_code"], d.c.hour >= a,
+                        d.c.hour < b).group_by(d.c.term)
+                 if grain == "day" else from_posts(a, b) for grain, a, b in pieces]
+        u = union_all(*parts).subquery()
+        # PostgreSQL sums bigints as numeric: back to bigint (exact, counts of posts).
+        q = select(u.c.term, cast(func.sum(u.c.posts), BigInteger)).group_by(u.c.term)
+    return _rows_frame(engine, q, schema)
 
 
 def rising_keywords(engine: Engine, scope: str, period: Period, limit: int = 20,
                     now: datetime | None = None,
                     min_count: int = MIN_RISING_COUNT) -> pl.DataFrame:
     """term, posts, previous_posts, expected, score — the terms rising most in the window."""
+    # The posts of each period are all the score needs of the sums (one row, not groups).
     return _rising(engine, scope, period, limit, now, min_count,
-                   *_pair(engine, scope, period, now))
+                   _frame(engine, scope, period, now, ()),
+                   _frame(engine, scope, period.previous(), None, ()))
 
 
 def _rising(engine: Engine, scope: str, period: Period, limit: int, now: datetime | None,
@@ -203,10 +227,14 @@ def social_kpis(engine: Engine, scope: str, period: Period, now: datetime | None
     if scope_filter(s.social_buckets, scope) is None:
         return []
     w = period.window
-    cur = _frame(engine, scope, period, now)
-    prev = _frame(engine, scope, period.previous(), None) if with_previous else cur.clear()
-    now_v, before_v = _values(_totals(cur)), _values(_totals(prev))
-    t = _totals(cur)
+    # Per platform, per topic and per commune (each from its narrow rollup): every post has
+    # exactly one of each, so any of them sums to the totals.
+    dims = ("platform", "topic", "ward_code")
+    cur = {d: _frame(engine, scope, period, now, (d,)) for d in dims}
+    prev = {d: _frame(engine, scope, period.previous(), None, (d,)) if with_previous
+            else cur[d].clear() for d in dims}
+    now_v, before_v = _values(_totals(cur["platform"])), _values(_totals(prev["platform"]))
+    t = _totals(cur["platform"])
     out = []
     for code, value in now_v.items():
         previous = before_v[code] if with_previous else None
@@ -214,20 +242,21 @@ def social_kpis(engine: Engine, scope: str, period: Period, now: datetime | None
         num = t[k.num] if k.num else None
         den = t[k.den] if k.den else None
         out.append(_kv(code, scope, w, value, previous, num, den))
-    for r in _grouped(cur, prev, "platform").iter_rows(named=True):
+    for r in _grouped(cur["platform"], prev["platform"], "platform").iter_rows(named=True):
         if r["posts"]:
             out.append(_kv("social.posts", scope, w, r["posts"],
                            r["previous_posts"] if with_previous else None,
                            by={"platform": r["platform"]}))
     for code, dim, limit in (("social.topic_posts", "topic", TOP_TOPICS),
                              ("social.place_posts", "ward_code", None)):
-        g = _grouped(cur, prev, dim).filter((pl.col(dim) != "") & (pl.col("posts") > 0))
+        g = _grouped(cur[dim], prev[dim], dim).filter((pl.col(dim) != "")
+                                                      & (pl.col("posts") > 0))
         for r in (g.head(limit) if limit else g).iter_rows(named=True):
             out.append(_kv(code, scope, w, r["posts"],
                            r["previous_posts"] if with_previous else None, by={dim: r[dim]}))
     if with_previous:
-        for r in _rising(engine, scope, period, TOP_KEYWORDS, now, MIN_RISING_COUNT, cur,
-                         prev).iter_rows(named=True):
+        for r in _rising(engine, scope, period, TOP_KEYWORDS, now, MIN_RISING_COUNT,
+                         cur["platform"], prev["platform"]).iter_rows(named=True):
             out.append(_kv("social.rising_keywords", scope, w, r["posts"], r["previous_posts"],
                            by={"term": r["term"], "score": f"{r['score']:.2f}"}))
     return out

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, select
 from ioc.db import schema as s
 from ioc.db.columns import SOCIAL_COUNTERS, SOCIAL_DIMS
 from ioc.db.upsert import upsert_frame
-from ioc.kpis.buckets import bucket_delta, roll_up
+from ioc.kpis.buckets import bucket_delta, regroup, roll_up
 from ioc.kpis.values import utc_naive
 from ioc.social import transitions
 from ioc.social.sentiment import LABELS, model_version, score_many
@@ -76,10 +76,16 @@ def move_buckets(conn: Connection, old: pl.DataFrame, new: pl.DataFrame) -> None
         # One global order of row locks, as the aggregator writes them (no deadlock).
         upsert_frame(conn, s.social_buckets, delta.sort(list(SOCIAL_DIMS)), keys=SOCIAL_DIMS,
                      add=SOCIAL_COUNTERS)
-        # The day and month rollups move with the hours (migration 0018), in this transaction.
+        # The day and month rollups move with the hours (migration 0018), and their narrow
+        # sums (0021), in this transaction.
         for grain, rollup in s.ROLLUPS["social_buckets"].items():
-            upsert_frame(conn, rollup, roll_up(delta, grain, SOCIAL_DIMS, SOCIAL_COUNTERS)
-                         .sort(list(SOCIAL_DIMS)), keys=SOCIAL_DIMS, add=SOCIAL_COUNTERS)
+            rolled = roll_up(delta, grain, SOCIAL_DIMS, SOCIAL_COUNTERS)
+            upsert_frame(conn, rollup, rolled.sort(list(SOCIAL_DIMS)), keys=SOCIAL_DIMS,
+                         add=SOCIAL_COUNTERS)
+            for narrow in s.NARROW_ROLLUPS["social_buckets"][grain]:
+                keys = tuple(c.name for c in narrow.primary_key.columns)
+                upsert_frame(conn, narrow, regroup(rolled, keys, SOCIAL_COUNTERS)
+                             .sort(list(keys)), keys=keys, add=SOCIAL_COUNTERS)
 
 
 def relabel(engine: Engine, post_id: str, label: str, actor: str,

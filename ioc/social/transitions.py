@@ -13,7 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 from ioc.db.columns import SOCIAL_COUNTERS, SOCIAL_DIMS
-from ioc.kpis.buckets import blank, bucket_schema, hour_of
+from ioc.kpis.buckets import blank, bucket_schema, grain_start, hour_of
 from ioc.social.enrichment import Enrichment, compute
 from ioc.social.sentiment import CUT, label, model_version
 
@@ -167,3 +167,20 @@ def contributions(posts: pl.DataFrame) -> pl.DataFrame:
         neutral=(pl.col("_label") == "neutral").cast(pl.Int64),
         engagement=pl.col("engagement").fill_null(0).cast(pl.Int64),
     )
+
+
+def term_days(posts: pl.DataFrame, post_tags: pl.DataFrame) -> pl.DataFrame:
+    """province_code, hour (the naive-UTC first hour of the local day of publication), term,
+    posts: how many of `posts` (new posts, each once) mention each term, per province and
+    day — the rows social_terms_day gains from them (`post_tags`: their tags())."""
+    schema = pl.Schema({"province_code": pl.String(), "hour": pl.Datetime("us"),
+                        "term": pl.String(), "posts": pl.Int64()})
+    terms = post_tags.filter(pl.col("kind") == "term")
+    if posts.is_empty() or terms.is_empty():
+        return pl.DataFrame(schema=schema)
+    return (terms.join(posts.select("post_id", "province_code",
+                                    grain_start("published_at", "day").alias("hour")),
+                       on="post_id")
+            .group_by("province_code", "hour", pl.col("value").alias("term"))
+            .agg(pl.len().cast(pl.Int64).alias("posts"))
+            .cast(schema).select(list(schema)))
