@@ -338,7 +338,7 @@ def social_queries(province: str, period: Any, page: str) -> list[Query]:
     return [
         Query(page, "buckets", lambda e, now: page_buckets(e, scope, period.start,
                                                            period.end)),
-        Query(page, "kpis", lambda e, now: social_kpis(e, scope, custom)),
+        Query(page, "kpis", lambda e, now: social_kpis(e, scope, custom, rows=False)),
         Query(page, "keywords",
               lambda e, now: rising_keywords(e, scope, custom, SOCIAL_KEYWORDS_SHOWN)),
         Query(page, "posts", lambda e, now: top_posts(e, scope, custom, SOCIAL_POSTS_SHOWN,

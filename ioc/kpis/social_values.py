@@ -221,20 +221,27 @@ def _rising(engine: Engine, scope: str, period: Period, limit: int, now: datetim
 
 
 def social_kpis(engine: Engine, scope: str, period: Period, now: datetime | None = None,
-                with_previous: bool = True) -> list[KpiValue]:
+                with_previous: bool = True, rows: bool = True) -> list[KpiValue]:
     """Every social KPI of `scope` over `period` with the previous equal period; [] when the
-    social tables cannot be cut by `scope`."""
+    social tables cannot be cut by `scope`. Without `rows`, only the totals (no per-platform,
+    topic, commune or keyword rows: the page's tiles show the totals alone)."""
     if scope_filter(s.social_buckets, scope) is None:
         return []
     w = period.window
     # Per platform, per topic and per commune (each from its narrow rollup): every post has
     # exactly one of each, so any of them sums to the totals.
-    dims = ("platform", "topic", "ward_code")
+    dims = ("platform", "topic", "ward_code") if rows else ()
     cur = {d: _frame(engine, scope, period, now, (d,)) for d in dims}
     prev = {d: _frame(engine, scope, period.previous(), None, (d,)) if with_previous
             else cur[d].clear() for d in dims}
-    now_v, before_v = _values(_totals(cur["platform"])), _values(_totals(prev["platform"]))
-    t = _totals(cur["platform"])
+    if rows:
+        cur_t, prev_t = cur["platform"], prev["platform"]
+    else:
+        cur_t = _frame(engine, scope, period, now, ())
+        prev_t = (_frame(engine, scope, period.previous(), None, ()) if with_previous
+                  else cur_t.clear())
+    now_v, before_v = _values(_totals(cur_t)), _values(_totals(prev_t))
+    t = _totals(cur_t)
     out = []
     for code, value in now_v.items():
         previous = before_v[code] if with_previous else None
@@ -242,6 +249,8 @@ def social_kpis(engine: Engine, scope: str, period: Period, now: datetime | None
         num = t[k.num] if k.num else None
         den = t[k.den] if k.den else None
         out.append(_kv(code, scope, w, value, previous, num, den))
+    if not rows:
+        return out
     for r in _grouped(cur["platform"], prev["platform"], "platform").iter_rows(named=True):
         if r["posts"]:
             out.append(_kv("social.posts", scope, w, r["posts"],

@@ -23,7 +23,7 @@ from ioc.alerts.rules import parse_rule
 from ioc.auth import Identity
 from ioc.db import schema as s
 from ioc.db.columns import SOCIAL_COUNTERS, SOCIAL_DIMS
-from ioc.kpis.buckets import bucket_schema, roll_up
+from ioc.kpis.buckets import bucket_schema, regroup, roll_up
 from ioc.kpis.values import KpiValue
 from ioc.kpis.windows import resolve
 from ioc.ui import nav
@@ -62,12 +62,16 @@ def _buckets(*rows: dict) -> list[dict]:
 
 
 def _insert_buckets(conn: Connection, rows: list[dict]) -> None:
-    """Hourly rows and their day and month rollups, as the aggregator writes them."""
+    """Hourly rows and their day and month rollups (full and narrow), as the aggregator
+    writes them."""
     conn.execute(insert(s.social_buckets), rows)
     frame = pl.DataFrame(rows, schema=bucket_schema(SOCIAL_DIMS, SOCIAL_COUNTERS))
     for grain, table in s.ROLLUPS["social_buckets"].items():
-        conn.execute(insert(table),
-                     roll_up(frame, grain, SOCIAL_DIMS, SOCIAL_COUNTERS).to_dicts())
+        rolled = roll_up(frame, grain, SOCIAL_DIMS, SOCIAL_COUNTERS)
+        conn.execute(insert(table), rolled.to_dicts())
+        for narrow in s.NARROW_ROLLUPS["social_buckets"][grain]:
+            keys = tuple(c.name for c in narrow.primary_key.columns)
+            conn.execute(insert(narrow), regroup(rolled, keys, SOCIAL_COUNTERS).to_dicts())
 
 
 def seed(engine: Engine) -> None:

@@ -37,8 +37,9 @@ def load_buckets(url: str, batch: Batch, province: str, start: datetime, end: da
 @batched
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def load_kpis(url: str, batch: Batch, scope: str, start: datetime, end: datetime) -> list[KpiValue]:
-    """The catalogue's social KPIs of the filters' scope, each with its previous period."""
-    return social_kpis(get_engine(url), scope, Period(start, end, "custom"))
+    """The catalogue's social KPIs of the filters' scope, each with its previous period:
+    the totals the tiles show (the per-group and keyword rows are other loaders' reads)."""
+    return social_kpis(get_engine(url), scope, Period(start, end, "custom"), rows=False)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)

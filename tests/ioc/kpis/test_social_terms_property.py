@@ -234,6 +234,9 @@ def test_terms_day_and_page_reads_equal_recounts(engine: Engine) -> None:
         got_k = [(k.kpi, k.by, k.value, k.previous) for k in kpis
                  if k.kpi != "social.rising_keywords"]
         assert got_k == expect, (scope, start, end)
+        # The page's tiles: the totals alone, the same values.
+        assert sv.social_kpis(engine, scope, period, rows=False) == [k for k in kpis
+                                                                    if not k.by]
         seen["tiles"] += bool(cur.height and before.height)
 
     hourly_all = bucket_frame(engine, s.social_buckets, "province:25", *EVERYTHING)
