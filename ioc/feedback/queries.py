@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Engine, Select, and_, func, select, union_all
 
 from ioc.db import schema as s
 from ioc.events.redact import redact_frame
@@ -64,10 +64,17 @@ def _where(scope: str, category: str | None) -> ColumnElement[bool]:
 def _report_frame(engine: Engine, where: ColumnElement[bool], limit: int | None = None
                   ) -> pl.DataFrame:
     f = s.feedback
-    q = (select(*[f.c[c] for c in REPORT_COLUMNS]).where(where)
-         .order_by(f.c.received_at.desc(), f.c.feedback_id))
-    if limit:
-        q = q.limit(limit)
+    return _reports(engine, _newest(select(*[f.c[c] for c in REPORT_COLUMNS]).where(where),
+                                    limit))
+
+
+def _newest(q: Select, limit: int | None) -> Select:
+    f = s.feedback
+    q = q.order_by(f.c.received_at.desc(), f.c.feedback_id)
+    return q.limit(limit) if limit else q
+
+
+def _reports(engine: Engine, q: Select) -> pl.DataFrame:
     schema = {c: pl.Datetime("us") if c.endswith("_at") else pl.Float64 if c in _FLOATS
               else pl.String for c in REPORT_COLUMNS}
     return _rows_frame(engine, q, schema)
@@ -95,14 +102,28 @@ def with_age(reports: pl.DataFrame, at: datetime) -> pl.DataFrame:
 def report_list(engine: Engine, scope: str, period: Period, category: str | None = None,
                 now: datetime | None = None, limit: int = 5000) -> pl.DataFrame:
     """The drill-down's last level: reports of the scope received in the window or still open
-    at its end, newest first, with `age_days` and `state` (overdue | open | closed)."""
+    at its end, newest first, with `age_days` and `state` (overdue | open | closed).
+
+    Read as disjoint index ranges, not one OR (which scanned every report received before
+    the end when fewer than `limit` matched): the newest `limit` received in the window
+    (ix_feedback_received, backwards, no sort); then, only when fewer came, the newest of
+    those received before it (and before `at`: all older than the first part's) still open
+    or closed at or after `at` (two ranges of ix_feedback_closed_open)."""
     at = min(period.end, utc_naive(now))
     f = s.feedback
-    where = and_(_where(scope, category),
-                 or_(and_(f.c.received_at >= period.start, f.c.received_at < period.end),
-                     and_(f.c.received_at < at,
-                          or_(f.c.closed_at.is_(None), f.c.closed_at >= at))))
-    return with_state(with_age(_report_frame(engine, where, limit), at), at)
+    where = _where(scope, category)
+    sel = select(*[f.c[c] for c in REPORT_COLUMNS])
+    listed = _reports(engine, _newest(sel.where(where, f.c.received_at >= period.start,
+                                                f.c.received_at < period.end), limit))
+    if not limit or listed.height < limit:
+        before = min(at, period.start)
+        older = union_all(sel.where(where, f.c.closed_at.is_(None), f.c.received_at < before),
+                          sel.where(where, f.c.closed_at >= at, f.c.received_at < before)
+                          ).subquery()
+        q = select(*older.c).order_by(older.c.received_at.desc(), older.c.feedback_id)
+        listed = pl.concat([listed, _reports(
+            engine, q.limit(limit - listed.height) if limit else q)])
+    return with_state(with_age(listed, at), at)
 
 
 def with_state(reports: pl.DataFrame, at: datetime) -> pl.DataFrame:

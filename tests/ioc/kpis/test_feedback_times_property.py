@@ -26,12 +26,18 @@ from sqlalchemy import Engine, and_, or_, select
 from ioc.db import schema as s
 from ioc.db.columns import FEEDBACK_COUNTERS, FEEDBACK_DIMS
 from ioc.db.migrate import alembic_config
-from ioc.feedback.queries import feedback_options
+from ioc.feedback.queries import (
+    REPORT_COLUMNS,
+    feedback_options,
+    report_list,
+    with_age,
+    with_state,
+)
 from ioc.kpis.buckets import regroup, roll_up
 from ioc.kpis.feedback_scorecard import DURATIONS
 from ioc.kpis.feedback_times import time_rows
 from ioc.kpis.feedback_values import feedback_card, times_frame
-from ioc.kpis.values import bucket_frame
+from ioc.kpis.values import _rows_frame, bucket_frame
 from ioc.kpis.windows import Period
 from ioc.reference.calendar import DAY_US, office_times
 from streams.chaos.workload import iso
@@ -44,6 +50,8 @@ EVERYTHING = (datetime(2000, 1, 1), datetime(2100, 1, 1))
 CHANNELS = ("hotline_1022", "web", "zalo")
 CATEGORIES = ("môi trường", "giao thông", "đất đai")
 WARDS = ("08494", "08500", "08512")
+REPORT_SCHEMA = {c: pl.Datetime("us") if c.endswith("_at") else pl.Float64
+                 if c in ("lat", "lon") else pl.String for c in REPORT_COLUMNS}
 TIMES = {"response_days": ("responded_at",), "close_days": ("closed_at",)}
 
 
@@ -243,5 +251,23 @@ def test_stored_feedback_times_equal_report_rows(engine: Engine) -> None:
                         f.c.is_open.is_(True)))) if r[0]})
         assert feedback_options(engine, SCOPE, Period(start, end, "custom"),
                                 option) == old_options
+        # The report list: received in the window or open at its end (or now), newest first.
+        closes = reports.filter((pl.col("closed_at") >= start) & (pl.col("closed_at") < end)
+                                & (pl.col("received_at") < start))["closed_at"]
+        # "now" on a report's close instant: open until then, so listed.
+        on_close = [(closes[0], 5000)] if len(closes) else []
+        for now, limit in ((EVERYTHING[1], 5000), (start + (end - start) / 2, 7),
+                           (start - timedelta(hours=5), 40), *on_close):
+            at = min(end, now)
+            old_q = (select(*[f.c[c] for c in REPORT_COLUMNS]).where(
+                f.c.province_code == "25",
+                or_(and_(f.c.received_at >= start, f.c.received_at < end),
+                    and_(f.c.received_at < at,
+                         or_(f.c.closed_at.is_(None), f.c.closed_at >= at))))
+                .order_by(f.c.received_at.desc(), f.c.feedback_id).limit(limit))
+            old_list = with_state(with_age(_rows_frame(engine, old_q, REPORT_SCHEMA), at), at)
+            got_list = report_list(engine, SCOPE, Period(start, end, "custom"), now=now,
+                                   limit=limit)
+            assert got_list.equals(old_list), (start, end, now, limit)
 
     windows()
