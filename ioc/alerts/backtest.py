@@ -60,7 +60,8 @@ def _hourly_sums(engine: Engine, scope: str, start: datetime, end: datetime) -> 
                                    **{c: pl.Int64 for c in s.DOSSIER_COUNTERS}})
 
 
-def _dossier_rows(engine: Engine, scope: str, start: datetime, end: datetime) -> pl.DataFrame:
+def _dossier_rows(engine: Engine, scope: str, start: datetime, end: datetime,
+                  limit: int | None = None) -> pl.DataFrame:
     """Every dossier that may be open, or completed, somewhere in [start, end): the open ones
     and those closed since `start`, as two disjoint reads (an OR of the two is a scan of
     every dossier of the province; each branch alone is an index range on closed_at)."""
@@ -69,16 +70,29 @@ def _dossier_rows(engine: Engine, scope: str, start: datetime, end: datetime) ->
     where = (scope_filter(d, scope), d.c.received_at < end)
     q = union_all(select(*cols).where(*where, d.c.closed_at.is_(None)),
                   select(*cols).where(*where, d.c.closed_at >= start))
-    return _rows_frame(engine, q, _entity_types(list(ENTITY_COLUMNS)))
+    types = _entity_types(list(ENTITY_COLUMNS))
+    if limit is not None:
+        return _rows_frame(engine, select(q.subquery()).limit(limit), types)
+    return _rows_frame(engine, q, types)
 
 
-def _inputs(engine: Engine, rule: Rule, hours: list[datetime]
-            ) -> tuple[list, pl.DataFrame, pl.DataFrame]:
+def _inputs(engine: Engine, rule: Rule, hours: list[datetime], completions: bool = True
+            ) -> tuple[list, pl.DataFrame, pl.DataFrame, bool]:
+    """The periods, their hourly sums, the dossier rows and whether any dossier was open or
+    completed in the span. Without `completions` (a KPI other than the p90) the rows are
+    only those open at one of the instants: the windows' earlier completions are not read."""
     periods = [resolve(rule.window, t.replace(tzinfo=UTC)) for t in hours]
     lo = min(p.start for p in periods)
     hi = max(p.end for p in periods)
-    return periods, _hourly_sums(engine, rule.scope, lo, hi), \
-        _dossier_rows(engine, rule.scope, lo, hi)
+    if completions:
+        rows = _dossier_rows(engine, rule.scope, lo, hi)
+        return periods, _hourly_sums(engine, rule.scope, lo, hi), rows, rows.height > 0
+    ats = [min(p.end, t) for t, p in zip(hours, periods, strict=True)]
+    # Open at `at` = received before it and not closed before it: received before the last
+    # instant and not closed before the first.
+    rows = _dossier_rows(engine, rule.scope, min(ats), max(ats))
+    return (periods, _hourly_sums(engine, rule.scope, lo, hi), rows,
+            rows.height > 0 or _dossier_rows(engine, rule.scope, lo, hi, limit=1).height > 0)
 
 
 def _value(card: pl.DataFrame, rule: Rule) -> float | None:
@@ -91,7 +105,7 @@ def _value(card: pl.DataFrame, rule: Rule) -> float | None:
 def dossier_values_per_instant(engine: Engine, rule: Rule, hours: list[datetime]
                                ) -> list[float | None]:
     """One full scorecard per instant (the reference `dossier_values` is tested against)."""
-    periods, sums, rows = _inputs(engine, rule, hours)
+    periods, sums, rows, _ = _inputs(engine, rule, hours)
     out: list[float | None] = []
     for t, p in zip(hours, periods, strict=True):
         at = min(p.end, t)
@@ -140,7 +154,9 @@ def _state_counts(rows: pl.DataFrame, ats: list[datetime], limits: list[datetime
 
 def dossier_values(engine: Engine, rule: Rule, hours: list[datetime]) -> list[float | None]:
     """The rule's dossier KPI at each instant, equal to one scorecard per instant."""
-    periods, sums, rows = _inputs(engine, rule, hours)
+    # The p90 is the only figure made from the window's completions (derive drops it).
+    needs_p90 = BY_CODE[rule.kpi].column == "processing_days_p90"
+    periods, sums, rows, any_rows = _inputs(engine, rule, hours, completions=needs_p90)
     if not hours:
         return []
     starts = [p.start for p in periods]
@@ -156,22 +172,24 @@ def dossier_values(engine: Engine, rule: Rule, hours: list[datetime]) -> list[fl
         run = np.concatenate([[0], np.cumsum(sums[c].fill_null(0).to_numpy())])
         frame[c] = run[last] - run[first]
     frame.update(_state_counts(rows, ats, [near_due_limit(a) for a in ats]))
-    # The p90 of each window's completions: a selection among them, sorted by time.
-    done = rows.filter((pl.col("status") == "completed") & pl.col("completed_at").is_not_null()
-                       & pl.col("proc_minutes").is_not_null()).sort("completed_at")
-    done_us = done["completed_at"].dt.epoch("us").to_numpy()
-    minutes = done["proc_minutes"].to_numpy()
-    a = np.searchsorted(done_us, [_epoch_us(x) for x in starts], side="left")
-    b = np.searchsorted(done_us, [_epoch_us(x) for x in ends], side="left")
-    p90: list[int | None] = []
-    for i, j in zip(a, b, strict=True):
-        n = int(j - i)
-        k = -(-9 * n // 10) - 1  # the ceil(0.9·n)-th smallest
-        p90.append(int(np.partition(minutes[i:j], k)[k]) if n else None)
+    p90: list[int | None] = [None] * len(hours)
+    if needs_p90:
+        # The p90 of each window's completions: a selection among them, sorted by time.
+        done = rows.filter((pl.col("status") == "completed") & pl.col("completed_at").is_not_null()
+                           & pl.col("proc_minutes").is_not_null()).sort("completed_at")
+        done_us = done["completed_at"].dt.epoch("us").to_numpy()
+        minutes = done["proc_minutes"].to_numpy()
+        a = np.searchsorted(done_us, [_epoch_us(x) for x in starts], side="left")
+        b = np.searchsorted(done_us, [_epoch_us(x) for x in ends], side="left")
+        p90 = []
+        for i, j in zip(a, b, strict=True):
+            n = int(j - i)
+            k = -(-9 * n // 10) - 1  # the ceil(0.9·n)-th smallest
+            p90.append(int(np.partition(minutes[i:j], k)[k]) if n else None)
     frame[P90_COLUMN] = pl.Series(p90, dtype=pl.Int64)
     cards = derive(pl.DataFrame(frame))
     values = _values(cards, rule)
-    if rows.height == 0:  # and no bucket in the window: the scorecard was empty, no value
+    if not any_rows:  # and no bucket in the window: the scorecard was empty, no value
         empty = _values(pl.DataFrame({BY_CODE[rule.kpi].column: [None]}), rule)[0]
         values = [empty if j == i else v for i, j, v in zip(first, last, values, strict=True)]
     return values
