@@ -28,6 +28,7 @@ from ioc.kpis.values import bucket_frame
 from ioc.kpis.windows import Period
 from ioc.reference.calendar import TZ
 from ioc.social.corrections import relabel
+from ioc.social.queries import top_posts
 from streams.chaos.workload import social_event
 from tests.helpers import apply_events, social_posts_frame
 
@@ -173,11 +174,16 @@ def test_terms_day_and_page_reads_equal_recounts(engine: Engine) -> None:
     @settings(max_examples=40, deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(a=st.integers(0, n_hours), length=st.integers(0, 24 * 45),
-           scope=st.sampled_from(SCOPES))
+           scope=st.sampled_from(SCOPES), limit=st.integers(1, 40),
+           platform=st.sampled_from((None, *PLATFORMS)), ward=st.sampled_from((None, *WARDS)),
+           label=st.sampled_from((None, "negative", "neutral", "positive")))
     # span[0] is a local midnight: a whole month, and two days of a busy stretch.
-    @example(a=24 * 9, length=24 * 30, scope="province:25")
-    @example(a=24 * 23, length=48, scope="province:25")
-    def window_reads(a: int, length: int, scope: str) -> None:
+    @example(a=24 * 9, length=24 * 30, scope="province:25", limit=30, platform=None,
+             ward=None, label=None)
+    @example(a=24 * 23, length=48, scope="province:25", limit=5, platform=None, ward="04792",
+             label="negative")
+    def window_reads(a: int, length: int, scope: str, limit: int, platform: str | None,
+                     ward: str | None, label: str | None) -> None:
         start = span[0] + timedelta(hours=a)
         end = start + timedelta(hours=length)
         period = Period(start, end, "custom")
@@ -234,14 +240,43 @@ def test_terms_day_and_page_reads_equal_recounts(engine: Engine) -> None:
         got_k = [(k.kpi, k.by, k.value, k.previous) for k in kpis
                  if k.kpi != "social.rising_keywords"]
         assert got_k == expect, (scope, start, end)
+        # The most engaged posts (their keys sorted first, then their rows).
+        cond = ((pl.col("published_at") >= start) & (pl.col("published_at") < end)
+                & (pl.col("province_code") == "25") & pl.lit(scope != "province:26"))
+        for part in scope.split(","):
+            kind, code = part.split(":")
+            if kind in ("commune", "platform"):
+                cond &= pl.col("ward_code" if kind == "commune" else "platform") == code
+        if platform:
+            cond &= pl.col("platform") == platform
+        if ward:
+            cond &= (pl.col("ward_code") == ward) | pl.col("places").str.split(",").list \
+                .contains(ward)
+        if label:
+            cond &= pl.coalesce("corrected_label", "label") == label
+        want_ids = (posts_all.filter(cond)
+                    .sort(["engagement", "published_at", "post_id"],
+                          descending=[True, True, False])["post_id"].head(limit).to_list())
+        got_posts = top_posts(engine, scope, period, limit, platform, None, ward, label)
+        assert got_posts["post_id"].to_list() == want_ids
+        assert got_posts["engagement"].to_list() == posts_all.filter(
+            pl.col("post_id").is_in(want_ids)).sort(
+            ["engagement", "published_at", "post_id"],
+            descending=[True, True, False])["engagement"].to_list()
+        seen["posts"] += len(want_ids) >= 3
+
         # The page's tiles: the totals alone, the same values.
         assert sv.social_kpis(engine, scope, period, rows=False) == [k for k in kpis
                                                                     if not k.by]
         seen["tiles"] += bool(cur.height and before.height)
 
+    with engine.connect() as conn:  # corrected labels are null in most rows: infer from all
+        posts_all = pl.DataFrame([dict(r) for r in conn.execute(select(s.social_posts))
+                                  .mappings()], infer_schema_length=None)
     hourly_all = bucket_frame(engine, s.social_buckets, "province:25", *EVERYTHING)
-    seen = {"rising": 0, "tiles": 0}
+    seen = {"rising": 0, "tiles": 0, "posts": 0}
     window_reads()
     assert seen["rising"] >= 3  # long windows with rising terms were compared
     assert seen["tiles"] >= 10  # windows with posts in both periods
+    assert seen["posts"] >= 3  # windows with a few posts listed
 
