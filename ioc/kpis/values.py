@@ -9,6 +9,7 @@ from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import polars as pl
 from sqlalchemy import (
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
+    bindparam,
     case,
     false,
     func,
@@ -27,6 +29,8 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.compiler import Compiled
 
 from ioc.db import schema as s
 from ioc.db.upsert import SQLITE_DATETIME_READ
@@ -155,10 +159,13 @@ def _rows_frame(engine: Engine, q, schema: dict[str, pl.DataType]) -> pl.DataFra
         return _rows_on(conn, q, schema)
 
 
-def _rows_on(conn: Connection, q, schema: dict[str, pl.DataType]) -> pl.DataFrame:  # noqa: ANN001
-    """_rows_frame on an open connection (several reads that must agree share one)."""
-    compiled = q.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    params = compiled.construct_params()
+def _rows_on(conn: Connection, q, schema: dict[str, pl.DataType],  # noqa: ANN001
+             values: dict[str, Any] | None = None) -> pl.DataFrame:
+    """_rows_frame on an open connection (several reads that must agree share one). `q` may
+    be compiled already (see _compiled); `values` then gives its named parameters."""
+    compiled = q if isinstance(q, Compiled) else q.compile(
+        dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params(params=values)
     sqlite = conn.dialect.name == "sqlite"
     if sqlite:  # SQLAlchemy's own text form, so comparisons match what it stored
         # (Python's strftime: "%f" is the 6 digits; Polars' "%6f" is not Python's.)
@@ -348,15 +355,18 @@ def p90_frame(engine: Engine, scope: str, start: datetime, end: datetime,
 
 def summed_parts(table: Table, where: Callable[[Table], Any], start: datetime,
                  end: datetime, by: list[str], counters: tuple[str, ...],
-                 coarsest: str = "month", need: Iterable[str] | None = None) -> Select:
+                 coarsest: str = "month", need: Iterable[str] | None = None,
+                 ranges: list[tuple[Table, Any, Any]] | None = None) -> Select:
     """The query summing `counters` of `table` over [start, end) per group of `by`: one
     grouped sum per part of `bucket_parts` (hours at the edges, whole days and months from
     the rollups), re-summed over their union when there are several. `where(t)` is the
-    scope's condition on part table `t`."""
+    scope's condition on part table `t`. `ranges`: the parts to sum instead (their bounds
+    may be bound parameters, for a statement compiled once: bucket_sums)."""
     parts = [select(*[t.c[c] for c in by], *[func.sum(t.c[c]).label(c) for c in counters])
              .where(where(t), t.c.hour >= a, t.c.hour < b)
              .group_by(*[t.c[c] for c in by]).having(func.count() > 0)
-             for t, a, b in bucket_parts(table, start, end, coarsest, need)]
+             for t, a, b in (bucket_parts(table, start, end, coarsest, need)
+                             if ranges is None else ranges)]
     if len(parts) == 1:
         return parts[0]
     u = union_all(*parts).subquery()
@@ -371,12 +381,52 @@ def bucket_sums(engine: Engine, scope: str, start: datetime, end: datetime,
     than the buckets); whole local months and days of the window come from the rollups. `by`
     may hold "hour" (the first hour of each bucket, day or month read: a daily chart passes
     coarsest="day")."""
-    need = {*parse_scope(scope), *by} - {"hour"}
-    q = summed_parts(s.dossier_buckets, lambda t: scope_filter(t, scope), start, end, by,
-                     counters, coarsest, need)
-    return _rows_frame(engine, q, {**{c: pl.Datetime("us") if c == "hour" else pl.String
-                                      for c in by},
-                                   **{c: pl.Int64 for c in counters}})
+    filters = parse_scope(scope)
+    need = {*filters, *by} - {"hour"}
+    ranges = bucket_parts(s.dossier_buckets, start, end, coarsest, need)
+    schema = {**{c: pl.Datetime("us") if c == "hour" else pl.String for c in by},
+              **{c: pl.Int64 for c in counters}}
+    if any(col not in t.c for t, _, _ in ranges for col in filters):
+        q = summed_parts(s.dossier_buckets, lambda t: scope_filter(t, scope), start, end, by,
+                         counters, coarsest, need)
+        return _rows_frame(engine, q, schema)
+    # The statement depends on the window only through its parts' tables: compiled once
+    # per shape, bound to this window's bounds and the scope's codes (building and
+    # compiling it cost more than the read on a page's seven sums).
+    values: dict[str, Any] = {f"scope_{i}": code for i, code in enumerate(filters.values())}
+    for i, (_, a, b) in enumerate(ranges):
+        values.update({f"from_{i}": a, f"to_{i}": b})
+
+    def build() -> Select:
+        def where(t: Table) -> ColumnElement[bool]:
+            return and_(*[t.c[col] == bindparam(f"scope_{i}", type_=t.c[col].type)
+                          for i, col in enumerate(filters)])
+
+        bound = [(t, bindparam(f"from_{i}", type_=DateTime()),
+                  bindparam(f"to_{i}", type_=DateTime())) for i, (t, _, _) in enumerate(ranges)]
+        return summed_parts(s.dossier_buckets, where, start, end, by, counters, ranges=bound)
+
+    shape = ("bucket_sums", tuple(t.name for t, _, _ in ranges), tuple(by), counters,
+             tuple(filters))
+    with engine.connect() as conn:
+        return _rows_on(conn, _compiled(conn.dialect, shape, build), schema, values)
+
+
+_COMPILED: WeakKeyDictionary[Dialect, dict[tuple, Compiled]] = WeakKeyDictionary()
+_COMPILED_MAX = 512  # shapes per dialect (a page has a few dozen)
+
+
+def _compiled(dialect: Dialect, shape: tuple, build: Callable[[], Select]) -> Compiled:
+    """The statement of `shape` compiled for `dialect`, built and compiled on first use:
+    `shape` must determine the statement but for its named bound parameters."""
+    cache = _COMPILED.setdefault(dialect, {})
+    got = cache.get(shape)
+    if got is None:
+        if len(cache) >= _COMPILED_MAX:
+            cache.clear()
+        got = cache[shape] = build().compile(dialect=dialect,
+                                             compile_kwargs={"render_postcompile": True})
+    return got
 
 
 def near_due_limit(at: datetime) -> datetime:
