@@ -24,8 +24,8 @@ import polars as pl
 from sqlalchemy import Connection, DateTime, func, literal_column, select
 
 from ioc.db import schema as s
-from ioc.db.upsert import upsert_frame
-from ioc.kpis.buckets import bucket_delta, grain_start, roll_up, spans
+from ioc.kpis.buckets import grain_start, spans
+from ioc.kpis.p90_store import write_day_month
 
 KEYS = ("hour", "province_code", "kind", "bin")
 COUNTERS = ("reports", "total_us")
@@ -55,14 +55,8 @@ def time_rows(states: pl.DataFrame) -> pl.DataFrame:
 def write_feedback_times(conn: Connection, new_states: pl.DataFrame,
                          replaced: pl.DataFrame) -> None:
     """Add the batch's change of the day and month histograms, in the caller's transaction."""
-    day = bucket_delta(time_rows(new_states), time_rows(replaced), KEYS, COUNTERS)
-    if day.is_empty():
-        return
-    month = roll_up(day, "month", KEYS, COUNTERS)
-    # Sorted: one global order of row locks (no deadlock between instances on PostgreSQL).
-    for grain, frame in (("day", day), ("month", month)):
-        upsert_frame(conn, s.FEEDBACK_TIME_ROLLUPS[grain], frame.sort(list(KEYS)), keys=KEYS,
-                     add=COUNTERS)
+    write_day_month(conn, s.FEEDBACK_TIME_ROLLUPS, time_rows(new_states), time_rows(replaced),
+                    KEYS, COUNTERS)
 
 
 def province_times(conn: Connection, province: str, start: datetime, end: datetime

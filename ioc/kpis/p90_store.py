@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import Connection, DateTime, and_, func, literal_column, select
+from sqlalchemy import Connection, DateTime, Table, and_, func, literal_column, select
 
 from ioc.db import schema as s
 from ioc.db.upsert import upsert_frame
@@ -41,16 +41,24 @@ def p90_rows(states: pl.DataFrame) -> pl.DataFrame:
                        pl.lit(1, pl.Int64).alias("completions")).cast(schema)  # type: ignore[arg-type]
 
 
-def write_p90(conn: Connection, new_states: pl.DataFrame, replaced: pl.DataFrame) -> None:
-    """Add the batch's change of the day and month histograms, in the caller's transaction."""
-    day = bucket_delta(p90_rows(new_states), p90_rows(replaced), KEYS, COUNTERS)
+def write_day_month(conn: Connection, tables: dict[str, Table], new_rows: pl.DataFrame,
+                    old_rows: pl.DataFrame, keys: tuple[str, ...],
+                    counters: tuple[str, ...]) -> None:
+    """Add new − old rows (keyed by their local day in `hour`) to a day table and its month
+    roll-up, in the caller's transaction (the dossier p90 and feedback time histograms)."""
+    day = bucket_delta(new_rows, old_rows, keys, counters)
     if day.is_empty():
         return
-    month = roll_up(day, "month", KEYS, COUNTERS)
+    month = roll_up(day, "month", keys, counters)
     # Sorted: one global order of row locks (no deadlock between instances on PostgreSQL).
     for grain, frame in (("day", day), ("month", month)):
-        upsert_frame(conn, s.P90_ROLLUPS[grain], frame.sort(list(KEYS)), keys=KEYS,
-                     add=COUNTERS)
+        upsert_frame(conn, tables[grain], frame.sort(list(keys)), keys=keys, add=counters)
+
+
+def write_p90(conn: Connection, new_states: pl.DataFrame, replaced: pl.DataFrame) -> None:
+    """Add the batch's change of the day and month histograms, in the caller's transaction."""
+    write_day_month(conn, s.P90_ROLLUPS, p90_rows(new_states), p90_rows(replaced), KEYS,
+                    COUNTERS)
 
 
 def _completed(province: str, start: datetime, end: datetime):  # noqa: ANN202
