@@ -23,7 +23,9 @@ SCHEMA = {"feedback_id": pl.String, "seq": pl.Int64, "status": pl.String,
           "text": pl.String, "lat": pl.Float64, "lon": pl.Float64,
           "received_at": pl.Datetime("us"), "due_at": pl.Datetime("us"),
           "responded_at": pl.Datetime("us"), "closed_at": pl.Datetime("us"),
-          "rating": pl.String, "is_open": pl.Boolean}
+          "rating": pl.String, "is_open": pl.Boolean,
+          # Office times stored at write time (migration 0020): large integers.
+          "response_us": pl.Int64, "close_us": pl.Int64}
 REPLACE = tuple(c for c in SCHEMA if c != "feedback_id")
 NOT_NULL = {c.name for c in T.c if not c.nullable}
 # Values CSV and SQL quoting could get wrong: separators, quotes, newlines, backslashes,
@@ -41,7 +43,8 @@ def _row(i: int, seq: int, text: str | None) -> dict:
             "lon": -1e-7 * i, "received_at": datetime(2026, 3, 1, 7, 8, 9, 123456 + i),
             "due_at": datetime(2026, 3, 9, 23, 59, 59, 999999),
             "responded_at": None if i % 2 else datetime(2026, 3, 2, 0, 0, 0, 1),
-            "closed_at": None, "rating": None, "is_open": bool(i % 2)}
+            "closed_at": None, "rating": None, "is_open": bool(i % 2),
+            "response_us": None if i % 2 else 3_600_000_000 * i + 7, "close_us": None}
 
 
 def _frame(rows: list[dict]) -> pl.DataFrame:
