@@ -182,6 +182,13 @@ def test_terms_day_and_page_reads_equal_recounts(engine: Engine) -> None:
              ward=None, label=None)
     @example(a=24 * 23, length=48, scope="province:25", limit=5, platform=None, ward="04792",
              label="negative")
+    # Wide unfiltered windows: the "a few posts listed" check below never rests on the draw.
+    @example(a=0, length=24 * 45, scope="province:25", limit=10, platform=None, ward=None,
+             label=None)
+    @example(a=24 * 5, length=24 * 20, scope="province:25", limit=3, platform=None, ward=None,
+             label=None)
+    @example(a=24 * 15, length=24 * 30, scope="province:25", limit=40, platform=None,
+             ward=None, label=None)
     def window_reads(a: int, length: int, scope: str, limit: int, platform: str | None,
                      ward: str | None, label: str | None) -> None:
         start = span[0] + timedelta(hours=a)
