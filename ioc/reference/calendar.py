@@ -17,9 +17,14 @@ schedules are out of scope. Vietnam has no daylight saving time, so local minute
 
 from __future__ import annotations
 
+import importlib.util
+import threading
 from bisect import bisect_left
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -38,10 +43,38 @@ DAY_MINUTES = DAY_US // MINUTE_US  # 480 office minutes in a working day
 _BASE_YEAR = 2000  # origin of the office-time line (any year works; holidays are per year)
 
 
+# The Vietnamese calendar's module, loaded from its file on its own: importing it by name
+# runs holidays.countries' __init__, which imports every country's calendar (≈280 modules,
+# 0.2–0.8 s on a fresh process's first working-day computation, e.g. the Overview's first
+# draw). Same class, same dates (a test compares them with holidays.country_holidays("VN")).
+_VN_LOCK = threading.Lock()
+_vn_calendar: Callable[..., Any] | None = None
+
+
+def _vietnam() -> Callable[..., Any]:
+    """holidays' Vietnam class from holidays/countries/vietnam.py alone (under a private
+    module name, so holidays.countries stays as the package builds it); the package's own
+    lookup, which imports every country, if that file cannot be loaded."""
+    global _vn_calendar
+    with _VN_LOCK:
+        if _vn_calendar is None:
+            _vn_calendar = partial(holidays.country_holidays, "VN")
+            path = Path(holidays.__file__).parent / "countries" / "vietnam.py"
+            spec = importlib.util.spec_from_file_location("_ioc_holidays_vn", path)
+            if spec is not None and spec.loader is not None and path.is_file():
+                module = importlib.util.module_from_spec(spec)
+                try:
+                    spec.loader.exec_module(module)
+                    _vn_calendar = module.Vietnam
+                except (ImportError, AttributeError):  # another layout: the package's way
+                    pass
+        return _vn_calendar
+
+
 @lru_cache(maxsize=256)
 def holiday_dates(year: int) -> frozenset[date]:
     """Vietnamese public holidays (incl. substituted days off) of one year, cached."""
-    return frozenset(holidays.country_holidays("VN", years=year).keys())
+    return frozenset(_vietnam()(years=year).keys())
 
 
 def is_working_day(d: date) -> bool:
@@ -54,14 +87,11 @@ def is_working_day(d: date) -> bool:
 @lru_cache(maxsize=256)
 def _workdays(year: int) -> tuple[int, ...]:
     """Ordinals of the working days of a year, ascending."""
-    d, end = date(year, 1, 1), date(year + 1, 1, 1)
-    off = holiday_dates(year)
-    out: list[int] = []
-    while d < end:
-        if d.weekday() < 5 and d not in off:
-            out.append(d.toordinal())
-        d += timedelta(days=1)
-    return tuple(out)
+    off = {d.toordinal() for d in holiday_dates(year)}
+    # Ordinal 1 (1 Jan of year 1) was a Monday: (o - 1) % 7 is the weekday, no date objects
+    # (a fresh process walks every year since _BASE_YEAR on its first office time).
+    return tuple(o for o in range(date(year, 1, 1).toordinal(), date(year + 1, 1, 1).toordinal())
+                 if (o - 1) % 7 < 5 and o not in off)
 
 
 @lru_cache(maxsize=512)

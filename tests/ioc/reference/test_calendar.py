@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 
+import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,6 +27,25 @@ def test_holidays_package_knows_tet_2026_and_national_day() -> None:
     assert date(2026, 2, 17) in days  # the first day of the lunar year
     assert {date(2026, 9, 1), date(2026, 9, 2)} <= days
     assert {date(2025, 9, 1), date(2025, 9, 2)} <= cal.holiday_dates(2025)
+
+
+def test_vietnamese_calendar_loaded_alone_gives_the_packages_dates() -> None:
+    # The narrow load (holidays/countries/vietnam.py alone) must list what the package's own
+    # country_holidays("VN") lists, every year the office-time line is likely to touch.
+    for year in range(2000, 2041):
+        assert cal.holiday_dates(year) == frozenset(
+            holidays.country_holidays("VN", years=year).keys()), year
+
+
+def test_first_working_day_computation_imports_no_other_country() -> None:
+    # A fresh process: the first office time loads the Vietnamese calendar only, not the
+    # ≈280 country modules of holidays.countries (0.2–0.8 s of a page's first draw).
+    code = ("import sys; from datetime import datetime; from ioc.reference import calendar as c;"
+            "c.office_time(datetime(2026, 2, 17, 9, tzinfo=c.TZ));"
+            "print(sorted(m for m in sys.modules if m.startswith('holidays.countries')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"
 
 
 @pytest.mark.parametrize(
