@@ -306,15 +306,16 @@ def feedback_queries(province: str, period: Any, page: str) -> list[Query]:
         *[Query(page, f"options_{c}",
                 lambda e, now, c=c: fq.feedback_options(e, scope, period, c))
           for c in ("ward_code", "agency_code", "category")],
-        Query(page, "kpis", lambda e, now: fv.feedback_kpis(e, scope, period,
+        Query(page, "kpis", lambda e, now: fv.feedback_kpis(e, scope, period, now,
                                                             targets=load_targets(e))),
         Query(page, "deadlines", lambda e, now: fq.deadline_list(e, scope)),
         Query(page, "channel_trend",
               lambda e, now: fq.channel_trend(e, scope, period, every=every)),
         Query(page, "breakdown_category",
-              lambda e, now: fv.feedback_breakdown(e, scope, period, "category")),
+              lambda e, now: fv.feedback_breakdown(e, scope, period, "category", now)),
         Query(page, "breakdown_agency",
-              lambda e, now: fv.feedback_breakdown(e, scope, period, "agency_code")),
+              lambda e, now: fv.feedback_breakdown(e, scope, period, "agency_code",
+                                                   now)),
         Query(page, "backlog", lambda e, now: fv.backlog_age(e, scope, at(now))),
         Query(page, "hotspots", hotspot_map),
         Query(page, "cell_reports", cell_reports),
@@ -361,9 +362,12 @@ def _drill_target(engine: Engine, province: str) -> tuple[str, str]:
 
 def _page_draws(queries: list[Query]) -> Iterator[tuple[Query, Any]]:
     """Each query with the draw it runs in: a Dossiers page's queries share one draw's state
-    reads (ioc.kpis.values.shared_states), as its loaders do (ioc.ui.dossiers.loaders)."""
+    reads (ioc.kpis.values.shared_states), a Feedback page's its open reports
+    (ioc.kpis.feedback_values.shared_reports), as their loaders do (ioc.ui.dossiers.loaders,
+    ioc.ui.feedback.loaders)."""
     from contextlib import nullcontext
 
+    from ioc.kpis.feedback_values import shared_reports
     from ioc.kpis.values import shared_states
 
     store: dict[Any, Any] = {}
@@ -371,7 +375,9 @@ def _page_draws(queries: list[Query]) -> Iterator[tuple[Query, Any]]:
     for q in queries:
         if q.page != page:
             store, page = {}, q.page
-        yield q, shared_states(store) if q.page.startswith("dossiers.") else nullcontext()
+        yield q, (shared_states(store) if q.page.startswith("dossiers.")
+                  else shared_reports(store) if q.page.startswith("feedback.")
+                  else nullcontext())
 
 
 def time_pages(url: str, province: str, end_iso: str, runs: int, warm: bool

@@ -4,6 +4,9 @@ by ',' (e.g. 'agency:SXD-25,category:giao thông')."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -56,21 +59,55 @@ def feedback_bucket_sums(engine: Engine, scope: str, start: datetime, end: datet
     """Feedback counters of the scope summed in SQL over ``[start, end)`` per group of `by`;
     whole local months and days come from the narrowest day and month rollups holding the
     scope's and `by`'s columns, hours at the edges."""
+    schema = {**{c: pl.String for c in by}, **{c: pl.Int64 for c in FEEDBACK_COUNTERS}}
+    if start >= end:  # an instant (the backlog, a state count): no bucket, no query
+        return pl.DataFrame(schema=schema)
     q = summed_parts(s.feedback_buckets, lambda t: _where(t, scope), start, end, by,
                      FEEDBACK_COUNTERS, need={*parse_scope(scope), *by})
     # A few rows: SQLAlchemy's cached compilation costs less than the DB-API read's own.
     with engine.connect() as conn:
         rows = [tuple(r) for r in conn.execute(q)]
-    return pl.DataFrame(rows, schema={**{c: pl.String for c in by},
-                                      **{c: pl.Int64 for c in FEEDBACK_COUNTERS}},
-                        orient="row")
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+# Reports open at an instant, shared within a `shared_reports` block: a Feedback page draw
+# asks for them at its window's end four times (the tiles, both breakdowns, the backlog).
+_SHARED_REPORTS: ContextVar[dict[Any, pl.DataFrame] | None] = ContextVar("shared_reports",
+                                                                          default=None)
+
+
+@contextmanager
+def shared_reports(store: dict[Any, pl.DataFrame] | None = None) -> Iterator[None]:
+    """Within the block, report_frame reads the reports open at an instant once per (engine,
+    scope, instant) with every BREAKDOWNS column into `store` (a fresh one by default) and
+    serves each grouping from it. The caller vouches that the rows do not change
+    meanwhile: one page draw, or a store keyed on the committed aggregator batch
+    (ioc.ui.feedback.loaders)."""
+    token = _SHARED_REPORTS.set({} if store is None else store)
+    try:
+        yield
+    finally:
+        _SHARED_REPORTS.reset(token)
 
 
 def report_frame(engine: Engine, scope: str, at: datetime, by: list[str]) -> pl.DataFrame:
     """Reports of the scope open at `at`: received before it and still open, or closed at or
-    after it, as two disjoint index ranges on ix_feedback_closed_open under UNION ALL."""
-    f = s.feedback
+    after it (REPORT_COLUMNS + `by`). Inside `shared_reports`, from the block's one read."""
     cols = [*REPORT_COLUMNS, *[c for c in by if c not in REPORT_COLUMNS]]
+    store = _SHARED_REPORTS.get()
+    if store is None or not set(by) <= set(BREAKDOWNS):
+        return _report_read(engine, scope, at, cols)
+    key = (engine, scope, at)
+    shared = store.get(key)
+    if shared is None:
+        shared = store[key] = _report_read(engine, scope, at, [*REPORT_COLUMNS, *BREAKDOWNS])
+    return shared.select(cols)
+
+
+def _report_read(engine: Engine, scope: str, at: datetime, cols: list[str]) -> pl.DataFrame:
+    """report_frame's read: two disjoint index ranges on ix_feedback_closed_open under
+    UNION ALL."""
+    f = s.feedback
     where = _where(f, scope)
     sel = select(*[f.c[c] for c in cols])
     parts = [sel.where(where, f.c.closed_at.is_(None), f.c.received_at < at),

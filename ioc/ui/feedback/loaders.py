@@ -1,11 +1,17 @@
 """Cached reads of the Feedback page: each loader takes the database URL, the scope and the
 period as plain values (the cache key) and returns what ioc.kpis.feedback_values and
 ioc.feedback.queries compute; cache lifetimes are the Dossiers page's, and the KPI, breakdown,
-backlog and trend loaders are keyed on the last committed batch like its scorecards."""
+backlog and trend loaders are keyed on the last committed batch like its scorecards. Those
+evaluate the state at one instant per batch for DRAW_SECONDS and share its read
+(ioc.kpis.feedback_values.shared_reports): a page draw reads the reports open at its window's
+end once, not four times."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -18,15 +24,46 @@ from ioc.feedback.queries import (
     received_reports,
     report_list,
 )
-from ioc.kpis.feedback_values import backlog_age, feedback_breakdown, feedback_kpis
+from ioc.kpis.feedback_values import (
+    backlog_age,
+    feedback_breakdown,
+    feedback_kpis,
+    shared_reports,
+)
 from ioc.kpis.targets import load_targets
 from ioc.kpis.values import KpiValue
 from ioc.kpis.windows import Period
 from ioc.reference.catalogue import agencies
 from ioc.ui.batch_cache import Batch, batched
 from ioc.ui.components import get_engine
-from ioc.ui.dossiers.loaders import FAST_TTL, LIVE_SECONDS, SLOW_TTL, commune_names
+from ioc.ui.dossiers.loaders import (
+    DRAW_SECONDS,
+    FAST_TTL,
+    LIVE_SECONDS,
+    SLOW_TTL,
+    commune_names,
+)
 from ioc.ui.scoping import scoped  # every read cut to the signed-in user's scope
+
+
+@st.cache_data(ttl=DRAW_SECONDS, show_spinner=False)
+def _draw_now(url: str, batch: Batch) -> datetime:
+    """The instant the state loaders of `batch` evaluate at (cleared with every
+    st.cache_data, so a cleared cache never meets an older draw's store)."""
+    return datetime.now(UTC)
+
+
+@st.cache_resource(ttl=DRAW_SECONDS, max_entries=16, show_spinner=False)
+def _draw_store(url: str, batch: Batch, now: datetime) -> dict[Any, pl.DataFrame]:
+    return {}  # filled by ioc.kpis.feedback_values.report_frame; the rows are `batch`'s
+
+
+@contextmanager
+def _draw(url: str, batch: Batch) -> Iterator[datetime]:
+    """The shared instant of this batch's draw, its open reports read once meanwhile."""
+    now = _draw_now(url, batch)
+    with shared_reports(_draw_store(url, batch, now)):
+        yield now
 
 
 @scoped
@@ -35,8 +72,9 @@ from ioc.ui.scoping import scoped  # every read cut to the signed-in user's scop
 def load_kpis(url: str, batch: Batch, scope: str, start: datetime, end: datetime, window: str
               ) -> list[KpiValue]:
     engine = get_engine(url)
-    return feedback_kpis(engine, scope, Period(start, end, window),
-                         targets=load_targets(engine))
+    with _draw(url, batch) as now:
+        return feedback_kpis(engine, scope, Period(start, end, window), now,
+                             targets=load_targets(engine))
 
 
 @scoped
@@ -44,14 +82,19 @@ def load_kpis(url: str, batch: Batch, scope: str, start: datetime, end: datetime
 @st.cache_data(ttl=LIVE_SECONDS, max_entries=512, show_spinner=False)
 def load_breakdown(url: str, batch: Batch, scope: str, start: datetime, end: datetime, window: str,
                    by: str) -> pl.DataFrame:
-    return feedback_breakdown(get_engine(url), scope, Period(start, end, window), by)
+    with _draw(url, batch) as now:
+        return feedback_breakdown(get_engine(url), scope, Period(start, end, window), by, now)
 
 
 @scoped
 @batched
 @st.cache_data(ttl=LIVE_SECONDS, max_entries=512, show_spinner=False)
-def load_backlog(url: str, batch: Batch, scope: str, at: datetime) -> pl.DataFrame:
-    return backlog_age(get_engine(url), scope, at)
+def load_backlog(url: str, batch: Batch, scope: str, end: datetime) -> pl.DataFrame:
+    """The backlog at the window's `end`, or at the draw's instant when that is earlier (a
+    window that ends with the current hour): the instant the tiles evaluate at."""
+    with _draw(url, batch) as now:
+        at = min(end, now.astimezone(UTC).replace(tzinfo=None))  # naive UTC, as `end`
+        return backlog_age(get_engine(url), scope, at.replace(tzinfo=UTC))
 
 
 @scoped

@@ -157,9 +157,9 @@ def render_breakdowns(url: str, province: str, period: Period, state: FeedbackSt
                      highlight=("agency_code", state.agency))
 
 
-def render_backlog(url: str, scope: str, at: datetime, tag: str) -> None:
+def render_backlog(url: str, scope: str, end: datetime, tag: str) -> None:
     section("backlog_age")
-    frame = load_backlog(url, scope, at)
+    frame = load_backlog(url, scope, end)  # at the tiles' instant (the loader's draw)
     chart, table = st.columns([3, 2], gap="medium")
     chart.altair_chart(backlog_chart(frame), width="stretch")
     with table:
@@ -271,6 +271,6 @@ def render_feedback(settings: Settings) -> None:
         at = min(period.end, now.astimezone(UTC).replace(tzinfo=None))
         render_trend(url, scope, period, tag)
         render_breakdowns(url, province, period, state, names)
-        render_backlog(url, scope, at, tag)
+        render_backlog(url, scope, period.end, tag)
         render_hotspots(url, province, state, at, names["ward_code"], tag)
         render_report_list(url, scope, period, tag, names)
