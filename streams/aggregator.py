@@ -15,40 +15,42 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import socket
 import threading
 import time
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import polars as pl
 from kafka import KafkaAdminClient, KafkaProducer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.structs import OffsetAndMetadata
-from sqlalchemy import Connection, Engine, delete
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, delete
 
-from ioc.db.schema import aggregator_batches, dead_letters
-from ioc.db.upsert import upsert
+from ioc.db.schema import dead_letters
 from ioc.events.contracts import BY_TOPIC, FEEDBACK, SOCIAL, TOPIC_DLQ, Contract
 from ioc.events.decode import ROW, Decoded, decode_batch
-from ioc.events.redact import (
-    payload_digest,
-    redact_frame,
-    redact_payload,
-    redact_text,
-    redacted_reason,
-)
+from ioc.events.redact import payload_digest, redact_frame, redact_payload
 from streams import offsets
 from streams.alert_evaluator import AlertEvaluator
-from streams.apply import APPLY
 from streams.clients import make_consumer, make_producer
 from streams.reminder_scan import ReminderScanner
 from streams.topics import STREAM_TOPICS
+from streams.transactor import (
+    POISON,
+    STAGE_APPLY,
+    DeadRecord,
+    Job,
+    Transactor,
+    TransactorProcess,
+    dead_id_of,
+    exception_reason,
+    utcnow,
+    write_heartbeat,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,16 +63,9 @@ DLQ_RETENTION_DAYS = float(os.environ.get("IOC_DLQ_RETENTION_DAYS", "30") or 30)
 PURGE_EVERY_S = 3600.0
 # How long a poll waits for the next fetch to top a batch up (see Aggregator._poll).
 TOP_UP_MS = int(os.environ.get("IOC_POLL_TOP_UP_MS", "50") or 50)
-# What a poison record may raise: any Exception, and Polars/pyo3 panics (a BaseException).
-POISON: tuple[type[BaseException], ...] = (Exception, pl.exceptions.PanicException)
-# The aggregator's own dead letters: the stage of the decoder and of the bisected apply.
-STAGE_DECODE, STAGE_APPLY = "aggregate", "apply"
-REASON_CHARS = 300  # type name + the message's first 240 characters
-_QUOTED = re.compile(r"""(["'])(?:(?!\1).){0,2000}\1""")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+# The aggregator's own dead letters: the stage of the decoder (the apply stage: transactor).
+STAGE_DECODE = "aggregate"
+__all__ = ["Aggregator", "STAGE_APPLY", "dead_id_of", "utcnow"]
 
 
 def cluster_id_of(bootstrap: str) -> str:
@@ -81,6 +76,10 @@ def cluster_id_of(bootstrap: str) -> str:
         admin.close()
 
 
+class RolledBack(RuntimeError):
+    """Why a batch's transaction was rolled back (raised nowhere: returned to _settle)."""
+
+
 @dataclass
 class BatchStats:
     records: int = 0
@@ -88,33 +87,6 @@ class BatchStats:
     dead: int = 0
     archived_dead: int = 0
     poison: int = 0  # of `dead`: records that raised while applied
-
-
-@dataclass
-class DeadRecord:
-    rec: Any  # the ConsumerRecord
-    reason: str
-    stage: str
-
-
-def exception_reason(exc: BaseException) -> str:
-    """Exception type and the first line of its message, quoted values masked and personal
-    data redacted: SQL drivers and our own code may quote the offending value."""
-    orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's exception
-    lines = str(orig).strip().splitlines()
-    msg = _QUOTED.sub(r"\1…\1", lines[0] if lines else "")[:240]
-    return redacted_reason(f"{type(exc).__name__}: {msg}".rstrip(": "), REASON_CHARS)
-
-
-def dead_id_of(cluster_id: str, topic: str, partition: int, offset: int) -> str:
-    return f"{cluster_id}/{topic}/{partition}/{offset}"
-
-
-def _header(value: bytes | None, limit: int) -> str | None:
-    # Headers come from anyone who can produce: decode leniently, no NUL, bounded.
-    if value is None:
-        return None
-    return value.decode("utf-8", "replace").replace("\x00", "")[:limit]
 
 
 @dataclass
@@ -170,7 +142,8 @@ class Aggregator:
                  reminder_every_s: float = 60.0,
                  alerts: AlertEvaluator | None = None,
                  alert_every_s: float = 5.0,
-                 dlq_retention_days: float | None = None) -> None:
+                 dlq_retention_days: float | None = None,
+                 apply_in_process: bool = True) -> None:
         self.bootstrap = bootstrap
         self.engine = engine
         self.group = group
@@ -197,8 +170,14 @@ class Aggregator:
                                    else dlq_retention_days)
         self._last_purge = 0.0
         self._dlq_sends = 0
-        # One apply thread: a full batch's transaction runs there while this thread polls the
-        # next one (kafka-python's unpacking overlaps SQLite's and Polars' GIL-free work).
+        # The batch's transaction runs in a process of its own (see streams.transactor); in
+        # this process only when a caller needs to reach into it (tests' fault injection).
+        self.transactor: Transactor | TransactorProcess = (
+            TransactorProcess(engine.url.render_as_string(hide_password=False), group,
+                              self.cluster_id, self.instance) if apply_in_process
+            else Transactor(engine, group, self.cluster_id, self.instance))
+        # One apply thread waits for a full batch's transaction while this thread polls and
+        # decodes the next one.
         self._apply_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ioc-apply")
         self._inflight: tuple[_Pending, Future[BaseException | None]] | None = None
 
@@ -319,44 +298,35 @@ class Aggregator:
         return pending
 
     def _transact(self, p: _Pending) -> BaseException | None:
-        """Dead letters out, then one transaction for state, buckets, dead letters and the
-        fenced offsets. Returns None when committed, else why it was rolled back. Runs on the
-        caller's thread or the apply thread: touches no consumer state."""
+        """Dead letters out, then the batch's one transaction (state, buckets, dead letters,
+        the fenced offsets) by the transactor. Returns None when committed, else why it was
+        rolled back. Runs on the caller's thread or the apply thread: touches no consumer
+        state."""
         batch, frames, archive, dead = p.stats, p.frames, p.archive, p.dead
         sent = 0
         while True:
             sent = self._dead_letter(dead, sent)
-            try:
-                with self.engine.begin() as conn:
-                    batch.applied = self._apply(conn, frames, archive)
-                    self._store_dead(conn, dead)
-                    for tp, off in p.new_offsets.items():
-                        offsets.advance(conn, self.group, tp, p.expected.get(tp),
-                                        offsets.Stored(self.cluster_id, off))
-                    batch.archived_dead = len(archive)
-                    self._write_heartbeat(conn, batch, committed=True)
+            out = self.transactor.run(Job(frames, archive, dead, p.expected, p.new_offsets,
+                                          batch.records, self._lag))
+            if out.committed:
+                batch.applied, batch.archived_dead = out.applied, out.archived
                 break
-            except (offsets.Fenced, OperationalError) as exc:
-                # Rolled back: another instance owns the partition now, or the database hit a
-                # transient error (deadlock, lost connection). Re-read from the stored offsets.
-                return exc
-            except POISON as exc:
-                log.warning("%s batch failed (%s): isolating the records that raise",
-                            self.instance, exception_reason(exc))
-                try:
-                    poison = self._isolate(p.by_topic, frames, archive)
-                except OperationalError as again:
-                    return again
-                if not poison:
-                    # Nothing raises alone: not a record's fault (the database or our code).
-                    # Re-read later rather than dead-letter good records; never crash.
-                    log.error("%s batch fails but no record raises alone; retrying",
-                              self.instance)
-                    time.sleep(1.0)  # back off: the same batch will be read again
-                    return exc
-                frames, archive = self._without(p.by_topic, frames, archive, poison)
-                dead.extend(poison)
-                batch.poison += len(poison)
+            if out.transient:  # fenced, or a transient database error: re-read
+                return RolledBack(out.failure or "rolled back")
+            if not out.poison:
+                # Nothing raises alone: not a record's fault (the database or our code).
+                # Re-read later rather than dead-letter good records; never crash.
+                log.error("%s batch fails (%s) but no record raises alone; retrying",
+                          self.instance, out.failure)
+                time.sleep(1.0)  # back off: the same batch will be read again
+                return RolledBack(out.failure or "failed")
+            log.warning("%s batch failed (%s): %d records raise alone, dead-lettered",
+                        self.instance, out.failure, len(out.poison))
+            poison = [DeadRecord(archive[i] if t == TOPIC_DLQ else p.by_topic[t][i], reason,
+                                 STAGE_APPLY) for t, i, reason in out.poison]
+            frames, archive = self._without(p.by_topic, frames, archive, poison)
+            dead.extend(poison)
+            batch.poison += len(poison)
         batch.dead = len(dead)
         return None
 
@@ -414,63 +384,6 @@ class Aggregator:
         return Decoded(frame=pl.concat([left.frame, shifted]),
                        bad=left.bad + [(i + mid, r) for i, r in right.bad])
 
-    def _apply(self, conn: Connection, frames: dict[str, pl.DataFrame], archive: list) -> int:
-        applied = 0
-        for topic, frame in frames.items():
-            applied += APPLY[BY_TOPIC[topic].stream](conn, frame.drop(ROW))
-        self._archive(conn, archive)
-        return applied
-
-    def _trial(self, frames: dict[str, pl.DataFrame], archive: list) -> BaseException | None:
-        """Apply a subset in a transaction that is always rolled back: what does it raise?
-        A transient database error propagates (the whole batch is retried later)."""
-        with self.engine.connect() as conn:
-            tx = conn.begin()
-            try:
-                self._apply(conn, frames, archive)
-            except OperationalError:
-                raise
-            except POISON as exc:
-                return exc
-            finally:
-                if tx.is_active:
-                    tx.rollback()
-        return None
-
-    def _isolate(self, by_topic: dict[str, list], frames: dict[str, pl.DataFrame],
-                 archive: list) -> list[DeadRecord]:
-        """Bisect the batch (records of every topic, archived dead letters too) until the
-        records that raise on their own are found."""
-        units: list[tuple[str, int]] = [(t, int(i)) for t, f in frames.items()
-                                        for i in f[ROW].to_list()]
-        units += [(TOPIC_DLQ, i) for i in range(len(archive))]
-        found: list[DeadRecord] = []
-
-        def subset(part: list[tuple[str, int]]) -> tuple[dict[str, pl.DataFrame], list]:
-            rows: dict[str, list[int]] = defaultdict(list)
-            for t, i in part:
-                rows[t].append(i)
-            sub = {t: f.filter(pl.col(ROW).is_in(rows[t])) for t, f in frames.items()
-                   if rows.get(t)}
-            return sub, [archive[i] for i in rows.get(TOPIC_DLQ, [])]
-
-        def bisect(part: list[tuple[str, int]], exc: BaseException) -> None:
-            if len(part) == 1:
-                t, i = part[0]
-                rec = archive[i] if t == TOPIC_DLQ else by_topic[t][i]
-                found.append(DeadRecord(rec, exception_reason(exc), STAGE_APPLY))
-                return
-            mid = len(part) // 2
-            for half in (part[:mid], part[mid:]):
-                failure = self._trial(*subset(half))
-                if failure is not None:
-                    bisect(half, failure)
-
-        first = self._trial(frames, archive)
-        if first is not None:
-            bisect(units, first)
-        return found
-
     @staticmethod
     def _without(by_topic: dict[str, list], frames: dict[str, pl.DataFrame], archive: list,
                  poison: list[DeadRecord]) -> tuple[dict[str, pl.DataFrame], list]:
@@ -515,52 +428,6 @@ class Aggregator:
     def _dead_id(self, rec: Any) -> str:
         return dead_id_of(self.cluster_id, rec.topic, rec.partition, rec.offset)
 
-    def _store_dead(self, conn: Connection, dead: list[DeadRecord]) -> None:
-        now = utcnow()
-        rows = []
-        for d in dead:
-            rec = d.rec
-            h = {k: v for k, v in (rec.headers or [])}
-            value = rec.value or b""
-            rows.append({"dead_id": self._dead_id(rec), "cluster_id": self.cluster_id,
-                         "original_topic": rec.topic, "original_partition": rec.partition,
-                         "original_offset": rec.offset, "reason": d.reason,
-                         "stage": d.stage, "source": _header(h.get("source"), 100),
-                         "payload": redact_payload(value),
-                         "payload_sha256": payload_digest(value), "dead_at": now})
-        # First write wins: the copy on ioc.dlq is archived under the same dead_id.
-        upsert(conn, dead_letters, rows, keys=("dead_id",))
-
-    def _archive(self, conn: Connection, recs: list) -> int:
-        rows = []
-        for r in recs:
-            h = {k: v for k, v in (r.headers or [])}
-            topic = _header(h.get("original_topic"), 200)
-            part, off = _header(h.get("original_partition"), 20), _header(
-                h.get("original_offset"), 30)
-            has_origin = bool(topic and part and off and part.isdigit() and off.isdigit())
-            dead_id = (_header(h.get("dead_id"), 300)
-                       or (dead_id_of(self.cluster_id, topic or "", int(part or 0),
-                                      int(off or 0)) if has_origin else None)
-                       or dead_id_of(self.cluster_id, r.topic, r.partition, r.offset))
-            value = r.value or b""
-            rows.append({"dead_id": dead_id, "cluster_id": self.cluster_id,
-                         "original_topic": topic,
-                         "original_partition": int(part or 0) if has_origin else None,
-                         "original_offset": int(off or 0) if has_origin else None,
-                         "reason": redact_text(_header(h.get("reason"), 2000) or "unknown")[0],
-                         "stage": _header(h.get("stage"), 32) or "?",
-                         "source": _header(h.get("source"), 100),
-                         "payload": redact_payload(value),
-                         "payload_sha256": _header(h.get("payload_sha256"), 64)
-                         or payload_digest(value),
-                         "dead_at": datetime.fromtimestamp(r.timestamp / 1000, UTC)
-                         .replace(tzinfo=None) if r.timestamp and r.timestamp > 0 else utcnow()})
-        # A dead letter sent twice (crash before the commit, a connector re-sending a batch)
-        # has one dead_id: stored once, first write wins.
-        upsert(conn, dead_letters, _unique(rows), keys=("dead_id",))
-        return len(rows)
-
     def purge_dead_letters(self, now: datetime | None = None) -> int:
         """Delete dead letters older than the retention period; returns how many."""
         cutoff = (now or utcnow()) - timedelta(days=self.dlq_retention_days)
@@ -588,19 +455,6 @@ class Aggregator:
         ends = self.consumer.end_offsets(assigned)
         return int(sum(max(0, ends[tp] - self.consumer.position(tp)) for tp in assigned))
 
-    def _write_heartbeat(self, conn: Connection, batch: BatchStats, committed: bool) -> None:
-        now = utcnow()
-        row = {"instance": self.instance, "consumer_group": self.group, "heartbeat_at": now,
-               "committed_at": now, "events_total": batch.records if committed else 0,
-               "last_batch_events": batch.records, "lag": self._lag}
-        replace = ["heartbeat_at", "lag", "consumer_group"]
-        if committed:
-            replace += ["committed_at", "last_batch_events"]
-            upsert(conn, aggregator_batches, [row], keys=("instance",), replace=replace,
-                   add=["events_total"])
-        else:
-            upsert(conn, aggregator_batches, [row], keys=("instance",), replace=replace)
-
     def _heartbeat(self, batch: BatchStats) -> None:
         if time.monotonic() - self._last_heartbeat < 2.0:
             return
@@ -610,7 +464,8 @@ class Aggregator:
         except Exception as exc:  # noqa: BLE001 - lag is informative only
             log.info("lag measurement failed: %r", exc)
         with self.engine.begin() as conn:
-            self._write_heartbeat(conn, batch, committed=False)
+            write_heartbeat(conn, self.instance, self.group, self._lag, batch.records,
+                            committed=False)
 
     # ------------------------------------------------------------ loop
     def _maybe_remind(self, batch: BatchStats) -> None:
@@ -663,9 +518,7 @@ class Aggregator:
             self.consumer.close(autocommit=False)
         finally:
             self._apply_pool.shutdown(wait=True)
+            if isinstance(self.transactor, TransactorProcess):
+                self.transactor.close()
             self.producer.close(timeout=5)
 
-
-def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per dead_id (a batch may hold a dead letter and its re-send)."""
-    return list({r["dead_id"]: r for r in reversed(rows)}.values())

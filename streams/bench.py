@@ -84,9 +84,11 @@ def _raw_consume(bootstrap: str, total: int) -> float:
     return n / dt
 
 
-def drain(bootstrap: str, engine: Engine, group: str | None = None) -> float:
+def drain(bootstrap: str, engine: Engine, group: str | None = None,
+          peaks: dict[str, float] | None = None) -> float:
     """Run a fresh aggregator group until its stored offsets reach the topics' ends; seconds
-    from the first poll that returned records to the committed state with lag 0."""
+    from the first poll that returned records to the committed state with lag 0. `peaks`
+    receives the transactor process's peak RSS (MB) under "transactor"."""
     group = group or f"bench-{uuid.uuid4().hex[:8]}"
     agg = Aggregator(bootstrap, engine, group=group)
     ends = end_offsets(bootstrap, list(STREAM_TOPICS))
@@ -102,6 +104,8 @@ def drain(bootstrap: str, engine: Engine, group: str | None = None) -> float:
                 break
     finally:
         agg.close()
+        if peaks is not None:
+            peaks["transactor"] = getattr(agg.transactor, "peak_rss_mb", 0.0)
     return time.perf_counter() - (t_first or time.perf_counter())
 
 
@@ -125,7 +129,8 @@ def run_bench(settings: Settings, events: int = 200000,
 
         raw_eps = _raw_consume(bootstrap, events)
 
-        agg_s = drain(bootstrap, engine)
+        peaks: dict[str, float] = {}
+        agg_s = drain(bootstrap, engine, peaks=peaks)
         peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return {
             "events": events,
@@ -133,6 +138,8 @@ def run_bench(settings: Settings, events: int = 200000,
             "aggregator_eps": round(events / agg_s),
             "ratio": round((events / agg_s) / raw_eps, 3),
             "peak_rss_mb": round(peak_rss, 1),
+            # The aggregator's transaction runs in a process of its own (streams.transactor).
+            "transactor_rss_mb": round(peaks.get("transactor", 0.0), 1),
             "broker_rss_mb": round(broker_rss, 1) if broker_rss else None,
             "produce_eps": round(produce_eps),
             "generate_s": round(gen_s, 1),

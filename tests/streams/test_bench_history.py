@@ -16,6 +16,7 @@ from ioc.kpis.windows import Period
 from ioc.settings import load_settings
 from ioc.ui import batch_cache
 from streams.bench_history import (
+    PackedChunk,
     RuntimeEncoder,
     history_days,
     history_events,
@@ -43,8 +44,9 @@ def test_history_bench_shape_and_replayed_totals(engine, db_url, tmp_path):
     assert result["replay_with_produce_eps"] > 0 and result["peak_rss_mb"]["broker"] > 0
     assert result["database"] == engine.dialect.name
     assert result["replay_eps"] > 0 and result["db_size_mb"] > 0
-    assert set(result["peak_rss_mb"]) >= {"aggregator", "bench", "producer"}
-    assert all(result["peak_rss_mb"][p] > 0 for p in ("aggregator", "bench", "producer"))
+    assert set(result["peak_rss_mb"]) >= {"aggregator", "bench", "producer", "transactor"}
+    assert all(result["peak_rss_mb"][p] > 0 for p in ("aggregator", "bench", "producer",
+                                                      "transactor"))
     pages = result["pages"]
     for page in ("overview", "dossiers.30d", "dossiers.ytd", "dossiers.custom",
                  "dossiers.overdue", "dossiers.drilldown", "alerts", "thresholds",
@@ -82,6 +84,23 @@ def test_producer_sends_what_the_connector_runtime_sends():
         assert encoder.record(contract, event) == (topic, key, value, headers)
     assert any(b"enrichment" in encoder.record(c, e)[2] for c, e in pairs)
     assert encoder.redacted and encoder.enriched
+
+
+def test_packed_chunk_gives_back_the_records_in_order():
+    """What a producer holds between building and sending a chunk (compressed day blocks)
+    gives back exactly the records, in order, with their topics and headers."""
+    encoder = RuntimeEncoder()
+    days = [[encoder.record(c, e) for c, e in day]
+            for day in history_days(2, "25", END, rate=0.05)]
+    days.append([])  # a day without events adds no block
+    chunk = PackedChunk()
+    for day in days:
+        chunk.add(iter(day))  # one pass, as the producer's generator gives them
+    records = [r for day in days for r in day]
+    assert len(records) > 100 and chunk.events == len(records)
+    assert len(chunk.blocks) == 2 and len(chunk.routes) == 3  # one route per stream
+    assert list(chunk) == records
+    assert sum(len(v) for _, _, v, _ in records) > 3 * chunk.nbytes  # held compressed
 
 
 def test_percentiles_nearest_rank():

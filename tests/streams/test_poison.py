@@ -95,7 +95,9 @@ def test_poison_records_isolated_good_ones_counted(broker, engine, monkeypatch):
     p.flush()
     p.close()
 
-    agg = Aggregator(broker.bootstrap, engine, group="g-poison")
+    # In this process: the calendar's fault is monkeypatched here (the database trigger's
+    # poison goes through the transactor process in test_poison_in_transactor_process).
+    agg = Aggregator(broker.bootstrap, engine, group="g-poison", apply_in_process=False)
     try:
         drain(agg)  # raises if the aggregator raised or never caught up (lag 0)
         drain(agg)  # and the dead letters it sent to ioc.dlq are archived
@@ -136,17 +138,17 @@ def test_a_failure_no_record_explains_retries_without_dead_lettering(broker, eng
         p.send("ioc.dossier.v1", key=e["dossier_id"].encode(), value=json.dumps(e).encode())
     p.flush()
     p.close()
-    agg = Aggregator(broker.bootstrap, engine, group="g-flaky")
-    real = agg._write_heartbeat
+    agg = Aggregator(broker.bootstrap, engine, group="g-flaky", apply_in_process=False)
+    real = agg.transactor.write_heartbeat
     failures = []
 
-    def flaky(conn, batch, committed):
-        if committed and not failures:
+    def flaky(conn, records, lag):
+        if not failures:
             failures.append(1)
             raise ValueError("heartbeat table trouble")
-        return real(conn, batch, committed)
+        return real(conn, records, lag)
 
-    monkeypatch.setattr(agg, "_write_heartbeat", flaky)
+    monkeypatch.setattr(agg.transactor, "write_heartbeat", flaky)
     try:
         drain(agg)
     finally:
@@ -155,3 +157,32 @@ def test_a_failure_no_record_explains_retries_without_dead_lettering(broker, eng
     assert db_totals(engine)["dossier.received"] == 20
     with engine.connect() as conn:
         assert conn.execute(select(dead_letters)).all() == []
+
+
+def test_poison_in_transactor_process(broker, engine):
+    """The transaction runs in the transactor's own process (the default): a record the
+    database refuses is found there by trial transactions and dead-lettered by the
+    aggregator; the good records beside it, and its batch's offsets, commit."""
+    t = now_utc() - timedelta(hours=3)
+    good = [dossier_event(f"D-{i}", 1, "received", t) for i in range(50)]
+    _poison_trigger(engine)
+    bad = dossier_event("D-POISON-DB", 1, "received", t)
+    p = make_producer(broker.bootstrap)
+    for e in good[:25] + [bad] + good[25:]:
+        p.send("ioc.dossier.v1", key=e["dossier_id"].encode(), value=json.dumps(e).encode())
+    p.flush()
+    p.close()
+    agg = Aggregator(broker.bootstrap, engine, group="g-poison-proc")
+    try:
+        assert agg.transactor.__class__.__name__ == "TransactorProcess"
+        drain(agg)
+        assert agg.stats.last_batch.poison or agg.stats.dead == 1
+    finally:
+        agg.close()
+    assert db_totals(engine)["dossier.received"] == 50
+    with engine.connect() as conn:
+        rows = conn.execute(select(dead_letters.c.stage, dead_letters.c.reason,
+                                   dead_letters.c.payload_sha256)).all()
+    digest = hashlib.sha256(json.dumps(bad).encode()).hexdigest()
+    assert [(r.stage, r.payload_sha256) for r in rows] == [("apply", digest)]
+    assert "poison row" in rows[0].reason and SECRET not in rows[0].reason
