@@ -13,8 +13,11 @@ archived.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
 import resource
+import threading
+import time
 from collections import defaultdict
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -267,10 +270,36 @@ def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 _CHILD: Transactor | None = None
 
 
-def _start_child(url: str, group: str, cluster_id: str, instance: str) -> None:
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+def _exit_with(aggregator_pid: int) -> None:
+    # A pool worker holds its own call queue's write end, so it never reads EOF when the
+    # aggregator dies (kill -9): it would live on with its database connection. A
+    # transaction cut short here rolls back; its records are read again by the next owner.
+    while _alive(aggregator_pid):
+        time.sleep(0.5)
+    os._exit(0)
+
+
+def _start_child(url: str, group: str, cluster_id: str, instance: str,
+                 aggregator_pid: int) -> None:
     global _CHILD
     from ioc.db.engine import make_engine
 
+    threading.Thread(target=_exit_with, args=(aggregator_pid,), daemon=True,
+                     name="ioc-transactor-watchdog").start()
     _CHILD = Transactor(make_engine(url), group, cluster_id, instance)
 
 
@@ -297,7 +326,8 @@ class TransactorProcess:
         ctx.set_forkserver_preload([__name__])
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx,
                                          initializer=_start_child,
-                                         initargs=(url, group, cluster_id, instance))
+                                         initargs=(url, group, cluster_id, instance,
+                                                   os.getpid()))
         self.peak_rss_mb = 0.0
         self._pool.submit(_ready).result()  # started before the first batch is timed
 
@@ -308,6 +338,10 @@ class TransactorProcess:
         out = self.submit(job).result()
         self.peak_rss_mb = max(self.peak_rss_mb, out.peak_rss_mb)
         return out
+
+    @property
+    def pids(self) -> list[int]:
+        return list(self._pool._processes or {})
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
