@@ -3,12 +3,15 @@
 Per poll: decode each topic's records in bulk, dead-letter what breaks the contract, then in
 ONE database transaction apply entity state + bucket deltas + dead letters + the fenced
 consumer offsets; commit to Kafka only after. On assignment, seek to the offsets in the DB.
+The transaction itself runs in the transactor process (streams/transactor.py): this process
+polls, decodes, dead-letters and decides; that one writes.
 
 A poison record cannot stall or crash-loop it: any exception while decoding or applying (not
-only fencing) makes the aggregator bisect the batch in trial transactions that are rolled back
-until the records that raise are alone; they are dead-lettered (stage `apply`, the exception
-as the reason) and the rest commits as usual. Dead letters are keyed by the original topic,
-partition and offset under the cluster id, so a re-sent or re-read one is stored once.
+only fencing) makes the batch be bisected (decoding here, trial transactions that are rolled
+back in the transactor) until the records that raise are alone; they are dead-lettered (stage
+`aggregate` or `apply`, the exception as the reason) and the rest commits as usual. Dead
+letters are keyed by the original topic, partition and offset under the cluster id, so a
+re-sent or re-read one is stored once.
 """
 
 from __future__ import annotations
