@@ -230,7 +230,7 @@ class Aggregator:
             batch = BatchStats()
             self._heartbeat(batch)
             return batch
-        pending = self._prepare(polled)
+        pending = self._expecting(self._prepare(polled))
         return self._settle(pending, self._transact(pending))
 
     def step(self, timeout_ms: int = 1000) -> BatchStats:
@@ -246,15 +246,18 @@ class Aggregator:
         # With a batch in flight, wait for records no longer than it is likely to take: at the
         # end of a backlog an empty poll must not hold back settling it.
         polled = self._poll(min(timeout_ms, 100) if self._inflight is not None else timeout_ms)
+        # Decoded while the batch in flight is in its transaction (it touches no consumer and
+        # no database); the offsets it expects are known only once that batch is settled.
+        prepared = self._prepare(polled) if polled else None
         settled = self._settle_inflight() if self._inflight is not None else None
         if settled is not None and settled.rolled_back:
-            polled = {}  # read past offsets that were not committed: re-seeked, read again
-        if not polled:
+            prepared = None  # read past offsets that were not committed: re-seeked, read again
+        if prepared is None:
             batch = settled.stats if settled is not None else BatchStats()
             if settled is None or not batch.records:
                 self._heartbeat(batch)
             return batch
-        pending = self._prepare(polled)
+        pending = self._expecting(prepared)
         if not self._behind():
             return self._settle(pending, self._transact(pending))
         self._inflight = (pending, self._apply_pool.submit(self._transact, pending))
@@ -289,7 +292,6 @@ class Aggregator:
         for tp, recs in polled.items():
             pending.by_topic[tp.topic].extend(recs)
             pending.new_offsets[tp] = recs[-1].offset + 1
-            pending.expected[tp] = self.expected.get(tp)
             pending.stats.records += len(recs)
         for topic, recs in pending.by_topic.items():
             if topic == TOPIC_DLQ:
@@ -299,6 +301,12 @@ class Aggregator:
             pending.dead.extend(DeadRecord(recs[i], reason, STAGE_DECODE) for i, reason in d.bad)
         pending.archive = list(pending.by_topic.get(TOPIC_DLQ, []))
         return pending
+
+    def _expecting(self, p: _Pending) -> _Pending:
+        """The stored offsets the batch's transaction is fenced against: ours as of now (every
+        batch before it settled)."""
+        p.expected = {tp: self.expected.get(tp) for tp in p.new_offsets}
+        return p
 
     def _transact(self, p: _Pending) -> BaseException | None:
         """Dead letters out, then the batch's one transaction (state, buckets, dead letters,
