@@ -29,9 +29,12 @@ SECRET = "0912345678"
 
 
 def _poison_trigger(engine: Engine) -> None:
-    """A real database failure for one dossier id (not OperationalError: not transient)."""
+    """A real database failure for one dossier id (not OperationalError: not transient).
+    Replaces the one an earlier test of this module left (the database is reset, not
+    re-created, between tests)."""
     with engine.begin() as conn:
         if engine.dialect.name == "sqlite":
+            conn.execute(text("DROP TRIGGER IF EXISTS poison"))
             conn.execute(text(
                 "CREATE TRIGGER poison BEFORE INSERT ON dossiers "
                 "WHEN NEW.dossier_id = 'D-POISON-DB' "
@@ -41,6 +44,7 @@ def _poison_trigger(engine: Engine) -> None:
                 "CREATE OR REPLACE FUNCTION poison_fn() RETURNS trigger AS $$ BEGIN "
                 "RAISE EXCEPTION 'poison row for Nguyễn Văn An 0912345678'; END $$ "
                 "LANGUAGE plpgsql"))
+            conn.execute(text("DROP TRIGGER IF EXISTS poison ON dossiers"))
             conn.execute(text(
                 "CREATE TRIGGER poison BEFORE INSERT ON dossiers FOR EACH ROW "
                 "WHEN (NEW.dossier_id = 'D-POISON-DB') EXECUTE FUNCTION poison_fn()"))
