@@ -16,6 +16,7 @@ from ioc.ui.alerts.banner import render_alert_banner
 from ioc.ui.components import apply_theme, get_engine, province_label, render_broker_alarm
 from ioc.ui.nav import LOGIN, pages_for, role_label
 from ioc.ui.session import anonymous_role, refresh_identity
+from ioc.ui.startup import start_process
 from ioc.ui.wall.kiosk import run_page, wall_state
 
 # Top-right of the header bar, left of Streamlit's ⋮ menu; fixed so it takes no page height.
@@ -37,6 +38,9 @@ header [data-testid="stTopNav"] { max-width: calc(100vw - 3.6rem - 24rem - 1.5re
 }
 </style>"""
 
+# Once per UI process, before its first draw: page modules imported, start-up objects
+# frozen out of the collector's full passes (ioc/startup_gc.py).
+start_process()
 settings = load_settings()
 st.set_page_config(
     layout="wide",

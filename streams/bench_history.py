@@ -42,6 +42,7 @@ from ioc.db.engine import make_engine
 from ioc.db.migrate import upgrade
 from ioc.reference.calendar import TZ
 from ioc.settings import Settings
+from ioc.startup_gc import freeze_startup_objects
 from streams.bench import drain
 from streams.broker import EmbeddedBroker
 from streams.clients import make_producer
@@ -461,6 +462,9 @@ def time_pages(url: str, province: str, end_iso: str, runs: int, warm: bool
     try:
         commune, agency = _drill_target(engine, province)
         queries = page_queries(province, end, commune, agency)
+        # As the UI process does before its first draw (ioc.ui.startup): its imports done,
+        # the objects alive frozen out of the collector's full passes.
+        freeze_startup_objects()
         if warm:
             for q, draw in _page_draws(queries):
                 with draw:
