@@ -218,16 +218,22 @@ def _drain_chunk(bootstrap: str, url: str, group: str) -> dict[str, float]:
             "transactor_rss_mb": peaks.get("transactor", 0.0)}
 
 
-def _process_peak_mb(pid: int) -> float:
-    """Peak RSS (VmHWM) of another process, in MB; 0 when it cannot be read."""
+def _status_mb(path: str, field: str) -> float:
+    """A memory line of a /proc status file (VmHWM: peak, VmRSS: now), in MB; 0 when it
+    cannot be read."""
     try:
-        with open(f"/proc/{pid}/status") as f:
+        with open(path) as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
+
+
+def _process_peak_mb(pid: int) -> float:
+    """Peak RSS (VmHWM) of another process, in MB."""
+    return _status_mb(f"/proc/{pid}/status", "VmHWM")
 
 
 def _peak_rss_mb() -> float:
@@ -237,14 +243,7 @@ def _peak_rss_mb() -> float:
 def _rss_now_mb() -> float:
     """This process's resident set now (VmRSS), in MB: with the peak, per chunk, it shows
     whether a process grows with the history or only peaks within a chunk."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    return _status_mb("/proc/self/status", "VmRSS")
 
 
 # ---------------------------------------------------------------- the pages' data queries
