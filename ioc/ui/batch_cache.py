@@ -28,6 +28,9 @@ Batch = tuple[str, int, str]  # see batch_key
 
 KEY_SECONDS = 1  # how long one read of the batch key is shared
 DATA_SECONDS = 60  # an upper bound: state figures like "overdue now" move with the clock
+# How long the state loaders of one batch share one instant and its reads: long enough for
+# one page draw, short against the pages' LIVE_SECONDS ("overdue now" moves with the clock).
+DRAW_SECONDS = 10
 
 
 def batch_key(rows: Iterable[tuple[datetime | None, int | None]], now: datetime
@@ -95,3 +98,17 @@ def overview_data(url: str, province_code: str, window: str = "24h",
 def clear() -> None:
     for fn in (last_batch, overview_kpis, overview_trend, overview_map):
         fn.clear()
+
+
+@st.cache_data(ttl=DRAW_SECONDS, show_spinner=False)
+def draw_now(url: str, batch: Batch) -> datetime:
+    """The instant the state loaders of `batch` evaluate at (cleared with every
+    st.cache_data, so a cleared cache never meets an older draw's store)."""
+    return datetime.now(UTC)
+
+
+@st.cache_resource(ttl=DRAW_SECONDS, max_entries=32, show_spinner=False)
+def draw_store(url: str, batch: Batch, now: datetime, page: str) -> dict[Any, pl.DataFrame]:
+    """An empty store for `page`'s shared reads of this draw (one per page: their keys may
+    have the same shape); the rows in it are `batch`'s."""
+    return {}

@@ -4,15 +4,15 @@ compute. Scorecards are cached as long as the live tiles rerun, row queries one 
 interval, names and targets ten minutes; scorecards and trends are keyed on the last committed
 aggregator batch too (ioc.ui.batch_cache.batched): every screen shares one computation per
 batch and a commit shows at once. The scorecard loaders of one batch evaluate the state at one
-instant for DRAW_SECONDS and share its reads (ioc.kpis.values.shared_states): a page draw's
-tiles, both rankings and the sector breakdown read two states, not seven."""
+instant for DRAW_SECONDS (ioc.ui.batch_cache) and share its reads (ioc.kpis.values.
+shared_states): a page draw's tiles, both rankings and the sector breakdown read two states,
+not seven."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 import polars as pl
 import streamlit as st
@@ -31,7 +31,7 @@ from ioc.kpis.values import KpiValue, dossier_kpis, shared_states
 from ioc.kpis.windows import Period
 from ioc.reference import admin_units
 from ioc.settings import load_settings
-from ioc.ui.batch_cache import Batch, batched
+from ioc.ui.batch_cache import Batch, batched, draw_now, draw_store
 from ioc.ui.components import get_engine
 from ioc.ui.scoping import scoped, scoped_ranking
 
@@ -41,9 +41,6 @@ _SETTINGS = load_settings()
 LIVE_SECONDS = max(30, _SETTINGS.refresh_seconds * 6)
 FAST_TTL = max(5, _SETTINGS.refresh_seconds)
 SLOW_TTL = 600  # names and targets barely change
-# How long the scorecard loaders of one batch share one instant and its state reads: long
-# enough for one page draw, short against LIVE_SECONDS ("overdue now" moves with the clock).
-DRAW_SECONDS = 10
 
 
 # The reads behind load_options and load_names.
@@ -58,23 +55,11 @@ def _period(start: datetime, end: datetime, window: str) -> Period:
     return Period(start, end, window)
 
 
-@st.cache_data(ttl=DRAW_SECONDS, show_spinner=False)
-def _draw_now(url: str, batch: Batch) -> datetime:
-    """The instant the scorecard loaders of `batch` evaluate states at (cleared with every
-    st.cache_data, so a cleared cache never meets an older draw's store)."""
-    return datetime.now(UTC)
-
-
-@st.cache_resource(ttl=DRAW_SECONDS, max_entries=16, show_spinner=False)
-def _draw_store(url: str, batch: Batch, now: datetime) -> dict[Any, pl.DataFrame]:
-    return {}  # filled by ioc.kpis.values.state_frame; the rows are those of `batch`
-
-
 @contextmanager
 def _draw(url: str, batch: Batch) -> Iterator[datetime]:
     """The shared instant of this batch's draw, with its state reads shared meanwhile."""
-    now = _draw_now(url, batch)
-    with shared_states(_draw_store(url, batch, now)):
+    now = draw_now(url, batch)
+    with shared_states(draw_store(url, batch, now, "dossiers")):
         yield now
 
 

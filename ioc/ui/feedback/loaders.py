@@ -2,16 +2,15 @@
 period as plain values (the cache key) and returns what ioc.kpis.feedback_values and
 ioc.feedback.queries compute; cache lifetimes are the Dossiers page's, and the KPI, breakdown,
 backlog and trend loaders are keyed on the last committed batch like its scorecards. Those
-evaluate the state at one instant per batch for DRAW_SECONDS and share its read
-(ioc.kpis.feedback_values.shared_reports): a page draw reads the reports open at its window's
-end once, not four times."""
+evaluate the state at one instant per batch for DRAW_SECONDS (ioc.ui.batch_cache) and share
+its read (ioc.kpis.feedback_values.shared_reports): a page draw reads the reports open at
+its window's end once, not four times."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -34,10 +33,9 @@ from ioc.kpis.targets import load_targets
 from ioc.kpis.values import KpiValue
 from ioc.kpis.windows import Period
 from ioc.reference.catalogue import agencies
-from ioc.ui.batch_cache import Batch, batched
+from ioc.ui.batch_cache import Batch, batched, draw_now, draw_store
 from ioc.ui.components import get_engine
 from ioc.ui.dossiers.loaders import (
-    DRAW_SECONDS,
     FAST_TTL,
     LIVE_SECONDS,
     SLOW_TTL,
@@ -46,23 +44,11 @@ from ioc.ui.dossiers.loaders import (
 from ioc.ui.scoping import scoped  # every read cut to the signed-in user's scope
 
 
-@st.cache_data(ttl=DRAW_SECONDS, show_spinner=False)
-def _draw_now(url: str, batch: Batch) -> datetime:
-    """The instant the state loaders of `batch` evaluate at (cleared with every
-    st.cache_data, so a cleared cache never meets an older draw's store)."""
-    return datetime.now(UTC)
-
-
-@st.cache_resource(ttl=DRAW_SECONDS, max_entries=16, show_spinner=False)
-def _draw_store(url: str, batch: Batch, now: datetime) -> dict[Any, pl.DataFrame]:
-    return {}  # filled by ioc.kpis.feedback_values.report_frame; the rows are `batch`'s
-
-
 @contextmanager
 def _draw(url: str, batch: Batch) -> Iterator[datetime]:
     """The shared instant of this batch's draw, its open reports read once meanwhile."""
-    now = _draw_now(url, batch)
-    with shared_reports(_draw_store(url, batch, now)):
+    now = draw_now(url, batch)
+    with shared_reports(draw_store(url, batch, now, "feedback")):
         yield now
 
 
