@@ -51,6 +51,7 @@ from streams.transactor import (
     TransactorProcess,
     dead_id_of,
     exception_reason,
+    first_line,
     utcnow,
     write_heartbeat,
 )
@@ -368,8 +369,7 @@ class Aggregator:
             log.info("kafka commit skipped: %r", exc)
 
     def _rolled_back(self, exc: BaseException, reseek: bool = True) -> BatchStats:
-        log.warning("%s batch rolled back, re-seeking: %s", self.instance,
-                    str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)
+        log.warning("%s batch rolled back, re-seeking: %s", self.instance, first_line(exc))
         self.stats.fenced += 1
         if reseek:
             self.seek_to_stored(list(self.consumer.assignment()))

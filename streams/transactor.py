@@ -139,13 +139,13 @@ class Transactor:
         except (offsets.Fenced, OperationalError) as exc:
             # Another instance owns the partition now, or the database hit a transient error
             # (deadlock, lost connection): the caller re-reads from the stored offsets.
-            out.failure, out.transient = _first_line(exc), True
+            out.failure, out.transient = first_line(exc), True
         except POISON as exc:
             out.failure = exception_reason(exc)
             try:
                 out.poison = self.isolate(job.frames, job.archive)
             except OperationalError as again:
-                out.failure, out.transient = _first_line(again), True
+                out.failure, out.transient = first_line(again), True
         return out
 
     def write_heartbeat(self, conn: Connection, records: int, lag: int) -> None:
@@ -256,7 +256,7 @@ class Transactor:
         return len(rows)
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc)
     return text.splitlines()[0][:300] if text else type(exc).__name__
 
