@@ -47,7 +47,15 @@ def _dossier_tables(conn: Connection, new_states: pl.DataFrame, replaced: pl.Dat
     the bound on how long a dossier stays open (a running maximum)."""
     write_names(conn, new_states, replaced)
     write_p90(conn, new_states, replaced)
-    write_open_bound(conn, new_states)
+    write_open_bound(conn, s.dossier_open_bound, new_states)
+
+
+def _feedback_tables(conn: Connection, new_states: pl.DataFrame, replaced: pl.DataFrame
+                     ) -> None:
+    """The office-time histograms (moved by new − replaced states), the bound on how long a
+    report stays open (a running maximum)."""
+    write_feedback_times(conn, new_states, replaced)
+    write_open_bound(conn, s.feedback_open_bound, new_states)
 
 
 DOSSIERS = EntityStream(
@@ -57,7 +65,7 @@ DOSSIERS = EntityStream(
 FEEDBACK = EntityStream(
     "feedback_id", s.feedback, s.feedback_buckets, feedback_tr.ENTITY_COLS,
     columns.FEEDBACK_DIMS, columns.FEEDBACK_COUNTERS, feedback_tr.entities,
-    feedback_tr.contributions, also=write_feedback_times)
+    feedback_tr.contributions, also=_feedback_tables)
 
 
 def _fetch(conn: Connection, table: Table, key: str, ids: list[str],

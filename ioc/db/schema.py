@@ -239,6 +239,15 @@ Index("ix_feedback_response_us", feedback.c.province_code, feedback.c.response_u
       feedback.c.responded_at)
 Index("ix_feedback_close_us", feedback.c.province_code, feedback.c.close_us,
       feedback.c.closed_at)
+# Per province, an upper bound on closed_at − received_at of every stored report (seconds;
+# migration 0022), as dossier_open_bound: the reports open at a long-ago instant read the
+# closures up to instant + bound only (ioc.kpis.open_bound).
+feedback_open_bound = Table(
+    "feedback_open_bound",
+    metadata,
+    Column("province_code", String(8), primary_key=True),
+    Column("max_open_s", BigInteger, nullable=False),
+)
 
 
 def _times_table(name: str) -> Table:

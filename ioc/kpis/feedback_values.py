@@ -16,6 +16,7 @@ from sqlalchemy import (
     ColumnElement,
     Engine,
     Table,
+    and_,
     cast,
     func,
     literal,
@@ -29,10 +30,12 @@ from ioc.kpis.catalogue import BY_CODE, parse_scope
 from ioc.kpis.feedback_kpis import AGE_BAND_LABELS, AGE_BANDS, FEEDBACK_KPIS
 from ioc.kpis.feedback_scorecard import REPORT_COLUMNS, feedback_scorecard
 from ioc.kpis.feedback_times import province_times
+from ioc.kpis.open_bound import bounded_read
 from ioc.kpis.scorecard import ratio
 from ioc.kpis.values import (
     KpiValue,
     _rows_frame,
+    _rows_on,
     near_due_limit,
     scope_filter,
     summed_parts,
@@ -106,15 +109,24 @@ def report_frame(engine: Engine, scope: str, at: datetime, by: list[str]) -> pl.
 
 def _report_read(engine: Engine, scope: str, at: datetime, cols: list[str]) -> pl.DataFrame:
     """report_frame's read: two disjoint index ranges on ix_feedback_closed_open under
-    UNION ALL."""
+    UNION ALL, the closures since `at` read only up to `at` + the longest time any report of
+    the scope's province (of any, for a scope without one) stayed open
+    (ioc.kpis.open_bound.bounded_read)."""
     f = s.feedback
-    where = _where(f, scope)
+    where = and_(_where(f, scope), f.c.received_at < at)
     sel = select(*[f.c[c] for c in cols])
-    parts = [sel.where(where, f.c.closed_at.is_(None), f.c.received_at < at),
-             sel.where(where, f.c.closed_at >= at, f.c.received_at < at)]
-    return _rows_frame(engine, union_all(*parts),
-                       {c: (pl.Datetime("us") if c.endswith("_at") else pl.String)
-                        for c in cols})
+    schema = {c: (pl.Datetime("us") if c.endswith("_at") else pl.String) for c in cols}
+
+    def read(until: datetime | None) -> pl.DataFrame:
+        since = f.c.closed_at >= at
+        if until is not None:
+            since = and_(since, f.c.closed_at < until)
+        return _rows_on(conn, union_all(sel.where(where, f.c.closed_at.is_(None)),
+                                        sel.where(where, since)), schema)
+
+    with engine.connect() as conn:
+        return bounded_read(conn, s.feedback_open_bound,
+                            parse_scope(scope).get("province_code"), at, read)
 
 
 def times_frame(engine: Engine, scope: str, start: datetime, end: datetime, by: list[str]

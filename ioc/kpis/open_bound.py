@@ -1,21 +1,26 @@
-"""An upper bound on how long any stored dossier of a province stayed open (closed_at −
-received_at, in whole seconds + 1), kept by the aggregator as a running maximum (issue 13).
+"""An upper bound on how long any stored entity (dossier, feedback report) of a province stayed
+open (closed_at − received_at, in whole seconds + 1), kept by the aggregator as a running
+maximum in one table per stream (issue 13: dossier_open_bound, feedback_open_bound).
 
-The state counts at an instant `at` read the dossiers received before `at` and not closed
-before it. Those closed since are found among the closures at or after `at`; with the bound
-L, a dossier received before `at` closed before `at` + L, so the read stops there instead of
-at today (the previous period of "year to date" is months ago: every closure since then).
+The state at an instant `at` reads the entities received before `at` and not closed before
+it. Those closed since are found among the closures at or after `at`; with the bound L, an
+entity received before `at` closed before `at` + L, so the read stops there instead of at
+today (the previous period of "year to date" is months ago: every closure since then).
 A replaced state never lowers the bound: a stale, larger L only reads more, never wrong."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import polars as pl
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, func, select
 
-from ioc.db import schema as s
 from ioc.db.upsert import upsert_frame
+
+T = TypeVar("T")
+_BOUND_TRIES = 3  # reads of the bound that moved meanwhile before reading unbounded
 
 
 def open_spans(states: pl.DataFrame) -> pl.DataFrame:
@@ -31,21 +36,41 @@ def open_spans(states: pl.DataFrame) -> pl.DataFrame:
             .cast(schema))  # type: ignore[arg-type]
 
 
-def write_open_bound(conn: Connection, new_states: pl.DataFrame) -> None:
+def write_open_bound(conn: Connection, bound: Table, new_states: pl.DataFrame) -> None:
     """Raise the stored bound to the batch's longest span, in the caller's transaction."""
     spans = open_spans(new_states)
-    upsert_frame(conn, s.dossier_open_bound, spans.sort("province_code"),
+    upsert_frame(conn, bound, spans.sort("province_code"),
                  keys=("province_code",), replace=("max_open_s",), newer_than="max_open_s")
 
 
-def closed_before(conn: Connection, province: str, at: datetime) -> datetime | None:
-    """An instant before which every dossier of `province` received before `at` and closed
-    at or after `at` was closed (None: no bound stored, read every closure since `at`)."""
-    b = s.dossier_open_bound
-    bound = conn.execute(select(b.c.max_open_s).where(b.c.province_code == province)).scalar()
-    if bound is None:
+def closed_before(conn: Connection, bound: Table, province: str | None, at: datetime
+                  ) -> datetime | None:
+    """An instant before which every entity of `province` (None: of any province) received
+    before `at` and closed at or after `at` was closed (None: no bound stored, read every
+    closure since `at`)."""
+    if province is None:
+        q = select(func.max(bound.c.max_open_s))
+    else:
+        q = select(bound.c.max_open_s).where(bound.c.province_code == province)
+    seconds = conn.execute(q).scalar()
+    if seconds is None:
         return None
     try:
-        return at + timedelta(seconds=int(bound) + 1)
+        return at + timedelta(seconds=int(seconds) + 1)
     except OverflowError:  # past datetime.max: no bound worth the name
         return None
+
+
+def bounded_read(conn: Connection, bound: Table, province: str | None, at: datetime,
+                 read: Callable[[datetime | None], T]) -> T:
+    """`read(until)` with the closures since `at` read up to `until` = closed_before(...).
+    The bound is read again after `read`, on the same connection: the aggregator raises it in
+    the transaction that stores a longer-open entity, so an unchanged bound means the read
+    saw no such entity beyond it (a moved one: read again; READ COMMITTED gives each
+    statement its own snapshot; after _BOUND_TRIES, unbounded)."""
+    for _ in range(_BOUND_TRIES):
+        until = closed_before(conn, bound, province, at)
+        got = read(until)
+        if until is None or closed_before(conn, bound, province, at) == until:
+            return got
+    return read(None)

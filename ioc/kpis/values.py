@@ -36,7 +36,7 @@ from ioc.db import schema as s
 from ioc.db.upsert import SQLITE_DATETIME_READ
 from ioc.kpis.buckets import spans
 from ioc.kpis.catalogue import DOSSIER_KPIS, WINDOWS, parse_scope
-from ioc.kpis.open_bound import closed_before
+from ioc.kpis.open_bound import bounded_read
 from ioc.kpis.p90_store import province_p90
 from ioc.kpis.scorecard import (
     ENTITY_COLUMNS,
@@ -247,18 +247,12 @@ def state_frame(engine: Engine, scope: str, at: datetime, near_limit: datetime,
     return fine.group_by(by).agg(sums).cast({c: pl.Int64 for c in STATE_COUNTS})
 
 
-_BOUND_TRIES = 3  # reads of the open bound that moved meanwhile before reading unbounded
-
-
 def _state_read(engine: Engine, scope: str, at: datetime, near_limit: datetime,
                 by: list[str]) -> pl.DataFrame:
-    """state_frame's read. A province scope reads the closures since `at` only up to `at` +
-    the longest time any of its dossiers stayed open (ioc.kpis.open_bound), so an instant
-    months ago reads the closures of that span, not every one since. The bound is read again
-    after the counts, on the same connection: the aggregator raises it in the transaction
-    that stores a longer-open dossier, so an unchanged bound means the counts saw no such
-    dossier beyond it (a moved one: read again; READ COMMITTED gives each statement its own
-    snapshot)."""
+    """state_frame's read. The closures since `at` are read only up to `at` + the longest
+    time any dossier of the scope's province (of any, for a scope without one) stayed open
+    (ioc.kpis.open_bound.bounded_read), so an instant months ago reads the closures of that
+    span, not every one since."""
     province = parse_scope(scope).get("province_code")
     schema = {**{c: pl.String for c in by}, **{c: pl.Int64 for c in STATE_COUNTS}}
     with engine.connect() as conn:
@@ -268,14 +262,8 @@ def _state_read(engine: Engine, scope: str, at: datetime, near_limit: datetime,
             # closed_at index instead of reading ix_dossiers_state_cover alone (year to
             # date's previous instant at ten million events: 98 ms against 26).
             conn.exec_driver_sql("SET LOCAL random_page_cost = 1.1")
-        if province is None:
-            return _rows_on(conn, _state_query(scope, at, near_limit, by, None), schema)
-        for _ in range(_BOUND_TRIES):
-            limit = closed_before(conn, province, at)
-            df = _rows_on(conn, _state_query(scope, at, near_limit, by, limit), schema)
-            if limit is None or closed_before(conn, province, at) == limit:
-                return df
-        return _rows_on(conn, _state_query(scope, at, near_limit, by, None), schema)
+        return bounded_read(conn, s.dossier_open_bound, province, at, lambda until: _rows_on(
+            conn, _state_query(scope, at, near_limit, by, until), schema))
 
 
 def _state_query(scope: str, at: datetime, near_limit: datetime, by: list[str],
