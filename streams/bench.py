@@ -4,6 +4,7 @@ aggregator's throughput (first poll → committed state), on the same topics, in
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
 import time
 import uuid
@@ -85,10 +86,12 @@ def _raw_consume(bootstrap: str, total: int) -> float:
 
 
 def drain(bootstrap: str, engine: Engine, group: str | None = None,
-          peaks: dict[str, float] | None = None) -> float:
+          peaks: dict[str, float] | None = None, cpu: dict[str, float] | None = None
+          ) -> float:
     """Run a fresh aggregator group until its stored offsets reach the topics' ends; seconds
     from the first poll that returned records to the committed state with lag 0. `peaks`
-    receives the transactor process's peak RSS (MB) under "transactor"."""
+    receives the transactor process's peak RSS (MB) and `cpu` its CPU seconds, each under
+    "transactor"."""
     group = group or f"bench-{uuid.uuid4().hex[:8]}"
     agg = Aggregator(bootstrap, engine, group=group)
     ends = end_offsets(bootstrap, list(STREAM_TOPICS))
@@ -106,7 +109,36 @@ def drain(bootstrap: str, engine: Engine, group: str | None = None,
         agg.close()
         if peaks is not None:
             peaks["transactor"] = getattr(agg.transactor, "peak_rss_mb", 0.0)
+        if cpu is not None:
+            cpu["transactor"] = getattr(agg.transactor, "cpu_s", 0.0)
     return time.perf_counter() - (t_first or time.perf_counter())
+
+
+def cpu_per_event(events: int, before_raw: tuple[float, float],
+                  after_raw: tuple[float, float], after_drain: tuple[float, float],
+                  transactor_s: float, embedded: bool) -> dict[str, float]:
+    """CPU µs per event from (this process, broker) CPU seconds taken before and after the raw
+    consume and after the drain: the raw consumer, the broker serving it, the aggregator
+    process (its consumer, decoding, offsets; and the bench's lag query per step), its
+    transactor, the broker serving the aggregator. Broker figures only for the embedded one."""
+    def us(seconds: float) -> float:
+        return round(seconds / events * 1e6, 2)
+
+    out = {"raw_consume": us(after_raw[0] - before_raw[0]),
+           "aggregator": us(after_drain[0] - after_raw[0]),
+           "transactor": us(transactor_s)}
+    if embedded:
+        out["broker_raw"] = us(after_raw[1] - before_raw[1])
+        out["broker_drain"] = us(after_drain[1] - after_raw[1])
+    return out
+
+
+def cpu_bound_eps(per_event: dict[str, float], cores: int) -> int:
+    """The events/s at which the aggregator, its transactor and the broker would keep every
+    core busy (their CPU per event, perfectly overlapped): no pipeline of these processes on
+    this machine drains faster."""
+    total = sum(per_event.get(k, 0.0) for k in ("aggregator", "transactor", "broker_drain"))
+    return round(cores * 1e6 / total) if total > 0 else 0
 
 
 def run_bench(settings: Settings, events: int = 200000,
@@ -127,11 +159,19 @@ def run_bench(settings: Settings, events: int = 200000,
             gen_s, produce_eps = pool.apply(_generate_and_produce, (bootstrap, events))
         broker_rss = broker.rss_mb() if broker else None
 
+        # CPU seconds per side (this process, the broker, the transactor): what one event
+        # costs each, so the ceiling this machine's cores put on the ratio is on record.
+        cpu0 = (time.process_time(), broker.cpu_s() if broker else 0.0)
         raw_eps = _raw_consume(bootstrap, events)
+        cpu1 = (time.process_time(), broker.cpu_s() if broker else 0.0)
 
         peaks: dict[str, float] = {}
-        agg_s = drain(bootstrap, engine, peaks=peaks)
+        cpu: dict[str, float] = {}
+        agg_s = drain(bootstrap, engine, peaks=peaks, cpu=cpu)
+        cpu2 = (time.process_time(), broker.cpu_s() if broker else 0.0)
         peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        per_event = cpu_per_event(events, cpu0, cpu1, cpu2, cpu.get("transactor", 0.0),
+                                  broker is not None)
         return {
             "events": events,
             "raw_consume_eps": round(raw_eps),
@@ -144,6 +184,9 @@ def run_bench(settings: Settings, events: int = 200000,
             "produce_eps": round(produce_eps),
             "generate_s": round(gen_s, 1),
             "database": engine.dialect.name,
+            "cpu_us_per_event": per_event,
+            "cores": os.cpu_count(),
+            "cpu_bound_eps": cpu_bound_eps(per_event, os.cpu_count() or 1),
         }
     finally:
         engine.dispose()

@@ -145,6 +145,15 @@ class EmbeddedBroker:
             return 0.0
         return psutil.Process(self.process.pid).memory_info().rss / 1e6
 
+    def cpu_s(self) -> float:
+        """The broker process's CPU time so far (user + system, seconds; 0 when stopped)."""
+        import psutil
+
+        if not self.process or self.process.poll() is not None:
+            return 0.0
+        times = psutil.Process(self.process.pid).cpu_times()
+        return times.user + times.system
+
     def stop(self, timeout: float = 10) -> None:
         proc, self.process = self.process, None
         if not proc or proc.poll() is not None:

@@ -99,6 +99,7 @@ class Outcome:
     transient: bool = False  # fenced or OperationalError: re-read, no back-off
     poison: list[tuple[str, int, str]] = field(default_factory=list)  # (topic, index, reason)
     peak_rss_mb: float = 0.0
+    cpu_s: float = 0.0  # the transactor process's CPU time so far (user + system)
 
 
 def write_heartbeat(conn: Connection, instance: str, group: str, lag: int, records: int,
@@ -306,7 +307,9 @@ def _start_child(url: str, group: str, cluster_id: str, instance: str,
 def _run_in_child(job: Job) -> Outcome:
     assert _CHILD is not None, "transactor process not started"
     out = _CHILD.run(job)
-    out.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    out.peak_rss_mb = usage.ru_maxrss / 1024
+    out.cpu_s = usage.ru_utime + usage.ru_stime
     return out
 
 
@@ -329,6 +332,7 @@ class TransactorProcess:
                                          initargs=(url, group, cluster_id, instance,
                                                    os.getpid()))
         self.peak_rss_mb = 0.0
+        self.cpu_s = 0.0  # the worker's CPU time as of its last batch (the bench's figures)
         self._pool.submit(_ready).result()  # started before the first batch is timed
 
     def submit(self, job: Job) -> Future[Outcome]:
@@ -337,6 +341,7 @@ class TransactorProcess:
     def run(self, job: Job) -> Outcome:
         out = self.submit(job).result()
         self.peak_rss_mb = max(self.peak_rss_mb, out.peak_rss_mb)
+        self.cpu_s = max(self.cpu_s, out.cpu_s)
         return out
 
     @property
