@@ -134,3 +134,20 @@ def test_states_write_equals_the_new_rows(engine: Engine, seed: int) -> None:
         upsert_states(conn, T, new, read, "feedback_id", newer_than="seq")
     want = {r["feedback_id"]: r for r in [*stored, *fresh]} | changed
     assert _stored(engine) == [want[k] for k in sorted(want)]
+
+
+def test_bulk_read_returns_each_asked_row_once_at_every_in_list_length(engine: Engine
+                                                                       ) -> None:
+    # SQLite pads the IN list to a power of two with repeats of an id (a few statement
+    # texts for its statement cache): the rows read must still be each asked row once.
+    rows = [_row(i, i + 1, f"t{i}") for i in range(40)]
+    with engine.begin() as conn:
+        _upsert(conn, _frame(rows))
+    by_id = {r["feedback_id"]: r for r in rows}
+    with engine.connect() as conn:
+        for n in (1, 2, 3, 5, 8, 9, 17, 33, 40):
+            for chunk in (4, 7, 5000):
+                ids = [f"fb-{i}" for i in range(0, 2 * n, 2)]  # half of them not stored
+                got = fetch_frame(conn, T, "feedback_id", ids, list(SCHEMA), SCHEMA)
+                want = [by_id[k] for k in sorted(ids) if k in by_id]
+                assert got.sort("feedback_id").equals(_frame(want)), (n, chunk)
