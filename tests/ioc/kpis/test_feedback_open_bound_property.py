@@ -14,28 +14,15 @@ import polars as pl
 from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete
 
 from ioc.db import schema as s
 from ioc.db.migrate import alembic_config
 from ioc.kpis.feedback_values import BREAKDOWNS, report_frame
 from tests.ioc.kpis.test_feedback_times_property import SPAN_DAYS, T0, WARDS, _apply
+from tests.ioc.kpis.test_open_bound_property import longest_open, stored_bound
 
 SCOPES = ("province:25", f"agency:UBND-{WARDS[1]}", "category:giao thông")
-
-
-def _bound(engine: Engine) -> int | None:
-    b = s.feedback_open_bound
-    with engine.connect() as conn:
-        return conn.execute(select(b.c.max_open_s).where(b.c.province_code == "25")).scalar()
-
-
-def _longest(engine: Engine) -> float:
-    f = s.feedback
-    with engine.connect() as conn:
-        rows = conn.execute(select(f.c.received_at, f.c.closed_at)
-                            .where(f.c.closed_at.is_not(None))).all()
-    return max((c - r).total_seconds() for r, c in rows)
 
 
 def _rows(df: pl.DataFrame) -> list[tuple]:
@@ -44,8 +31,8 @@ def _rows(df: pl.DataFrame) -> list[tuple]:
 
 def test_reports_open_read_within_the_bound_equal_an_unbounded_read(engine: Engine) -> None:
     _apply(engine)
-    bound = _bound(engine)
-    assert bound is not None and bound >= _longest(engine) > 0
+    bound = stored_bound(engine, s.feedback_open_bound)
+    assert bound is not None and bound >= longest_open(engine, s.feedback) > 0
     # The bound cuts the read short for early instants: not every closure lies within it.
     assert bound < SPAN_DAYS * 86400
     cases = []
@@ -68,6 +55,6 @@ def test_reports_open_read_within_the_bound_equal_an_unbounded_read(engine: Engi
     with engine.begin() as conn:
         command.downgrade(alembic_config(conn), "0021")
         command.upgrade(alembic_config(conn), "head")
-    backfilled = _bound(engine)
-    assert backfilled is not None and backfilled >= _longest(engine)
+    backfilled = stored_bound(engine, s.feedback_open_bound)
+    assert backfilled is not None and backfilled >= longest_open(engine, s.feedback)
     assert backfilled <= bound + 1

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, Table, delete, select
 
 from ioc.db import schema as s
 from ioc.db.migrate import alembic_config
@@ -22,17 +22,18 @@ SCOPE = "province:25"
 T0 = datetime(2026, 8, 25, 17)  # naive UTC
 
 
-def _bound(engine: Engine) -> int | None:
-    b = s.dossier_open_bound
+def stored_bound(engine: Engine, bound: Table = s.dossier_open_bound) -> int | None:
+    """Province 25's stored bound in `bound` (seconds)."""
     with engine.connect() as conn:
-        return conn.execute(select(b.c.max_open_s).where(b.c.province_code == "25")).scalar()
+        return conn.execute(select(bound.c.max_open_s)
+                            .where(bound.c.province_code == "25")).scalar()
 
 
-def _longest(engine: Engine) -> float:
-    d = s.dossiers
+def longest_open(engine: Engine, entities: Table = s.dossiers) -> float:
+    """The longest closed_at − received_at among the stored `entities`, in seconds."""
     with engine.connect() as conn:
-        rows = conn.execute(select(d.c.received_at, d.c.closed_at)
-                            .where(d.c.closed_at.is_not(None))).all()
+        rows = conn.execute(select(entities.c.received_at, entities.c.closed_at)
+                            .where(entities.c.closed_at.is_not(None))).all()
     return max((c - r).total_seconds() for r, c in rows)
 
 
@@ -40,8 +41,8 @@ def test_state_counts_read_within_the_open_bound_equal_an_unbounded_read(engine:
                                                                          ) -> None:
     apply_random_dossiers(engine, T0, (3, 10, 24, 41, 63), 50, seed=11, shuffle_seed=2,
                           batches=6, replay_share=4)
-    bound = _bound(engine)
-    assert bound is not None and bound >= _longest(engine) > 0
+    bound = stored_bound(engine)
+    assert bound is not None and bound >= longest_open(engine) > 0
     hours = (T0 - timedelta(days=2), T0 + timedelta(days=80))
     n_hours = int((hours[1] - hours[0]).total_seconds() // 3600)
     instants = st.tuples(st.integers(0, n_hours), st.integers(0, 3599))
@@ -72,6 +73,6 @@ def test_state_counts_read_within_the_open_bound_equal_an_unbounded_read(engine:
     with engine.begin() as conn:
         command.downgrade(alembic_config(conn), "0018")
         command.upgrade(alembic_config(conn), "head")
-    backfilled = _bound(engine)
-    assert backfilled is not None and backfilled >= _longest(engine)
+    backfilled = stored_bound(engine)
+    assert backfilled is not None and backfilled >= longest_open(engine)
     assert backfilled <= bound + 1
