@@ -24,7 +24,6 @@ from sqlalchemy import (
     case,
     false,
     func,
-    not_,
     or_,
     select,
     union_all,
@@ -262,37 +261,53 @@ def _state_read(engine: Engine, scope: str, at: datetime, near_limit: datetime,
             # closed_at index instead of reading ix_dossiers_state_cover alone (year to
             # date's previous instant at ten million events: 98 ms against 26).
             conn.exec_driver_sql("SET LOCAL random_page_cost = 1.1")
-        return bounded_read(conn, s.dossier_open_bound, province, at, lambda until: _rows_on(
-            conn, _state_query(scope, at, near_limit, by, until), schema))
+        filters = parse_scope(scope)
+        values: dict[str, Any] = {f"scope_{i}": code for i, code in enumerate(filters.values())}
+        values.update(at=at, near=near_limit)
+
+        def read(until: datetime | None) -> pl.DataFrame:
+            shape = ("state", tuple(by), tuple(filters), until is None)
+            q = _compiled(conn.dialect, shape, lambda: _state_query(filters, by, until is None))
+            return _rows_on(conn, q, schema, values if until is None else
+                            {**values, "until": until})
+
+        return bounded_read(conn, s.dossier_open_bound, province, at, read)
 
 
-def _state_query(scope: str, at: datetime, near_limit: datetime, by: list[str],
-                 until: datetime | None) -> Select:
-    """The state counts' query; closures since `at` read up to `until` (None: all)."""
+def _state_query(filters: dict[str, str], by: list[str], unbounded: bool) -> Select:
+    """The state counts' query, its instant, near-due limit, scope codes and bound named
+    parameters (at, near, scope_i, until — none when `unbounded`): compiled once per shape.
+    Each union arm works out a dossier's pause and deadline once; the outer sums test those
+    (written inline, SQLite evaluated each CASE again per use: 40 → 16 ms for 11k open
+    dossiers at ten million events)."""
     d = s.dossiers
-    cols = {*by, "received_at", "closed_at", "due_at", "due_at_legal",
-            "supplement_requested_at", "supplement_received_at"}
-    where = and_(scope_filter(d, scope), d.c.received_at < at)
+    at = bindparam("at", type_=DateTime())
+    near = bindparam("near", type_=DateTime())
+    where = and_(*[d.c[col] == bindparam(f"scope_{i}", type_=d.c[col].type)
+                   for i, col in enumerate(filters)], d.c.received_at < at)
     since = d.c.closed_at >= at
-    if until is not None:
-        since = and_(since, d.c.closed_at < until)
-    sel = [d.c[c] for c in sorted(cols)]
+    if not unbounded:
+        since = and_(since, d.c.closed_at < bindparam("until", type_=DateTime()))
+    req, rec = d.c.supplement_requested_at, d.c.supplement_received_at
+    # Never NULL: each nullable time is tested for NULL first (as state_at does).
+    paused = case((and_(req.is_not(None), req < at, or_(rec.is_(None), rec >= at)), 1),
+                  else_=0)
+    # Before the supplement came back, the deadline was still the one without the pause.
+    due = case((and_(rec.is_not(None), rec < at), d.c.due_at),
+               else_=func.coalesce(d.c.due_at_legal, d.c.due_at))
+    sel = [*[d.c[c] for c in by], paused.label("paused"), due.label("due")]
     u = union_all(select(*sel).where(where, d.c.closed_at.is_(None)),
                   select(*sel).where(where, since)).subquery()
-    req, rec = u.c.supplement_requested_at, u.c.supplement_received_at
-    # Never NULL: each nullable time is tested for NULL first (as state_at does).
-    paused = and_(req.is_not(None), req < at, or_(rec.is_(None), rec >= at))
-    # Before the supplement came back, the deadline was still the one without the pause.
-    due = case((and_(rec.is_not(None), rec < at), u.c.due_at),
-               else_=func.coalesce(u.c.due_at_legal, u.c.due_at))
 
     def total(cond: ColumnElement[bool], name: str):  # noqa: ANN202
         return func.sum(case((cond, 1), else_=0)).label(name)
 
     keys = [u.c[c] for c in by]
-    return (select(*keys, func.count().label("in_progress"), total(paused, "paused"),
-                   total(and_(not_(paused), due < at), "overdue"),
-                   total(and_(not_(paused), due >= at, due <= near_limit), "near_due"))
+    running = u.c.paused == 0
+    return (select(*keys, func.count().label("in_progress"),
+                   func.coalesce(func.sum(u.c.paused), 0).label("paused"),
+                   total(and_(running, u.c.due < at), "overdue"),
+                   total(and_(running, u.c.due >= at, u.c.due <= near), "near_due"))
             .group_by(*keys).having(func.count() > 0))
 
 
