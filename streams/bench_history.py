@@ -43,6 +43,7 @@ from ioc.db.migrate import upgrade
 from ioc.reference.calendar import TZ
 from ioc.settings import Settings
 from ioc.startup_gc import freeze_startup_objects
+from ioc.warmup import warm_up
 from streams.bench import drain
 from streams.broker import EmbeddedBroker
 from streams.clients import make_producer
@@ -462,7 +463,8 @@ def time_pages(url: str, province: str, end_iso: str, runs: int, warm: bool
         commune, agency = _drill_target(engine, province)
         queries = page_queries(province, end, commune, agency)
         # As the UI process does before its first draw (ioc.ui.startup): its imports done,
-        # the objects alive frozen out of the collector's full passes.
+        # first-use costs paid, the objects alive frozen out of the collector's full passes.
+        warm_up()
         freeze_startup_objects()
         if warm:
             for q, draw in _page_draws(queries):
