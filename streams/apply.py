@@ -20,7 +20,7 @@ from ioc.dossiers.name_store import write_names
 from ioc.feedback import transitions as feedback_tr
 from ioc.kpis.buckets import bucket_delta, latest_per_entity, regroup, roll_up
 from ioc.kpis.feedback_times import write_feedback_times
-from ioc.kpis.open_bound import write_open_bound
+from ioc.kpis.open_bound import write_long_open, write_open_bound
 from ioc.kpis.p90_store import write_p90
 from ioc.social import transitions as social_tr
 
@@ -44,10 +44,12 @@ class EntityStream:
 def _dossier_tables(conn: Connection, new_states: pl.DataFrame, replaced: pl.DataFrame
                     ) -> None:
     """The names table and the processing-time histogram (moved by new − replaced states),
-    the bound on how long a dossier stays open (a running maximum)."""
+    the bound on how long a dossier stays open (a running maximum), the dossiers open
+    longer than 30 days."""
     write_names(conn, new_states, replaced)
     write_p90(conn, new_states, replaced)
     write_open_bound(conn, s.dossier_open_bound, new_states)
+    write_long_open(conn, s.dossier_long_open, new_states, replaced)
 
 
 def _feedback_tables(conn: Connection, new_states: pl.DataFrame, replaced: pl.DataFrame

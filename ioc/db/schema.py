@@ -195,6 +195,21 @@ dossier_open_bound = Table(
     Column("max_open_s", BigInteger, nullable=False),
 )
 
+# The dossiers that stayed open longer than LONG_OPEN (closed_at − received_at > 30 days;
+# migration 0023), kept in the transaction that stores their state: the state at a long-ago
+# instant reads the closures of its first 30 days through ix_dossiers_state_cover and only
+# these few beyond (≈1.6 % of dossiers; ioc.kpis.open_bound).
+dossier_long_open = Table(
+    "dossier_long_open",
+    metadata,
+    Column("dossier_id", String(64), primary_key=True),
+    Column("province_code", String(8), nullable=False),
+    Column("closed_at", DateTime, nullable=False),
+    Column("received_at", DateTime, nullable=False),
+)
+Index("ix_dossier_long_open", dossier_long_open.c.province_code, dossier_long_open.c.closed_at,
+      dossier_long_open.c.received_at)
+
 feedback = Table(
     "feedback",
     metadata,

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 import polars as pl
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Table, delete, func, select
 
 from ioc.db.upsert import upsert_frame
 
@@ -41,6 +41,32 @@ def write_open_bound(conn: Connection, bound: Table, new_states: pl.DataFrame) -
     spans = open_spans(new_states)
     upsert_frame(conn, bound, spans.sort("province_code"),
                  keys=("province_code",), replace=("max_open_s",), newer_than="max_open_s")
+
+
+# Dossiers open longer than this are listed in dossier_long_open (migration 0023 froze the
+# same 30 days for its backfill). The table keeps every span over LONG_OPEN − 1 s: a margin
+# for the backfill's float arithmetic; the read checks each dossier's own times.
+LONG_OPEN = timedelta(days=30)
+_KEEP_OVER = LONG_OPEN - timedelta(seconds=1)
+
+
+def _long(states: pl.DataFrame) -> pl.DataFrame:
+    return states.filter(pl.col("closed_at").is_not_null()
+                         & ((pl.col("closed_at") - pl.col("received_at")) > _KEEP_OVER))
+
+
+def write_long_open(conn: Connection, long_open: Table, new_states: pl.DataFrame,
+                    replaced: pl.DataFrame) -> None:
+    """Keep `long_open` listing every stored dossier open longer than LONG_OPEN, in the
+    caller's transaction: the batch's new states over it upserted, replaced states that were
+    over it and are not now deleted."""
+    cols = ["dossier_id", "province_code", "closed_at", "received_at"]
+    now_long = _long(new_states).select(cols)
+    gone = set(_long(replaced)["dossier_id"].to_list()) - set(now_long["dossier_id"].to_list())
+    if gone:
+        conn.execute(delete(long_open).where(long_open.c.dossier_id.in_(sorted(gone))))
+    upsert_frame(conn, long_open, now_long.sort("dossier_id"), keys=("dossier_id",),
+                 replace=("province_code", "closed_at", "received_at"))
 
 
 def closed_before(conn: Connection, bound: Table, province: str | None, at: datetime

@@ -35,7 +35,7 @@ from ioc.db import schema as s
 from ioc.db.upsert import SQLITE_DATETIME_READ
 from ioc.kpis.buckets import spans
 from ioc.kpis.catalogue import DOSSIER_KPIS, WINDOWS, parse_scope
-from ioc.kpis.open_bound import bounded_read
+from ioc.kpis.open_bound import LONG_OPEN, bounded_read
 from ioc.kpis.p90_store import province_p90
 from ioc.kpis.scorecard import (
     ENTITY_COLUMNS,
@@ -266,28 +266,45 @@ def _state_read(engine: Engine, scope: str, at: datetime, near_limit: datetime,
         values.update(at=at, near=near_limit)
 
         def read(until: datetime | None) -> pl.DataFrame:
-            shape = ("state", tuple(by), tuple(filters), until is None)
-            q = _compiled(conn.dialect, shape, lambda: _state_query(filters, by, until is None))
+            # Beyond at + LONG_OPEN only the few dossiers listed in dossier_long_open.
+            mode = ("all" if until is None else
+                    "bounded" if until <= at + LONG_OPEN else "long")
+            shape = ("state", tuple(by), tuple(filters), mode)
+            q = _compiled(conn.dialect, shape, lambda: _state_query(filters, by, mode))
             return _rows_on(conn, q, schema, values if until is None else
-                            {**values, "until": until})
+                            {**values, "until": until, "long_from": at + LONG_OPEN})
 
         return bounded_read(conn, s.dossier_open_bound, province, at, read)
 
 
-def _state_query(filters: dict[str, str], by: list[str], unbounded: bool) -> Select:
+def _state_query(filters: dict[str, str], by: list[str], mode: str) -> Select:
     """The state counts' query, its instant, near-due limit, scope codes and bound named
-    parameters (at, near, scope_i, until — none when `unbounded`): compiled once per shape.
-    Each union arm works out a dossier's pause and deadline once; the outer sums test those
-    (written inline, SQLite evaluated each CASE again per use: 40 → 16 ms for 11k open
-    dossiers at ten million events)."""
+    parameters (at, near, scope_i; until and long_from unless `mode` is "all"): compiled
+    once per shape. The dossiers counted: open now; closed since `at` — all ("all"), up to
+    `until` ("bounded"), or up to `long_from` (= at + LONG_OPEN) and, from there to `until`,
+    only those listed in dossier_long_open ("long"). Each union arm works out a dossier's
+    pause and deadline once; the outer sums test those (written inline, SQLite evaluated
+    each CASE again per use: 40 → 16 ms for 11k open dossiers at ten million events)."""
     d = s.dossiers
     at = bindparam("at", type_=DateTime())
     near = bindparam("near", type_=DateTime())
     where = and_(*[d.c[col] == bindparam(f"scope_{i}", type_=d.c[col].type)
                    for i, col in enumerate(filters)], d.c.received_at < at)
-    since = d.c.closed_at >= at
-    if not unbounded:
-        since = and_(since, d.c.closed_at < bindparam("until", type_=DateTime()))
+    since = [d.c.closed_at >= at]
+    beyond = None
+    if mode != "all":
+        until = bindparam("until", type_=DateTime())
+        long_from = bindparam("long_from", type_=DateTime())
+        since.append(d.c.closed_at < (until if mode == "bounded" else long_from))
+        if mode == "long":
+            lo = s.dossier_long_open
+            listed = select(lo.c.dossier_id).where(
+                *[lo.c.province_code == bindparam(f"scope_{i}", type_=lo.c.province_code.type)
+                  for i, col in enumerate(filters) if col == "province_code"],
+                lo.c.closed_at >= long_from, lo.c.closed_at < until, lo.c.received_at < at)
+            # The dossier's own times decide (a listed row may be stale, never missing).
+            beyond = and_(d.c.closed_at >= long_from, d.c.closed_at < until,
+                          d.c.dossier_id.in_(listed))
     req, rec = d.c.supplement_requested_at, d.c.supplement_received_at
     # Never NULL: each nullable time is tested for NULL first (as state_at does).
     paused = case((and_(req.is_not(None), req < at, or_(rec.is_(None), rec >= at)), 1),
@@ -296,8 +313,11 @@ def _state_query(filters: dict[str, str], by: list[str], unbounded: bool) -> Sel
     due = case((and_(rec.is_not(None), rec < at), d.c.due_at),
                else_=func.coalesce(d.c.due_at_legal, d.c.due_at))
     sel = [*[d.c[c] for c in by], paused.label("paused"), due.label("due")]
-    u = union_all(select(*sel).where(where, d.c.closed_at.is_(None)),
-                  select(*sel).where(where, since)).subquery()
+    arms = [select(*sel).where(where, d.c.closed_at.is_(None)),
+            select(*sel).where(where, *since)]
+    if beyond is not None:
+        arms.append(select(*sel).where(where, beyond))
+    u = union_all(*arms).subquery()
 
     def total(cond: ColumnElement[bool], name: str):  # noqa: ANN202
         return func.sum(case((cond, 1), else_=0)).label(name)
