@@ -188,12 +188,16 @@ Index("ix_dossiers_p90", dossiers.c.province_code, dossiers.c.proc_minutes,
 # Per province, an upper bound on closed_at − received_at of every stored dossier (seconds;
 # migration 0019): the state at a long-ago instant reads the closures up to instant + bound
 # only (ioc.kpis.open_bound).
-dossier_open_bound = Table(
-    "dossier_open_bound",
-    metadata,
-    Column("province_code", String(8), primary_key=True),
-    Column("max_open_s", BigInteger, nullable=False),
-)
+def _open_bound_table(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("province_code", String(8), primary_key=True),
+        Column("max_open_s", BigInteger, nullable=False),
+    )
+
+
+dossier_open_bound = _open_bound_table("dossier_open_bound")
 
 # The dossiers that stayed open longer than LONG_OPEN (closed_at − received_at > 30 days;
 # migration 0023), kept in the transaction that stores their state: the state at a long-ago
@@ -257,12 +261,7 @@ Index("ix_feedback_close_us", feedback.c.province_code, feedback.c.close_us,
 # Per province, an upper bound on closed_at − received_at of every stored report (seconds;
 # migration 0022), as dossier_open_bound: the reports open at a long-ago instant read the
 # closures up to instant + bound only (ioc.kpis.open_bound).
-feedback_open_bound = Table(
-    "feedback_open_bound",
-    metadata,
-    Column("province_code", String(8), primary_key=True),
-    Column("max_open_s", BigInteger, nullable=False),
-)
+feedback_open_bound = _open_bound_table("feedback_open_bound")
 
 
 def _times_table(name: str) -> Table:
