@@ -34,7 +34,10 @@ def test_bench_shape_committed_offsets_and_cpu_figures(engine: Engine, db_url, t
     assert set(cpu) == {"raw_consume", "aggregator", "transactor", "broker_raw",
                         "broker_drain"}
     # Each side did work: the transactor process applied every batch, not this process.
-    assert all(v > 0 for v in cpu.values()), cpu
+    # The broker's figures come in clock ticks (10 ms, /proc): a few thousand events may
+    # cost it less than one, so they are only checked for presence.
+    assert all(cpu[k] > 0 for k in ("raw_consume", "aggregator", "transactor")), cpu
+    assert cpu["broker_raw"] >= 0 and cpu["broker_drain"] >= 0, cpu
     assert result["cpu_bound_eps"] == cpu_bound_eps(cpu, result["cores"]) > 0
     assert result["transactor_rss_mb"] > 0
 
